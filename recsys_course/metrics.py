@@ -1,0 +1,101 @@
+"""Metrics for the two kinds of task in the course.
+
+Classification / CTR (one prediction per (user, item) pair): :func:`auc`,
+:func:`log_loss`, :func:`rmse` for ratings.
+
+Ranking (which items should the user see?): :func:`hit_rate_at_k`,
+:func:`ndcg_at_k`, :func:`recall_at_k`, and :func:`evaluate_ranking` for the
+leave-one-out protocol - the held-out item is ranked against sampled negatives.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import torch
+from scipy.stats import rankdata
+
+
+def auc(labels, scores) -> float:
+    """Area under the ROC curve: the chance a random positive outscores a random negative.
+
+    Computed from ranks (Mann-Whitney U); ties count one half.
+    """
+    labels = np.asarray(labels).astype(bool).ravel()
+    scores = np.asarray(scores, dtype=np.float64).ravel()
+    n_pos, n_neg = labels.sum(), (~labels).sum()
+    if n_pos == 0 or n_neg == 0:
+        raise ValueError("AUC needs at least one positive and one negative label")
+    ranks = rankdata(scores)  # average ranks for ties
+    return float((ranks[labels].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+
+
+def log_loss(labels, probs, eps: float = 1e-7) -> float:
+    """Mean binary cross-entropy of predicted probabilities (clipped to [eps, 1-eps])."""
+    labels = np.asarray(labels, dtype=np.float64).ravel()
+    p = np.clip(np.asarray(probs, dtype=np.float64).ravel(), eps, 1 - eps)
+    return float(-np.mean(labels * np.log(p) + (1 - labels) * np.log(1 - p)))
+
+
+def rmse(targets, predictions) -> float:
+    diff = np.asarray(targets, dtype=np.float64) - np.asarray(predictions, dtype=np.float64)
+    return float(np.sqrt(np.mean(diff ** 2)))
+
+
+def rank_of_positive(scores) -> np.ndarray:
+    """0-based rank of column 0 (the positive) within each row of ``scores``.
+
+    Ties count against the positive: a model that scores everything equal
+    ranks it last, so constant scores cannot look good.
+    """
+    scores = np.asarray(scores)
+    return (scores[:, 1:] >= scores[:, :1]).sum(axis=1)
+
+
+def hit_rate_at_k(ranks, k: int = 10) -> float:
+    """Share of users whose held-out item is among the top ``k`` (rank < k)."""
+    return float(np.mean(np.asarray(ranks) < k))
+
+
+def ndcg_at_k(ranks, k: int = 10) -> float:
+    """NDCG with one relevant item: 1/log2(rank + 2) if rank < k, else 0; averaged."""
+    ranks = np.asarray(ranks, dtype=np.float64)
+    gains = np.where(ranks < k, 1.0 / np.log2(ranks + 2.0), 0.0)
+    return float(gains.mean())
+
+
+def recall_at_k(top_items, relevant: list[set], k: int = 10) -> float:
+    """Mean share of each user's relevant items found in the user's top ``k`` list."""
+    top_items = np.asarray(top_items)[:, :k]
+    shares = [len(set(row.tolist()) & rel) / len(rel) for row, rel in zip(top_items, relevant) if rel]
+    return float(np.mean(shares))
+
+
+@torch.no_grad()
+def score_pairs(model: torch.nn.Module, users, items, batch_size: int = 65_536) -> np.ndarray:
+    """Run ``model(users, items)`` over 1-D id arrays in batches; return the raw scores."""
+    # a parameter-free model (e.g. a popularity baseline) runs on the CPU or where its buffers are
+    tensors = itertools.chain(model.parameters(), model.buffers())
+    device = next(tensors, torch.empty(0)).device
+    users = torch.as_tensor(np.asarray(users), dtype=torch.long)
+    items = torch.as_tensor(np.asarray(items), dtype=torch.long)
+    was_training = model.training
+    model.eval()
+    out = [model(users[s:s + batch_size].to(device), items[s:s + batch_size].to(device)).float().cpu()
+           for s in range(0, len(users), batch_size)]
+    model.train(was_training)
+    return torch.cat(out).numpy() if out else np.zeros(0, dtype=np.float32)
+
+
+def evaluate_ranking(model: torch.nn.Module, users, candidates, k: int = 10) -> dict:
+    """Leave-one-out evaluation: HR@k and NDCG@k of the positive in ``candidates[:, 0]``.
+
+    ``candidates`` is [n_users, 1 + n_negatives] (see
+    :func:`recsys_course.sampling.evaluation_candidates`).
+    """
+    candidates = np.asarray(candidates)
+    users = np.repeat(np.asarray(users), candidates.shape[1])
+    scores = score_pairs(model, users, candidates.ravel()).reshape(candidates.shape)
+    ranks = rank_of_positive(scores)
+    return {f"hr@{k}": hit_rate_at_k(ranks, k), f"ndcg@{k}": ndcg_at_k(ranks, k)}

@@ -1,0 +1,104 @@
+"""The models of the course, each a small ``nn.Module`` scoring (user, item) pairs.
+
+Every model's ``forward(users, items)`` takes two LongTensors of ids and
+returns one logit per pair (apply a sigmoid for a probability).
+
+- :class:`Additive` - global bias + user bias + item bias: logistic regression
+  on one-hot user and one-hot item. No interaction at all.
+- :class:`MF` - matrix factorisation: the dot product of a user and an item
+  vector, plus the biases. The interaction is multiplicative and fixed.
+- :class:`MLP` - an MLP over the concatenated user and item embeddings
+  (NCF's MLP path): the interaction is learned.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import torch
+from torch import nn
+
+
+def check_ids(ids: torch.Tensor, n: int, what: str) -> None:
+    """Raise a clear error for ids outside [0, n) instead of an opaque index error."""
+    if ids.numel() and (int(ids.min()) < 0 or int(ids.max()) >= n):
+        raise IndexError(
+            f"{what} ids must lie in [0, {n}) but range over [{int(ids.min())}, {int(ids.max())}]. "
+            f"Map ids to contiguous 0-based indices (load_movielens does) and size the model "
+            f"with the dataset's n_users/n_items."
+        )
+
+
+class PairModel(nn.Module):
+    """Base class: remembers the id ranges and validates inputs."""
+
+    def __init__(self, n_users: int, n_items: int):
+        super().__init__()
+        self.n_users, self.n_items = int(n_users), int(n_items)
+
+    def check(self, users: torch.Tensor, items: torch.Tensor) -> None:
+        check_ids(users, self.n_users, "user")
+        check_ids(items, self.n_items, "item")
+
+
+class Additive(PairModel):
+    """logit = b + b_user + b_item. Logistic regression on one-hot ids."""
+
+    def __init__(self, n_users: int, n_items: int):
+        super().__init__(n_users, n_items)
+        self.user_bias = nn.Embedding(n_users, 1)
+        self.item_bias = nn.Embedding(n_items, 1)
+        self.bias = nn.Parameter(torch.zeros(1))
+        nn.init.zeros_(self.user_bias.weight)
+        nn.init.zeros_(self.item_bias.weight)
+
+    def forward(self, users: torch.Tensor, items: torch.Tensor) -> torch.Tensor:
+        self.check(users, items)
+        return self.bias + self.user_bias(users).squeeze(-1) + self.item_bias(items).squeeze(-1)
+
+
+class MF(Additive):
+    """logit = b + b_user + b_item + <p_user, q_item>: a plain dot product, with biases."""
+
+    def __init__(self, n_users: int, n_items: int, dim: int = 32, init_std: float = 0.1):
+        super().__init__(n_users, n_items)
+        self.user_emb = nn.Embedding(n_users, dim)
+        self.item_emb = nn.Embedding(n_items, dim)
+        nn.init.normal_(self.user_emb.weight, std=init_std)
+        nn.init.normal_(self.item_emb.weight, std=init_std)
+
+    def forward(self, users: torch.Tensor, items: torch.Tensor) -> torch.Tensor:
+        biases = super().forward(users, items)  # checks the ids before any embedding lookup
+        return biases + (self.user_emb(users) * self.item_emb(items)).sum(-1)
+
+
+def mlp_tower(sizes: Sequence[int], dropout: float = 0.0) -> nn.Sequential:
+    """Linear -> ReLU (-> Dropout) for each consecutive pair in ``sizes``."""
+    layers: list[nn.Module] = []
+    for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
+        layers += [nn.Linear(fan_in, fan_out), nn.ReLU()]
+        if dropout:
+            layers.append(nn.Dropout(dropout))
+    return nn.Sequential(*layers)
+
+
+class MLP(PairModel):
+    """logit = w . tower([p_user ; q_item]) + b: the interaction is learned by ReLU layers."""
+
+    def __init__(self, n_users: int, n_items: int, dim: int = 32,
+                 layers: Sequence[int] = (64, 32, 16), dropout: float = 0.0, init_std: float = 0.1):
+        super().__init__(n_users, n_items)
+        self.user_emb = nn.Embedding(n_users, dim)
+        self.item_emb = nn.Embedding(n_items, dim)
+        nn.init.normal_(self.user_emb.weight, std=init_std)
+        nn.init.normal_(self.item_emb.weight, std=init_std)
+        self.tower = mlp_tower([2 * dim, *layers], dropout)
+        self.head = nn.Linear(layers[-1] if layers else 2 * dim, 1)
+
+    def features(self, users: torch.Tensor, items: torch.Tensor) -> torch.Tensor:
+        """The last hidden layer (NeuMF concatenates it with GMF's product)."""
+        self.check(users, items)
+        return self.tower(torch.cat([self.user_emb(users), self.item_emb(items)], dim=-1))
+
+    def forward(self, users: torch.Tensor, items: torch.Tensor) -> torch.Tensor:
+        return self.head(self.features(users, items)).squeeze(-1)

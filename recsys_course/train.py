@@ -1,0 +1,159 @@
+"""One training loop for every model in the course: :func:`fit`.
+
+What it does each epoch:
+
+1. gets the epoch's batches from ``batches(epoch)`` (a function, so negatives
+   can be re-sampled every epoch) or from a re-iterable such as a DataLoader;
+2. for each batch ``(*inputs, target)``: ``loss_fn(model(*inputs), target)``,
+   backward, optional gradient clipping, optimizer step;
+3. calls ``evaluate(model)`` for validation metrics, steps ReduceLROnPlateau on
+   the monitored one, keeps a copy of the best weights, and stops early when
+   the monitored metric has not improved for ``patience`` epochs.
+
+At the end the best weights are loaded back into the model, and the returned
+:class:`History` holds one row per epoch for plotting.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Iterable
+
+import pandas as pd
+import torch
+from torch import nn
+from tqdm import tqdm  # plain text bar: no widget needed, renders the same everywhere
+
+
+@dataclass
+class History:
+    """Per-epoch records of a :func:`fit` run, plus where the best epoch was."""
+
+    records: list[dict] = field(default_factory=list)
+    monitor: str | None = None
+    best_epoch: int | None = None
+    best_value: float | None = None
+    stopped_early: bool = False
+
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame(self.records)
+
+    def __getitem__(self, key: str) -> list:
+        return [r.get(key) for r in self.records]
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+
+def _show_progress(progress: bool | None) -> bool:
+    if progress is not None:
+        return progress
+    return os.environ.get("RECSYS_COURSE_QUIET", "") not in {"1", "true", "yes"}
+
+
+def fit(
+    model: nn.Module,
+    batches: Callable[[int], Iterable] | Iterable,
+    *,
+    epochs: int = 20,
+    optimizer: torch.optim.Optimizer | None = None,
+    lr: float = 1e-3,
+    loss_fn: Callable = nn.functional.binary_cross_entropy_with_logits,
+    evaluate: Callable[[nn.Module], dict] | None = None,
+    monitor: str | None = None,
+    mode: str = "max",
+    patience: int | None = 3,
+    min_delta: float = 0.0,
+    lr_patience: int | None = 1,
+    lr_factor: float = 0.5,
+    clip_norm: float | None = None,
+    device: torch.device | str | None = None,
+    progress: bool | None = None,
+    desc: str = "fit",
+) -> History:
+    """Train ``model`` and return its :class:`History` (see the module docstring).
+
+    ``monitor`` names a key of ``evaluate``'s dict (default: its first key);
+    ``mode`` is "max" for AUC/HR, "min" for losses. ``patience=None`` turns
+    off early stopping, ``lr_patience=None`` the learning-rate schedule.
+    The progress bar shows epochs and metrics, not timings, so notebook
+    outputs stay the same from run to run; ``RECSYS_COURSE_QUIET=1`` hides it.
+    """
+    if mode not in {"max", "min"}:
+        raise ValueError("mode must be 'max' or 'min'")
+    device = torch.device(device) if device is not None else next(model.parameters()).device
+    model.to(device)
+    optimizer = optimizer or torch.optim.Adam(model.parameters(), lr=lr)
+    scheduler = None
+    if evaluate is not None and lr_patience is not None:
+        scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
+            optimizer, mode=mode, factor=lr_factor, patience=lr_patience)
+    history = History()
+    best_state, since_best = None, 0
+    sign = 1.0 if mode == "max" else -1.0
+
+    bar = tqdm(range(1, epochs + 1), desc=desc, disable=not _show_progress(progress),
+               bar_format="{desc}: {n_fmt}/{total_fmt} epochs |{bar:20}| {postfix}")
+    for epoch in bar:
+        start = time.perf_counter()
+        model.train()
+        total, count = 0.0, 0
+        epoch_batches = batches(epoch) if callable(batches) else batches
+        for batch in epoch_batches:
+            *inputs, target = (t.to(device) for t in batch)
+            optimizer.zero_grad(set_to_none=True)
+            loss = loss_fn(model(*inputs), target)
+            loss.backward()
+            if clip_norm is not None:
+                nn.utils.clip_grad_norm_(model.parameters(), clip_norm)
+            optimizer.step()
+            total += loss.item() * len(target)
+            count += len(target)
+        record = {"epoch": epoch, "train_loss": total / max(count, 1),
+                  "lr": optimizer.param_groups[0]["lr"], "seconds": time.perf_counter() - start}
+        if evaluate is not None:
+            metrics = evaluate(model)
+            record.update(metrics)
+            key = monitor or next(iter(metrics))
+            history.monitor = key
+            value = float(metrics[key])
+            if history.best_value is None or sign * (value - history.best_value) > min_delta:
+                history.best_value, history.best_epoch, since_best = value, epoch, 0
+                best_state = copy.deepcopy(model.state_dict())
+            else:
+                since_best += 1
+            if scheduler is not None:
+                scheduler.step(value)
+        history.records.append(record)
+        bar.set_postfix({k: f"{v:.4f}" for k, v in record.items() if k not in {"epoch", "seconds", "lr"}})
+        if evaluate is not None and patience is not None and since_best > patience:
+            history.stopped_early = True
+            break
+    bar.close()
+    if best_state is not None:
+        model.load_state_dict(best_state)
+    return history
+
+
+def tensor_batches(*arrays, batch_size: int = 1024, shuffle: bool = True,
+                   generator: torch.Generator | None = None, dtypes=None):
+    """Split equally long arrays into batches of tensors (a light DataLoader).
+
+    ``dtypes`` gives each array's torch dtype (default: long for integer arrays,
+    float32 otherwise). With ``shuffle``, rows are permuted with ``generator``.
+    """
+    tensors = []
+    for i, a in enumerate(arrays):
+        t = torch.as_tensor(a)
+        dtype = dtypes[i] if dtypes is not None else (torch.long if not t.is_floating_point() else torch.float32)
+        tensors.append(t.to(dtype))
+    n = len(tensors[0])
+    if any(len(t) != n for t in tensors):
+        raise ValueError("all arrays must have the same length")
+    order = torch.randperm(n, generator=generator) if shuffle else torch.arange(n)
+    for start in range(0, n, batch_size):
+        idx = order[start:start + batch_size]
+        yield tuple(t[idx] for t in tensors)

@@ -1,0 +1,198 @@
+"""Tests for recsys_course.metrics: CTR metrics against scikit-learn, ranking metrics by hand."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from sklearn import metrics as skm
+from torch import nn
+
+from recsys_course.metrics import (
+    auc,
+    evaluate_ranking,
+    hit_rate_at_k,
+    log_loss,
+    ndcg_at_k,
+    rank_of_positive,
+    recall_at_k,
+    rmse,
+    score_pairs,
+)
+
+
+class ItemIdScore(nn.Module):
+    """Scores a pair by its item id, negated for odd users: rankings known in advance."""
+
+    def __init__(self):
+        super().__init__()
+        self.dummy = nn.Parameter(torch.zeros(()))  # gives the model a device
+
+    def forward(self, users, items):
+        sign = 1.0 - 2.0 * (users % 2).float()
+        return sign * items.float() + 0.0 * self.dummy
+
+
+class NoParams(nn.Module):
+    """A parameter-free scorer (like a popularity baseline): score = item id."""
+
+    def forward(self, users, items):
+        return items.float()
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_auc_matches_sklearn_with_ties(seed):
+    """auc equals roc_auc_score, including heavily tied (rounded) scores."""
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, 2, 500)
+    scores = np.round(rng.normal(size=500) + 0.8 * labels, 1)
+    assert len(np.unique(scores)) < 200  # ties really happen
+    assert auc(labels, scores) == pytest.approx(skm.roc_auc_score(labels, scores), abs=1e-12)
+
+
+def test_auc_hand_cases():
+    """Perfect, reversed and all-tied scores give 1, 0 and 0.5."""
+    labels = [0, 0, 1, 1]
+    assert auc(labels, [0.1, 0.2, 0.8, 0.9]) == 1.0
+    assert auc(labels, [0.9, 0.8, 0.2, 0.1]) == 0.0
+    assert auc(labels, [0.5] * 4) == 0.5
+    assert auc([1, 0, 1, 0], [0.3, 0.3, 0.9, 0.1]) == pytest.approx(0.875)
+
+
+@pytest.mark.parametrize("labels", [[1, 1, 1], [0, 0], []])
+def test_auc_needs_both_classes(labels):
+    """With one class AUC is undefined: ValueError."""
+    with pytest.raises(ValueError):
+        auc(labels, np.linspace(0, 1, len(labels)))
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_log_loss_matches_sklearn(seed):
+    """log_loss equals sklearn's on random labels and probabilities."""
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, 2, 300)
+    probs = rng.uniform(0.01, 0.99, 300)
+    assert log_loss(labels, probs) == pytest.approx(skm.log_loss(labels, probs), rel=1e-10)
+
+
+def test_log_loss_clips_extremes():
+    """Probabilities of exactly 0 or 1 are clipped, so the loss stays finite."""
+    value = log_loss([1, 0], [0.0, 1.0], eps=1e-7)
+    assert math.isfinite(value)
+    assert value == pytest.approx(-math.log(1e-7), rel=1e-6)
+    assert log_loss([1, 0], [1.0, 0.0]) == pytest.approx(0.0, abs=1e-6)
+
+
+def test_rmse():
+    """rmse by hand and against sklearn."""
+    assert rmse([1, 2, 3], [1, 2, 3]) == 0.0
+    assert rmse([0, 0], [3, 4]) == pytest.approx(math.sqrt(12.5))
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=50), rng.normal(size=50)
+    assert rmse(a, b) == pytest.approx(math.sqrt(skm.mean_squared_error(a, b)))
+
+
+def test_rank_of_positive_basic():
+    """The rank is the number of negatives scoring at least as high as column 0."""
+    scores = np.array([
+        [5.0, 1.0, 2.0, 3.0],   # best: rank 0
+        [2.0, 5.0, 1.0, 0.0],   # one above: rank 1
+        [0.0, 1.0, 2.0, 3.0],   # worst: rank 3
+    ])
+    np.testing.assert_array_equal(rank_of_positive(scores), [0, 1, 3])
+
+
+def test_rank_of_positive_ties_count_against_positive():
+    """A constant-score row ranks the positive last; a partial tie counts too."""
+    np.testing.assert_array_equal(rank_of_positive(np.full((3, 100), 0.5)), [99, 99, 99])
+    np.testing.assert_array_equal(rank_of_positive(np.array([[2.0, 2.0, 1.0, 3.0]])), [2])
+
+
+def test_hit_rate_and_ndcg_hand_case():
+    """ranks [0, 3, 12] with k=10: HR = 2/3, NDCG = (1/log2(2) + 1/log2(5) + 0) / 3."""
+    ranks = [0, 3, 12]
+    assert hit_rate_at_k(ranks, k=10) == pytest.approx(2 / 3)
+    assert ndcg_at_k(ranks, k=10) == pytest.approx((1 / math.log2(2) + 1 / math.log2(5)) / 3)
+
+
+def test_hit_rate_and_ndcg_cutoff():
+    """rank k is outside the top k; rank k-1 is inside."""
+    assert hit_rate_at_k([9], k=10) == 1.0
+    assert hit_rate_at_k([10], k=10) == 0.0
+    assert ndcg_at_k([10], k=10) == 0.0
+    assert ndcg_at_k([9], k=10) == pytest.approx(1 / math.log2(11))
+    assert hit_rate_at_k([0, 1, 2, 3], k=2) == 0.5
+
+
+def test_recall_at_k_hand_case():
+    """Share of relevant items in each top-k list, averaged; users with none relevant are skipped."""
+    top = [[1, 2, 3], [4, 5, 6], [7, 8, 9]]
+    relevant = [{1, 3, 9}, {6}, set()]
+    # k=2: user 0 finds 1 of 3, user 1 finds 0 of 1 (6 is 3rd); user 2 skipped
+    assert recall_at_k(top, relevant, k=2) == pytest.approx((1 / 3 + 0) / 2)
+    # k=3: user 0 finds 2 of 3, user 1 finds 1 of 1
+    assert recall_at_k(top, relevant, k=3) == pytest.approx((2 / 3 + 1) / 2)
+
+
+def test_score_pairs_batches_in_order():
+    """Batched scoring returns scores in input order and restores the training flag."""
+    model = ItemIdScore()
+    model.train()
+    users = np.array([0, 1, 2, 3, 4, 5, 6] * 3)
+    items = np.arange(21)
+    scores = score_pairs(model, users, items, batch_size=4)
+    expected = np.where(users % 2 == 0, items, -items).astype(np.float32)
+    np.testing.assert_array_equal(scores, expected)
+    assert model.training
+
+
+def test_score_pairs_empty():
+    """No pairs, no scores."""
+    assert score_pairs(ItemIdScore(), [], []).shape == (0,)
+
+
+def test_score_pairs_model_without_parameters():
+    """A parameter-free model (e.g. a popularity baseline) can be scored too."""
+    scores = score_pairs(NoParams(), [0, 1, 2], [7, 8, 9])
+    np.testing.assert_array_equal(scores, [7, 8, 9])
+
+
+def _candidates_with_ranks(ranks, n_neg=99, positive=200):
+    """Rows whose positive has `ranks[r]` negatives with a higher item id (the model's score)."""
+    rows = []
+    for r in ranks:
+        above = positive + 1 + np.arange(r)
+        below = np.arange(n_neg - r)
+        rows.append(np.concatenate([[positive], above, below]))
+    return np.array(rows)
+
+
+def test_evaluate_ranking_known_scores():
+    """With scores = item id, ranks [0, 3, 12] give HR@10 = 2/3 and the hand NDCG."""
+    cand = _candidates_with_ranks([0, 3, 12])
+    users = np.array([0, 2, 4])  # even users: score = +item id
+    out = evaluate_ranking(ItemIdScore(), users, cand, k=10)
+    assert set(out) == {"hr@10", "ndcg@10"}
+    assert out["hr@10"] == pytest.approx(2 / 3)
+    assert out["ndcg@10"] == pytest.approx((1 + 1 / math.log2(5)) / 3)
+
+
+def test_evaluate_ranking_pairs_each_row_with_its_user():
+    """Rows are scored with their own user: odd users (negated scores) rank the positive differently."""
+    cand = _candidates_with_ranks([0, 0, 0, 0], n_neg=20)
+    # even users: positive (200) is the top item -> rank 0; odd users: it is the bottom -> rank 20
+    out = evaluate_ranking(ItemIdScore(), np.array([0, 1, 2, 3]), cand, k=5)
+    assert out == {"hr@5": 0.5, "ndcg@5": 0.5}
+
+
+def test_evaluate_ranking_constant_model_scores_zero():
+    """A model that scores everything equal cannot look good: HR@10 = 0."""
+
+    class Constant(ItemIdScore):
+        def forward(self, users, items):
+            return torch.zeros(len(items)) + 0.0 * self.dummy
+
+    cand = _candidates_with_ranks([0, 0])
+    assert evaluate_ranking(Constant(), [0, 2], cand, k=10) == {"hr@10": 0.0, "ndcg@10": 0.0}

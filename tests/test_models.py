@@ -1,0 +1,171 @@
+"""Tests for recsys_course.models: shapes, the algebra of each model, id checks, a tiny fit."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from torch import nn
+
+from recsys_course.models import MF, MLP, Additive, check_ids, mlp_tower
+from recsys_course.train import fit
+
+N_USERS, N_ITEMS = 7, 11
+
+
+def _randomise(model: nn.Module, seed: int = 0) -> nn.Module:
+    """Give every parameter (biases included, which start at zero) a random value."""
+    gen = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for p in model.parameters():
+            p.copy_(torch.randn(p.shape, generator=gen))
+    return model
+
+
+def _all_pairs():
+    """Every (user, item) pair as two flat LongTensors."""
+    users = torch.arange(N_USERS).repeat_interleave(N_ITEMS)
+    items = torch.arange(N_ITEMS).repeat(N_USERS)
+    return users, items
+
+
+@pytest.mark.parametrize("make", [
+    lambda: Additive(N_USERS, N_ITEMS),
+    lambda: MF(N_USERS, N_ITEMS, dim=4),
+    lambda: MLP(N_USERS, N_ITEMS, dim=4, layers=(8, 4)),
+])
+def test_output_shape_is_one_logit_per_pair(make):
+    """forward(users, items) returns a float vector with one entry per pair."""
+    model = make()
+    users, items = _all_pairs()
+    out = model(users, items)
+    assert out.shape == (N_USERS * N_ITEMS,)
+    assert out.dtype == torch.float32
+    assert model(torch.tensor([3]), torch.tensor([2])).shape == (1,)
+
+
+def test_additive_has_no_interaction():
+    """For Additive, score(u, i) - score(u, j) does not depend on u."""
+    model = _randomise(Additive(N_USERS, N_ITEMS))
+    users, items = _all_pairs()
+    with torch.no_grad():
+        scores = model(users, items).reshape(N_USERS, N_ITEMS)
+    diffs = scores - scores[:, :1]  # score(u, i) - score(u, 0) for every u
+    torch.testing.assert_close(diffs, diffs[:1].expand_as(diffs), rtol=0, atol=1e-5)
+
+
+def test_additive_starts_at_zero():
+    """Biases are initialised to zero, so a fresh Additive predicts p = 0.5 everywhere."""
+    model = Additive(N_USERS, N_ITEMS)
+    users, items = _all_pairs()
+    assert torch.count_nonzero(model(users, items)) == 0
+
+
+def test_mf_has_interaction():
+    """MF with random factors is not additive (contrast with the test above)."""
+    model = _randomise(MF(N_USERS, N_ITEMS, dim=3))
+    users, items = _all_pairs()
+    with torch.no_grad():
+        scores = model(users, items).reshape(N_USERS, N_ITEMS)
+    diffs = scores - scores[:, :1]
+    assert (diffs - diffs[:1]).abs().max() > 0.1
+
+
+def test_mf_equals_biases_plus_dot_product():
+    """MF's logit is b + b_u + b_i + <p_u, q_i>, computed here by hand."""
+    model = _randomise(MF(N_USERS, N_ITEMS, dim=5), seed=3)
+    users, items = _all_pairs()
+    with torch.no_grad():
+        got = model(users, items)
+        P, Q = model.user_emb.weight, model.item_emb.weight
+        bu, bi = model.user_bias.weight[:, 0], model.item_bias.weight[:, 0]
+        full = model.bias + bu[:, None] + bi[None, :] + P @ Q.T  # [users, items]
+    torch.testing.assert_close(got, full.reshape(-1), rtol=1e-5, atol=1e-5)
+
+
+def test_mlp_forward_and_features():
+    """features() has the last layer's width; forward is the head applied to it."""
+    model = MLP(N_USERS, N_ITEMS, dim=6, layers=(16, 8, 3))
+    users, items = _all_pairs()
+    with torch.no_grad():
+        feats = model.features(users, items)
+        out = model(users, items)
+    assert feats.shape == (N_USERS * N_ITEMS, 3)
+    assert (feats >= 0).all()  # ReLU output
+    torch.testing.assert_close(out, model.head(feats).squeeze(-1))
+
+
+def test_mlp_without_hidden_layers():
+    """layers=() leaves the concatenated embeddings as features."""
+    model = MLP(N_USERS, N_ITEMS, dim=4, layers=())
+    users, items = _all_pairs()
+    feats = model.features(users, items)
+    assert feats.shape == (N_USERS * N_ITEMS, 8)
+    torch.testing.assert_close(feats, torch.cat([model.user_emb(users), model.item_emb(items)], dim=-1))
+
+
+def test_mlp_tower_structure():
+    """mlp_tower stacks Linear -> ReLU (-> Dropout) for each consecutive size pair."""
+    tower = mlp_tower([10, 6, 2], dropout=0.2)
+    kinds = [type(layer) for layer in tower]
+    assert kinds == [nn.Linear, nn.ReLU, nn.Dropout, nn.Linear, nn.ReLU, nn.Dropout]
+    assert (tower[0].in_features, tower[0].out_features) == (10, 6)
+    assert [type(layer) for layer in mlp_tower([4, 2])] == [nn.Linear, nn.ReLU]
+
+
+@pytest.mark.parametrize("make", [
+    lambda: Additive(N_USERS, N_ITEMS),
+    lambda: MF(N_USERS, N_ITEMS, dim=4),
+    lambda: MLP(N_USERS, N_ITEMS, dim=4, layers=(8,)),
+])
+@pytest.mark.parametrize("users, items, what, bound", [
+    ([0, N_USERS], [0, 1], "user", N_USERS),
+    ([0, 1], [N_ITEMS + 3, 0], "item", N_ITEMS),
+    ([-1, 0], [0, 1], "user", N_USERS),
+    ([0, 1], [0, -2], "item", N_ITEMS),
+])
+def test_out_of_range_ids_raise_clear_index_error(make, users, items, what, bound):
+    """Ids outside [0, n) raise IndexError naming the id kind and the valid range."""
+    model = make()
+    with pytest.raises(IndexError, match=rf"{what} ids must lie in \[0, {bound}\)"):
+        model(torch.tensor(users), torch.tensor(items))
+
+
+def test_check_ids_accepts_valid_and_empty():
+    """check_ids is silent for in-range and empty id tensors."""
+    check_ids(torch.tensor([0, 4]), 5, "user")
+    check_ids(torch.tensor([], dtype=torch.long), 5, "user")
+
+
+def _rank_one_signs(n_users=6, n_items=6):
+    """A rank-1 +-1 matrix R[u, i] = a[u] * b[i] with balanced signs, as (users, items, labels)."""
+    a = torch.tensor([1.0, -1.0] * (n_users // 2))
+    b = torch.tensor([1.0, 1.0, -1.0] * (n_items // 3))
+    R = a[:, None] * b[None, :]
+    users = torch.arange(n_users).repeat_interleave(n_items)
+    items = torch.arange(n_items).repeat(n_users)
+    return users, items, (R.reshape(-1) > 0).float()
+
+
+def _train_and_score(model, users, items, labels, epochs=300):
+    """Full-batch training with fit; returns the training accuracy."""
+    fit(model, [(users, items, labels)], epochs=epochs, lr=0.05, progress=False)
+    with torch.no_grad():
+        return ((model(users, items) > 0).float() == labels).float().mean().item()
+
+
+def test_mf_fits_rank_one_sign_matrix():
+    """MF reproduces every sign of a rank-1 +-1 matrix."""
+    torch.manual_seed(0)
+    users, items, labels = _rank_one_signs()
+    model = MF(6, 6, dim=2)
+    assert _train_and_score(model, users, items, labels) == 1.0
+    with torch.no_grad():
+        loss = nn.functional.binary_cross_entropy_with_logits(model(users, items), labels).item()
+    assert loss < 0.1
+
+
+def test_additive_cannot_fit_rank_one_sign_matrix():
+    """The additive model lacks the interaction, so it gets some signs wrong."""
+    torch.manual_seed(0)
+    users, items, labels = _rank_one_signs()
+    assert _train_and_score(Additive(6, 6), users, items, labels) < 1.0
