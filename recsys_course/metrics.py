@@ -98,4 +98,31 @@ def evaluate_ranking(model: torch.nn.Module, users, candidates, k: int = 10) -> 
     users = np.repeat(np.asarray(users), candidates.shape[1])
     scores = score_pairs(model, users, candidates.ravel()).reshape(candidates.shape)
     ranks = rank_of_positive(scores)
-    return {f"hr@{k}": hit_rate_at_k(ranks, k), f"ndcg@{k}": ndcg_at_k(ranks, k)}
+    return {f"hr@{k}": hit_rate_at_k(ranks, k), f"ndcg@{k}": ndcg_at_k(ranks, k),
+            "auc": sampled_auc(scores)}
+
+
+def sampled_auc(scores) -> float:
+    """Mean per-row AUC of column 0 (the positive) against the other columns; ties count 1/2."""
+    scores = np.asarray(scores)
+    below = (scores[:, 1:] < scores[:, :1]).sum(axis=1)
+    ties = (scores[:, 1:] == scores[:, :1]).sum(axis=1)
+    return float(np.mean((below + 0.5 * ties) / (scores.shape[1] - 1)))
+
+
+def neighbour_agreement(vectors, labels, k: int = 10) -> float:
+    """How often a vector's ``k`` nearest neighbours (cosine) share a label with it.
+
+    ``labels`` is multi-hot [n, n_labels] (e.g. a movie's genres). For each row,
+    the share of its k neighbours that have at least one label in common;
+    averaged over rows. Compare with the same number for shuffled labels to see
+    how much of it is chance.
+    """
+    vectors = np.asarray(vectors, dtype=np.float64)
+    labels = np.asarray(labels).astype(bool)
+    unit = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+    similarity = unit @ unit.T
+    np.fill_diagonal(similarity, -np.inf)  # a vector is not its own neighbour
+    neighbours = np.argpartition(-similarity, k, axis=1)[:, :k]  # [n, k]
+    shared = (labels[:, None, :] & labels[neighbours]).any(axis=2)  # [n, k]
+    return float(shared.mean())

@@ -13,6 +13,8 @@ from torch import nn
 from recsys_course.metrics import (
     auc,
     evaluate_ranking,
+    neighbour_agreement,
+    sampled_auc,
     hit_rate_at_k,
     log_loss,
     ndcg_at_k,
@@ -174,9 +176,10 @@ def test_evaluate_ranking_known_scores():
     cand = _candidates_with_ranks([0, 3, 12])
     users = np.array([0, 2, 4])  # even users: score = +item id
     out = evaluate_ranking(ItemIdScore(), users, cand, k=10)
-    assert set(out) == {"hr@10", "ndcg@10"}
+    assert set(out) == {"hr@10", "ndcg@10", "auc"}
     assert out["hr@10"] == pytest.approx(2 / 3)
     assert out["ndcg@10"] == pytest.approx((1 + 1 / math.log2(5)) / 3)
+    assert out["auc"] == pytest.approx(np.mean([(99 - r) / 99 for r in (0, 3, 12)]))
 
 
 def test_evaluate_ranking_pairs_each_row_with_its_user():
@@ -184,7 +187,7 @@ def test_evaluate_ranking_pairs_each_row_with_its_user():
     cand = _candidates_with_ranks([0, 0, 0, 0], n_neg=20)
     # even users: positive (200) is the top item -> rank 0; odd users: it is the bottom -> rank 20
     out = evaluate_ranking(ItemIdScore(), np.array([0, 1, 2, 3]), cand, k=5)
-    assert out == {"hr@5": 0.5, "ndcg@5": 0.5}
+    assert out == {"hr@5": 0.5, "ndcg@5": 0.5, "auc": 0.5}
 
 
 def test_evaluate_ranking_constant_model_scores_zero():
@@ -195,4 +198,38 @@ def test_evaluate_ranking_constant_model_scores_zero():
             return torch.zeros(len(items)) + 0.0 * self.dummy
 
     cand = _candidates_with_ranks([0, 0])
-    assert evaluate_ranking(Constant(), [0, 2], cand, k=10) == {"hr@10": 0.0, "ndcg@10": 0.0}
+    assert evaluate_ranking(Constant(), [0, 2], cand, k=10) == {"hr@10": 0.0, "ndcg@10": 0.0, "auc": 0.5}
+
+
+def test_sampled_auc_hand_cases():
+    """Per-row AUC: share of negatives below the positive, ties counting one half."""
+    scores = np.array([[3.0, 1.0, 2.0, 5.0],    # 2 of 3 below -> 2/3
+                       [1.0, 1.0, 0.0, 0.0]])   # 2 below, 1 tie -> 2.5/3
+    assert sampled_auc(scores) == pytest.approx((2 / 3 + 2.5 / 3) / 2)
+
+
+def test_sampled_auc_matches_sklearn_per_row():
+    """Each row's sampled AUC is the ordinary AUC of one positive against its negatives."""
+    rng = np.random.default_rng(3)
+    scores = rng.integers(0, 5, size=(6, 12)).astype(float)
+    expected = np.mean([skm.roc_auc_score([1] + [0] * 11, row) for row in scores])
+    assert sampled_auc(scores) == pytest.approx(expected)
+
+
+def test_neighbour_agreement_finds_planted_clusters():
+    """Vectors clustered by label agree with their neighbours; shuffled labels do not."""
+    rng = np.random.default_rng(0)
+    labels = np.repeat(np.eye(4, dtype=bool), 25, axis=0)          # 100 items, 4 one-label groups
+    centres = rng.normal(size=(4, 8)) * 5
+    vectors = centres[labels.argmax(1)] + rng.normal(size=(100, 8))
+    assert neighbour_agreement(vectors, labels, k=5) > 0.95
+    shuffled = labels[rng.permutation(100)]
+    assert neighbour_agreement(vectors, shuffled, k=5) < 0.45      # chance is about 0.24
+
+
+def test_neighbour_agreement_excludes_self_and_counts_shared_labels():
+    """A row never counts itself; sharing any one label is agreement."""
+    vectors = np.array([[1.0, 0.0], [0.9, 0.1], [0.0, 1.0]])
+    labels = np.array([[1, 1], [0, 1], [1, 0]], dtype=bool)
+    # neighbours with k=1: 0 -> 1 (shares label 1), 1 -> 0 (shares), 2 -> 1 (no common label)
+    assert neighbour_agreement(vectors, labels, k=1) == pytest.approx(2 / 3)
