@@ -1,14 +1,22 @@
 """From ratings to train/test: implicit feedback, leave-one-out by time, temporal splits.
 
 Leave-one-out (He et al. 2017, NCF): each user's latest interaction is held out
-for testing. Ties in the timestamp are broken by item id, so the split never
-depends on the order rows happen to be stored in.
+for testing. Many MovieLens users rated several movies in the same second, so
+the latest timestamp is often shared. Such ties are broken by a fixed, seeded
+random order of the items: the split never depends on the order rows happen to
+be stored in, and - unlike breaking ties by item id, which in MovieLens would
+favour the newer, less popular movies - it does not bias which kind of movie
+ends up held out.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
+
+from .sampling import InteractionSet, evaluation_candidates
 
 
 def to_implicit(ratings: pd.DataFrame, min_rating: int | None = None) -> pd.DataFrame:
@@ -21,17 +29,30 @@ def to_implicit(ratings: pd.DataFrame, min_rating: int | None = None) -> pd.Data
     return frame[["user", "item", "timestamp"]].reset_index(drop=True)
 
 
-def _time_order(interactions: pd.DataFrame) -> pd.DataFrame:
-    return interactions.sort_values(["user", "timestamp", "item"], kind="stable").reset_index(drop=True)
+def tie_break_key(items, seed: int = 0) -> np.ndarray:
+    """A fixed scrambled key per item id (Knuth's multiplicative hash), the same in every run.
+
+    It depends on the item id alone, so the order of tied items does not
+    change with the dataset's size or row order.
+    """
+    items = np.asarray(items, dtype=np.uint64) + np.uint64(seed)
+    return (items * np.uint64(2654435761)) % np.uint64(2**32)
 
 
-def leave_one_out(interactions: pd.DataFrame, *, validation: bool = False):
+def _time_order(interactions: pd.DataFrame, seed: int) -> pd.DataFrame:
+    keyed = interactions.assign(_tie=tie_break_key(interactions["item"].to_numpy(), seed))
+    ordered = keyed.sort_values(["user", "timestamp", "_tie"], kind="stable")
+    return ordered.drop(columns="_tie").reset_index(drop=True)
+
+
+def leave_one_out(interactions: pd.DataFrame, *, validation: bool = False, seed: int = 0):
     """Hold out each user's latest interaction as test (and the one before as validation).
 
     Returns ``(train, test)`` or, with ``validation=True``, ``(train, valid, test)``.
     Users with too few interactions to hold one out keep all of them in train.
+    Timestamp ties are broken by :func:`tie_break_key` with ``seed``.
     """
-    ordered = _time_order(interactions)
+    ordered = _time_order(interactions, seed)
     # position from the end within each user: 0 = latest
     from_end = ordered.groupby("user").cumcount(ascending=False).to_numpy()
     size = ordered.groupby("user")["item"].transform("size").to_numpy()
@@ -61,3 +82,44 @@ def temporal_split(interactions: pd.DataFrame, valid_frac: float = 0.1, test_fra
     return (ordered.iloc[:train_end].reset_index(drop=True),
             ordered.iloc[train_end:valid_end].reset_index(drop=True),
             ordered.iloc[valid_end:].reset_index(drop=True))
+
+
+@dataclass
+class LeaveOneOut:
+    """Everything the leave-one-out protocol needs, prepared once per notebook.
+
+    ``train``/``valid``/``test`` frames of (user, item, timestamp); ``seen``
+    holds *all* interactions (so no evaluation negative is a hidden positive),
+    ``train_seen`` only the training ones (training negatives are drawn
+    against it, so a held-out item is never ruled out as a negative - the
+    model must not be told what the test answer is);
+    ``valid_candidates``/``test_candidates`` are [n_users_held_out, 1 + n_neg]
+    with the held-out item in column 0 and fixed sampled negatives after it.
+    """
+
+    train: pd.DataFrame
+    valid: pd.DataFrame
+    test: pd.DataFrame
+    seen: InteractionSet
+    train_seen: InteractionSet
+    valid_candidates: np.ndarray
+    test_candidates: np.ndarray
+    n_users: int
+    n_items: int
+
+    def describe(self) -> str:
+        return (f"leave-one-out: {len(self.train):,} train interactions; {len(self.valid):,} validation "
+                f"and {len(self.test):,} test users, each ranked against "
+                f"{self.test_candidates.shape[1] - 1} sampled negatives")
+
+
+def prepare_leave_one_out(interactions: pd.DataFrame, n_users: int, n_items: int,
+                          n_neg: int = 99, seed: int = 0) -> LeaveOneOut:
+    """Split by time (latest = test, second latest = validation) and draw fixed candidates."""
+    train, valid, test = leave_one_out(interactions, validation=True)
+    seen = InteractionSet.from_frame(interactions, n_items, n_users)
+    rng = np.random.default_rng(seed)
+    valid_c = evaluation_candidates(valid["user"].to_numpy(), valid["item"].to_numpy(), seen, rng, n_neg)
+    test_c = evaluation_candidates(test["user"].to_numpy(), test["item"].to_numpy(), seen, rng, n_neg)
+    train_seen = InteractionSet.from_frame(train, n_items, n_users)
+    return LeaveOneOut(train, valid, test, seen, train_seen, valid_c, test_c, n_users, n_items)

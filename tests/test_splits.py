@@ -6,7 +6,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from recsys_course.splits import leave_one_out, temporal_split, to_implicit
+from recsys_course.splits import (
+    leave_one_out,
+    prepare_leave_one_out,
+    temporal_split,
+    tie_break_key,
+    to_implicit,
+)
 
 
 def _rows(frame: pd.DataFrame) -> list[tuple]:
@@ -18,7 +24,7 @@ def _rows(frame: pd.DataFrame) -> list[tuple]:
 def small():
     """A hand-made log with a timestamp tie and a single-interaction user.
 
-    user 0: items 1 (t=50), 5, 9, 3 (all t=100) -> test item 9 (tie broken by item id)
+    user 0: items 1 (t=50), 5, 9, 3 (all t=100) -> test and valid among 5, 9, 3 (tie)
     user 1: items 2 (t=10), 4 (t=20), 7 (t=30)  -> test 7, valid 4
     user 2: item 6 only                          -> stays in train
     """
@@ -63,11 +69,28 @@ def test_to_implicit_min_rating():
     pd.testing.assert_frame_equal(ratings, before)
 
 
+def _tied_order(items, seed=0):
+    """Items of one timestamp tie, from first to last in the split's order."""
+    return [i for _, i in sorted(zip(tie_break_key(np.array(items), seed), items))]
+
+
 def test_leave_one_out_holds_out_latest(small):
-    """Each user's latest interaction is the test row; ties go to the highest item id."""
+    """Each user's latest interaction is the test row; a tie goes by the fixed item order."""
     train, test = leave_one_out(small)
-    assert dict(zip(test["user"], test["item"])) == {0: 9, 1: 7}
-    assert set(train.loc[train["user"] == 0, "item"]) == {1, 3, 5}
+    order = _tied_order([5, 9, 3, 1, 2, 4, 6, 7])
+    tied = [i for i in order if i in (5, 9, 3)]
+    assert dict(zip(test["user"], test["item"])) == {0: tied[-1], 1: 7}
+    assert set(train.loc[train["user"] == 0, "item"]) == {1, 5, 9, 3} - {tied[-1]}
+
+
+def test_tie_break_key_is_fixed_and_not_item_order():
+    """The key is fixed: same every call, distinct per item, different per seed, not sorted by id."""
+    items = np.arange(50)
+    key = tie_break_key(items)
+    np.testing.assert_array_equal(key, tie_break_key(items))
+    assert len(set(key.tolist())) == 50
+    assert not (np.diff(key.astype(np.int64)) > 0).all()
+    assert not np.array_equal(key, tie_break_key(items, seed=1))
 
 
 def test_leave_one_out_single_interaction_user_stays_in_train(small):
@@ -81,8 +104,9 @@ def test_leave_one_out_single_interaction_user_stays_in_train(small):
 def test_leave_one_out_validation(small):
     """validation=True holds out the second-latest as the validation row."""
     train, valid, test = leave_one_out(small, validation=True)
-    assert dict(zip(test["user"], test["item"])) == {0: 9, 1: 7}
-    assert dict(zip(valid["user"], valid["item"])) == {0: 5, 1: 4}
+    tied = [i for i in _tied_order([5, 9, 3, 1, 2, 4, 6, 7]) if i in (5, 9, 3)]
+    assert dict(zip(test["user"], test["item"])) == {0: tied[-1], 1: 7}
+    assert dict(zip(valid["user"], valid["item"])) == {0: tied[-2], 1: 4}
     assert _rows(pd.concat([train, valid, test])) == _rows(small)
 
 
@@ -97,15 +121,16 @@ def test_leave_one_out_independent_of_row_order(random_log, seed):
     assert _rows(test) == _rows(ref_test)
 
 
-def test_leave_one_out_test_item_is_latest_then_highest_item(random_log):
-    """On a random log the test row is the max of (timestamp, item) for each user."""
+def test_leave_one_out_test_item_is_latest_then_last_in_tie_order(random_log):
+    """On a random log the test row is the max of (timestamp, tie-break key) for each user."""
     train, test = leave_one_out(random_log)
     counts = random_log.groupby("user").size()
+    key = dict(zip(range(200), tie_break_key(np.arange(200))))
     expected = {}
     for user, group in random_log.groupby("user"):
         if counts[user] > 1:
-            latest = max(zip(group["timestamp"], group["item"]))
-            expected[user] = latest[1]
+            latest = max(zip(group["timestamp"], (key[i] for i in group["item"]), group["item"]))
+            expected[user] = latest[2]
     assert dict(zip(test["user"], test["item"])) == expected
     assert test["user"].is_unique
 
@@ -141,7 +166,8 @@ def test_leave_one_out_keeps_extra_columns(small):
     train, test = leave_one_out(frame)
     assert "rating" in test.columns
     row = test[test["user"] == 0].iloc[0]
-    assert row["rating"] == 2  # the (0, 9) row is the third in `small`
+    # the rating column still belongs to the same (user, item) row as in `small`
+    assert row["rating"] == frame.index[(frame["user"] == 0) & (frame["item"] == row["item"])][0]
 
 
 def test_temporal_split_time_order_and_fractions():
@@ -186,3 +212,20 @@ def test_temporal_split_rejects_bad_fractions(valid_frac, test_frac):
     log = pd.DataFrame({"user": [0, 1], "item": [0, 1], "timestamp": [0, 1]})
     with pytest.raises(ValueError):
         temporal_split(log, valid_frac=valid_frac, test_frac=test_frac)
+
+
+def test_prepare_leave_one_out_candidates_and_seen_sets(random_log):
+    """Candidates hold the held-out item first; negatives are unseen; train_seen excludes held-out rows."""
+    loo = prepare_leave_one_out(random_log, n_users=60, n_items=200, n_neg=20, seed=0)
+    assert loo.test_candidates.shape == (len(loo.test), 21)
+    np.testing.assert_array_equal(loo.test_candidates[:, 0], loo.test["item"].to_numpy())
+    np.testing.assert_array_equal(loo.valid_candidates[:, 0], loo.valid["item"].to_numpy())
+    users = np.repeat(loo.test["user"].to_numpy(), 20)
+    assert not loo.seen.contains(users, loo.test_candidates[:, 1:].ravel()).any()
+    # held-out interactions are in `seen` but not in `train_seen`
+    assert loo.seen.contains(loo.test["user"], loo.test["item"]).all()
+    assert not loo.train_seen.contains(loo.test["user"], loo.test["item"]).any()
+    assert not loo.train_seen.contains(loo.valid["user"], loo.valid["item"]).any()
+    again = prepare_leave_one_out(random_log, n_users=60, n_items=200, n_neg=20, seed=0)
+    np.testing.assert_array_equal(again.test_candidates, loo.test_candidates)
+    assert "leave-one-out" in loo.describe()
