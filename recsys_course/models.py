@@ -3,6 +3,8 @@
 Every model's ``forward(users, items)`` takes two LongTensors of ids and
 returns one logit per pair (apply a sigmoid for a probability).
 
+- :class:`Popularity` - the baseline every model must beat: score = how often
+  the item appears in the training data, the same for every user.
 - :class:`Additive` - global bias + user bias + item bias: logistic regression
   on one-hot user and one-hot item. No interaction at all.
 - :class:`MF` - matrix factorisation: the dot product of a user and an item
@@ -39,6 +41,24 @@ class PairModel(nn.Module):
     def check(self, users: torch.Tensor, items: torch.Tensor) -> None:
         check_ids(users, self.n_users, "user")
         check_ids(items, self.n_items, "item")
+
+
+class Popularity(PairModel):
+    """score = log(1 + training count of the item): no learning, no personalisation."""
+
+    def __init__(self, n_users: int, item_counts):
+        counts = torch.as_tensor(item_counts, dtype=torch.float32)
+        super().__init__(n_users, len(counts))
+        self.register_buffer("log_counts", torch.log1p(counts))
+
+    @classmethod
+    def from_interactions(cls, frame, n_users: int, n_items: int) -> "Popularity":
+        counts = torch.bincount(torch.as_tensor(frame["item"].to_numpy()), minlength=n_items)
+        return cls(n_users, counts)
+
+    def forward(self, users: torch.Tensor, items: torch.Tensor) -> torch.Tensor:
+        self.check(users, items)
+        return self.log_counts[items]
 
 
 class Additive(PairModel):

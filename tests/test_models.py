@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
 import pytest
 import torch
 from torch import nn
 
-from recsys_course.models import MF, MLP, Additive, check_ids, mlp_tower
+from recsys_course.metrics import evaluate_ranking
+from recsys_course.models import MF, MLP, Additive, Popularity, check_ids, mlp_tower
 from recsys_course.train import fit
 
 N_USERS, N_ITEMS = 7, 11
@@ -169,3 +172,17 @@ def test_additive_cannot_fit_rank_one_sign_matrix():
     torch.manual_seed(0)
     users, items, labels = _rank_one_signs()
     assert _train_and_score(Additive(6, 6), users, items, labels) < 1.0
+
+
+def test_popularity_scores_items_by_training_count_for_everyone():
+    """Popularity ranks items by how often they were seen, identically for every user."""
+    frame = pd.DataFrame({"user": [0, 1, 2, 0, 1, 2], "item": [3, 3, 3, 1, 1, 0]})
+    model = Popularity.from_interactions(frame, n_users=3, n_items=5)
+    items = torch.tensor([0, 1, 2, 3, 4])
+    for user in range(3):
+        scores = model(torch.full((5,), user), items)
+        assert scores.argsort(descending=True)[:3].tolist() == [3, 1, 0]
+        assert scores[2] == scores[4] == 0  # never seen
+    with pytest.raises(IndexError):
+        model(torch.tensor([0]), torch.tensor([5]))
+    evaluate_ranking(model, [0], np.array([[3, 0, 1]]))  # works without parameters
