@@ -78,8 +78,8 @@ def score_pairs(model: torch.nn.Module, users, items, batch_size: int = 65_536) 
     # a parameter-free model (e.g. a popularity baseline) runs on the CPU or where its buffers are
     tensors = itertools.chain(model.parameters(), model.buffers())
     device = next(tensors, torch.empty(0)).device
-    users = torch.as_tensor(np.asarray(users), dtype=torch.long)
-    items = torch.as_tensor(np.asarray(items), dtype=torch.long)
+    users = torch.tensor(np.asarray(users), dtype=torch.long)  # a copy: pandas arrays may be read-only
+    items = torch.tensor(np.asarray(items), dtype=torch.long)
     was_training = model.training
     model.eval()
     out = [model(users[s:s + batch_size].to(device), items[s:s + batch_size].to(device)).float().cpu()

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -47,14 +48,13 @@ class Popularity(PairModel):
     """score = log(1 + training count of the item): no learning, no personalisation."""
 
     def __init__(self, n_users: int, item_counts):
-        counts = torch.as_tensor(item_counts, dtype=torch.float32)
+        counts = torch.tensor(np.asarray(item_counts), dtype=torch.float32)
         super().__init__(n_users, len(counts))
         self.register_buffer("log_counts", torch.log1p(counts))
 
     @classmethod
     def from_interactions(cls, frame, n_users: int, n_items: int) -> "Popularity":
-        counts = torch.bincount(torch.as_tensor(frame["item"].to_numpy()), minlength=n_items)
-        return cls(n_users, counts)
+        return cls(n_users, np.bincount(frame["item"].to_numpy(), minlength=n_items))
 
     def forward(self, users: torch.Tensor, items: torch.Tensor) -> torch.Tensor:
         self.check(users, items)

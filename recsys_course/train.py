@@ -22,6 +22,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
+import numpy as np
 import pandas as pd
 import torch
 from torch import nn
@@ -147,7 +148,7 @@ def tensor_batches(*arrays, batch_size: int = 1024, shuffle: bool = True,
     """
     tensors = []
     for i, a in enumerate(arrays):
-        t = torch.as_tensor(a)
+        t = torch.tensor(np.asarray(a))  # a copy: pandas arrays may be read-only
         dtype = dtypes[i] if dtypes is not None else (torch.long if not t.is_floating_point() else torch.float32)
         tensors.append(t.to(dtype))
     n = len(tensors[0])
