@@ -50,6 +50,9 @@ ML100K_GENRES = [
     "Romance", "Sci-Fi", "Thriller", "War", "Western",
 ]
 ML1M_GENRES = ML100K_GENRES[1:]  # ML-1M has no "unknown" genre
+# How many ML-100K movies carry each genre of ML1M_GENRES: the synthetic twin's genre mix.
+TWIN_GENRE_MIX = np.array([251, 135, 42, 122, 505, 109, 50, 725, 22, 24, 92, 56, 61, 247, 101, 251, 71, 27],
+                          dtype=float)
 
 # ML-1M stores occupations and age brackets as codes (see its README).
 ML1M_OCCUPATIONS = [
@@ -511,11 +514,12 @@ def synthetic_movielens(like: str = "ml-100k", seed: int = 0, n_users: int | Non
     if n_ratings > n_users * n_items // 2:
         raise ValueError("n_ratings must be at most half of n_users * n_items")
     rng = np.random.default_rng(seed)
-    genres = list(ML100K_GENRES[1:])  # no "unknown" in the twin
+    genres = list(ML1M_GENRES)  # ML-100K's genres less "unknown"
     n_genres = len(genres)
 
-    # Movies: a main genre (skewed, like Drama/Comedy dominating) plus 0-2 others.
-    genre_weight = rng.dirichlet(np.full(n_genres, 0.8))
+    # Movies: a main genre plus 0-2 others, drawn with ML-100K's genre mix
+    # (Drama and Comedy common, Film-Noir and Fantasy rare).
+    genre_weight = TWIN_GENRE_MIX / TWIN_GENRE_MIX.sum()
     item_genres = np.zeros((n_items, n_genres), dtype=bool)
     main = rng.choice(n_genres, size=n_items, p=genre_weight)
     item_genres[np.arange(n_items), main] = True
@@ -523,12 +527,12 @@ def synthetic_movielens(like: str = "ml-100k", seed: int = 0, n_users: int | Non
     keep = rng.random((n_items, 2)) < np.array([0.45, 0.15])
     for col in range(2):
         item_genres[np.arange(n_items)[keep[:, col]], extra[keep[:, col], col]] = True
-    popularity = rng.zipf(1.6, size=n_items).clip(max=500).astype(float)
+    popularity = rng.zipf(1.5, size=n_items).clip(max=1000).astype(float) ** 0.6  # long tail
 
-    # Users: taste concentrated on a few genres; demographics loosely tied to it.
-    taste = rng.dirichlet(np.full(n_genres, 0.3), size=n_users)
+    # Users: taste concentrated on one or two genres; demographics loosely tied to it.
+    taste = rng.dirichlet(np.full(n_genres, 0.15), size=n_users)
     affinity = taste @ (item_genres / item_genres.sum(1, keepdims=True)).T  # [users, items]
-    weight = (affinity + 0.02) * popularity[None, :]
+    weight = (affinity + 0.002) * popularity[None, :]
     # Weighted sampling without replacement of (user, movie) cells: Gumbel top-k.
     keys = np.log(weight.ravel()) + rng.gumbel(size=weight.size)
     flat = np.argpartition(-keys, n_ratings)[:n_ratings]
