@@ -110,3 +110,43 @@ def preference_map(ax: plt.Axes, probs, title: str | None = None, xlabel: str = 
     if title:
         ax.set_title(title)
     return image
+
+
+def embedding_map(ax: plt.Axes, xy, groups, *, order: Sequence[str], sizes=None, alphas=None,
+                  annotate: dict | None = None, other: str = "other", title: str | None = None) -> None:
+    """Scatter a 2-D map of embeddings (e.g. t-SNE), one colour per group in ``order``.
+
+    Points of group ``other`` are drawn first in light grey, so the coloured
+    groups stay visible. ``sizes``/``alphas`` are per point (e.g. by
+    popularity); ``annotate`` maps a point index to a label written beside it.
+    """
+    xy = np.asarray(xy)
+    groups = np.asarray(groups)
+    sizes = np.full(len(xy), 8.0) if sizes is None else np.asarray(sizes)
+    alphas = np.full(len(xy), 0.8) if alphas is None else np.asarray(alphas)
+    palette = dict(zip(order, mpl.colormaps["tab10"].colors))
+    for name in [other, *order]:
+        mask = groups == name
+        if not mask.any():
+            continue
+        color = "#c8c8c8" if name == other else palette[name]
+        rgba = np.array([mpl.colors.to_rgba(color, a) for a in alphas[mask]])
+        ax.scatter(xy[mask, 0], xy[mask, 1], s=sizes[mask], c=rgba, linewidths=0,
+                   label=f"{name} ({mask.sum()})")
+    offsets = [(6, 6), (6, -14), (-6, 6), (-6, -14)]  # alternate sides so nearby labels do not collide
+    for k, (index, text) in enumerate((annotate or {}).items()):
+        dx, dy = offsets[k % len(offsets)]
+        ax.annotate(text, xy[index], xytext=(dx, dy), textcoords="offset points", fontsize=7,
+                    ha="left" if dx > 0 else "right",
+                    arrowprops={"arrowstyle": "-", "lw": 0.6, "color": "black"},
+                    bbox={"boxstyle": "round,pad=0.15", "fc": "white", "alpha": 0.8, "lw": 0})
+        ax.plot(*xy[index], marker="o", ms=4, mfc="none", mec="black", mew=0.8)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.grid(False)
+    if title:
+        ax.set_title(title)
+    legend = ax.legend(loc="best", fontsize=7, markerscale=1.5, handletextpad=0.2)
+    for handle in legend.legend_handles:
+        handle.set_alpha(1)
+        handle.set_sizes([20])

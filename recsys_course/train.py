@@ -158,3 +158,27 @@ def tensor_batches(*arrays, batch_size: int = 1024, shuffle: bool = True,
     for start in range(0, n, batch_size):
         idx = order[start:start + batch_size]
         yield tuple(t[idx] for t in tensors)
+
+
+def fit_implicit(model: nn.Module, loo, *, n_neg: int = 4, batch_size: int = 2048, seed: int = 0,
+                 probs=None, monitor: str = "hr@10", **fit_kwargs) -> History:
+    """Train a (user, item) scorer on implicit feedback with the leave-one-out protocol.
+
+    ``loo`` is a :class:`recsys_course.splits.LeaveOneOut`. Each epoch draws
+    ``n_neg`` fresh negatives per training positive (uniform, or by ``probs``),
+    minimises BCE, and evaluates HR@10 / NDCG@10 / AUC on the validation
+    users; early stopping watches ``monitor``. Other keyword arguments
+    (``epochs``, ``lr``, ``optimizer``, ``patience``, ...) go to :func:`fit`.
+    """
+    from .metrics import evaluate_ranking
+    from .sampling import epoch_batches
+
+    rng = np.random.default_rng(seed)
+    batches = epoch_batches(loo.train["user"].to_numpy(), loo.train["item"].to_numpy(), loo.train_seen,
+                            n_neg, rng, batch_size=batch_size, probs=probs)
+    valid_users = loo.valid["user"].to_numpy()
+
+    def evaluate(m: nn.Module) -> dict:
+        return evaluate_ranking(m, valid_users, loo.valid_candidates)
+
+    return fit(model, batches, evaluate=evaluate, monitor=monitor, **fit_kwargs)

@@ -144,3 +144,19 @@ def test_preference_map_shows_the_matrix_on_a_fixed_scale():
         assert list(ax.get_xticks()) == [] and list(ax.get_yticks()) == []
     finally:
         plt.close(fig)
+
+
+def test_embedding_map_colours_groups_and_annotates():
+    """One scatter per present group (grey 'other' first), labels for annotated points."""
+    fig, ax = plt.subplots()
+    try:
+        xy = np.array([[0, 0], [1, 1], [2, 2], [3, 3]], dtype=float)
+        groups = np.array(["Drama", "other", "Horror", "Drama"])
+        plots.embedding_map(ax, xy, groups, order=["Horror", "Drama", "War"],
+                            annotate={2: "Scream (1996)"}, title="t-SNE")
+        labels = [t.get_text() for t in ax.get_legend().get_texts()]
+        assert labels == ["other (1)", "Horror (1)", "Drama (2)"]  # War absent: no empty entry
+        assert [t.get_text() for t in ax.texts] == ["Scream (1996)"]
+        assert ax.get_title() == "t-SNE"
+    finally:
+        plt.close(fig)
