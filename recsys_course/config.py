@@ -48,9 +48,15 @@ def data_dir() -> Path:
 
 
 def figures_dir() -> Path:
-    """Where notebooks save the charts they regenerate (created on demand)."""
+    """Where notebooks save the charts they regenerate (created on demand).
+
+    FAST mode writes to ``figures/fast/`` (ignored by git), so a quick check
+    never overwrites the committed figures made with the default settings.
+    """
     root = repo_root()
     path = root / "figures" if root is not None else Path.cwd() / "figures"
+    if fast_mode():
+        path = path / "fast"
     path.mkdir(parents=True, exist_ok=True)
     return path
 

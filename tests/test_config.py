@@ -136,3 +136,12 @@ def test_figures_dir_is_created(monkeypatch, tmp_path):
     path = config.figures_dir()
     assert path == tmp_path / "figures"
     assert path.is_dir()
+
+
+def test_fast_mode_figures_do_not_overwrite_committed_ones(monkeypatch):
+    """FAST runs save under figures/fast/, default runs under figures/."""
+    monkeypatch.delenv("RECSYS_COURSE_FAST", raising=False)
+    default = config.figures_dir()
+    monkeypatch.setenv("RECSYS_COURSE_FAST", "1")
+    fast = config.figures_dir()
+    assert fast == default / "fast"
