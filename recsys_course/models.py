@@ -122,3 +122,72 @@ class MLP(PairModel):
 
     def forward(self, users: torch.Tensor, items: torch.Tensor) -> torch.Tensor:
         return self.head(self.features(users, items)).squeeze(-1)
+
+
+class GMF(PairModel):
+    """Generalised MF (NCF): logit = h . (p_user * q_item) + b, the product weighted per dimension.
+
+    With h fixed to all ones and b = 0 this is a plain dot product; learning h
+    lets some factors count more than others.
+    """
+
+    def __init__(self, n_users: int, n_items: int, dim: int = 8, init_std: float = 0.01):
+        super().__init__(n_users, n_items)
+        self.user_emb = nn.Embedding(n_users, dim)
+        self.item_emb = nn.Embedding(n_items, dim)
+        nn.init.normal_(self.user_emb.weight, std=init_std)
+        nn.init.normal_(self.item_emb.weight, std=init_std)
+        self.head = nn.Linear(dim, 1)
+
+    def features(self, users: torch.Tensor, items: torch.Tensor) -> torch.Tensor:
+        """The element-wise product (NeuMF concatenates it with the MLP's last layer)."""
+        self.check(users, items)
+        return self.user_emb(users) * self.item_emb(items)
+
+    def forward(self, users: torch.Tensor, items: torch.Tensor) -> torch.Tensor:
+        return self.head(self.features(users, items)).squeeze(-1)
+
+
+class NeuMF(PairModel):
+    """NeuMF (He et al. 2017): a GMF path and an MLP path with *separate* embeddings,
+    their last layers concatenated into one sigmoid head.
+
+    ``factors`` is the GMF embedding size; ``mlp_layers`` the MLP tower, whose
+    input is the concatenation of two embeddings of ``mlp_layers[0] // 2``.
+    """
+
+    def __init__(self, n_users: int, n_items: int, factors: int = 8,
+                 mlp_layers: Sequence[int] = (32, 16, 8), dropout: float = 0.0):
+        super().__init__(n_users, n_items)
+        if mlp_layers[0] % 2:
+            raise ValueError("mlp_layers[0] must be even: it is the concatenation of two embeddings")
+        self.gmf = GMF(n_users, n_items, dim=factors)
+        self.mlp = MLP(n_users, n_items, dim=mlp_layers[0] // 2, layers=mlp_layers[1:], dropout=dropout,
+                       init_std=0.01)
+        self.head = nn.Linear(factors + mlp_layers[-1], 1)
+        del self.gmf.head, self.mlp.head  # NeuMF has one head over both paths
+
+    def forward(self, users: torch.Tensor, items: torch.Tensor) -> torch.Tensor:
+        joint = torch.cat([self.gmf.features(users, items), self.mlp.features(users, items)], dim=-1)
+        return self.head(joint).squeeze(-1)
+
+    @classmethod
+    def from_pretrained(cls, gmf: GMF, mlp: MLP, alpha: float = 0.5) -> "NeuMF":
+        """Initialise from trained GMF and MLP models (NCF section 3.4.1).
+
+        Embeddings and tower weights are copied; the head is
+        ``[alpha * h_gmf, (1 - alpha) * h_mlp]`` with bias
+        ``alpha * b_gmf + (1 - alpha) * b_mlp``, so at initialisation the
+        fused logit equals ``alpha * gmf_logit + (1 - alpha) * mlp_logit``.
+        """
+        if (gmf.n_users, gmf.n_items) != (mlp.n_users, mlp.n_items):
+            raise ValueError("GMF and MLP must be trained on the same users and items")
+        layer_sizes = [mlp.user_emb.embedding_dim * 2] + [m.out_features for m in mlp.tower
+                                                          if isinstance(m, nn.Linear)]
+        model = cls(gmf.n_users, gmf.n_items, factors=gmf.user_emb.embedding_dim, mlp_layers=layer_sizes)
+        model.gmf.load_state_dict({k: v for k, v in gmf.state_dict().items() if not k.startswith("head")})
+        model.mlp.load_state_dict({k: v for k, v in mlp.state_dict().items() if not k.startswith("head")})
+        with torch.no_grad():
+            model.head.weight.copy_(torch.cat([alpha * gmf.head.weight, (1 - alpha) * mlp.head.weight], dim=1))
+            model.head.bias.copy_(alpha * gmf.head.bias + (1 - alpha) * mlp.head.bias)
+        return model

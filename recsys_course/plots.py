@@ -150,3 +150,71 @@ def embedding_map(ax: plt.Axes, xy, groups, *, order: Sequence[str], sizes=None,
     for handle in legend.legend_handles:
         handle.set_alpha(1)
         handle.set_sizes([20])
+
+
+def architecture_diagram(ax: plt.Axes, boxes: dict, arrows: Sequence[tuple], title: str | None = None) -> None:
+    """Draw labelled boxes joined by arrows - the building block of the course's model diagrams.
+
+    ``boxes`` maps a name to ``(x, y, width, height, text, colour)`` in axes
+    units of a 0..10 x 0..10 canvas; ``arrows`` lists ``(from_name, to_name)``
+    pairs, drawn from the top edge of one box to the bottom edge of the next.
+    """
+    from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+
+    ax.set_xlim(0, 10)
+    ax.set_ylim(0, 10)
+    ax.axis("off")
+    for x, y, w, h, text, colour in boxes.values():
+        ax.add_patch(FancyBboxPatch((x - w / 2, y - h / 2), w, h, boxstyle="round,pad=0.02,rounding_size=0.15",
+                                    fc=colour, ec="#333333", lw=0.8))
+        ax.text(x, y, text, ha="center", va="center", fontsize=8)
+    for start, end in arrows:
+        x0, y0, _, h0, _, _ = boxes[start]
+        x1, y1, _, h1, _, _ = boxes[end]
+        ax.add_patch(FancyArrowPatch((x0, y0 + h0 / 2), (x1, y1 - h1 / 2), arrowstyle="-|>",
+                                     mutation_scale=9, lw=0.8, color="#333333", shrinkA=1, shrinkB=1))
+    if title:
+        ax.set_title(title)
+
+
+def neumf_diagram(model, ax: plt.Axes) -> None:
+    """NeuMF's architecture read off a :class:`~recsys_course.models.NeuMF` object.
+
+    Embedding sizes, tower widths and the head come from the model's own
+    layers, so the picture always matches the code that was trained.
+    """
+    from torch import nn
+
+    gmf_dim = model.gmf.user_emb.embedding_dim
+    mlp_dim = model.mlp.user_emb.embedding_dim
+    widths = [m.out_features for m in model.mlp.tower if isinstance(m, nn.Linear)]
+    n_users, n_items = model.n_users, model.n_items
+    green, orange, grey, red = "#d9f0d3", "#fde0c5", "#eeeeee", "#f8d0d0"
+    boxes = {
+        "u": (3.0, 0.5, 2.4, 0.6, f"user id (of {n_users:,})", grey),
+        "i": (7.0, 0.5, 2.4, 0.6, f"item id (of {n_items:,})", grey),
+        "gu": (1.0, 2.0, 1.8, 0.7, f"GMF user\nembedding {gmf_dim}", green),
+        "gi": (3.0, 2.0, 1.8, 0.7, f"GMF item\nembedding {gmf_dim}", green),
+        "mu": (7.0, 2.0, 1.8, 0.7, f"MLP user\nembedding {mlp_dim}", orange),
+        "mi": (9.0, 2.0, 1.8, 0.7, f"MLP item\nembedding {mlp_dim}", orange),
+        "prod": (2.0, 3.6, 2.4, 0.7, f"element-wise product\n{gmf_dim}", green),
+        "cat": (8.0, 3.4, 2.4, 0.6, f"concatenate {2 * mlp_dim}", orange),
+    }
+    arrows = [("u", "gu"), ("i", "gi"), ("u", "mu"), ("i", "mi"),
+              ("gu", "prod"), ("gi", "prod"), ("mu", "cat"), ("mi", "cat")]
+    previous = "cat"
+    top = 3.4
+    step = min(1.0, 4.0 / max(len(widths), 1))
+    for k, width in enumerate(widths):
+        name = f"layer{k}"
+        top = 3.4 + step * (k + 1)
+        boxes[name] = (8.0, top, 2.4, 0.55, f"Linear + ReLU -> {width}", orange)
+        arrows.append((previous, name))
+        previous = name
+    joint = gmf_dim + (widths[-1] if widths else 2 * mlp_dim)
+    boxes["neumf"] = (5.0, top + 1.3, 3.2, 0.7, f"concatenate {joint} -> Linear -> 1", red)
+    boxes["out"] = (5.0, top + 2.5, 2.6, 0.6, "sigmoid: P(interaction)", red)
+    arrows += [("prod", "neumf"), (previous, "neumf"), ("neumf", "out")]
+    ax.text(2.0, 4.4, "GMF path", ha="center", fontsize=9, color="#2e7d32", weight="bold")
+    ax.text(9.6, 3.4, "MLP\npath", ha="center", fontsize=9, color="#e65100", weight="bold")
+    architecture_diagram(ax, boxes, arrows)

@@ -107,6 +107,20 @@ class LeaveOneOut:
     n_users: int
     n_items: int
 
+    def merged_for_test(self) -> "LeaveOneOut":
+        """Validation rows folded back into training, for the final fit before testing.
+
+        NCF trains on everything but each user's test item. Once settings are
+        chosen on the validation split, retrain here (with a fixed number of
+        epochs - there is no validation set left to stop on) and evaluate
+        on ``test_candidates``.
+        """
+        train = pd.concat([self.train, self.valid], ignore_index=True)
+        empty = self.valid.iloc[:0]
+        return LeaveOneOut(train, empty, self.test, self.seen,
+                           InteractionSet.from_frame(train, self.n_items, self.n_users),
+                           self.valid_candidates[:0], self.test_candidates, self.n_users, self.n_items)
+
     def describe(self) -> str:
         return (f"leave-one-out: {len(self.train):,} train interactions; {len(self.valid):,} validation "
                 f"and {len(self.test):,} test users, each ranked against "

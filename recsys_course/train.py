@@ -161,14 +161,16 @@ def tensor_batches(*arrays, batch_size: int = 1024, shuffle: bool = True,
 
 
 def fit_implicit(model: nn.Module, loo, *, n_neg: int = 4, batch_size: int = 2048, seed: int = 0,
-                 probs=None, monitor: str = "hr@10", **fit_kwargs) -> History:
+                 probs=None, monitor: str = "hr@10", validate: bool = True, **fit_kwargs) -> History:
     """Train a (user, item) scorer on implicit feedback with the leave-one-out protocol.
 
     ``loo`` is a :class:`recsys_course.splits.LeaveOneOut`. Each epoch draws
     ``n_neg`` fresh negatives per training positive (uniform, or by ``probs``),
     minimises BCE, and evaluates HR@10 / NDCG@10 / AUC on the validation
-    users; early stopping watches ``monitor``. Other keyword arguments
-    (``epochs``, ``lr``, ``optimizer``, ``patience``, ...) go to :func:`fit`.
+    users; early stopping watches ``monitor``. With ``validate=False`` (e.g.
+    on ``loo.merged_for_test()``, which has no validation users) it trains for
+    a fixed number of epochs. Other keyword arguments (``epochs``, ``lr``,
+    ``optimizer``, ``patience``, ...) go to :func:`fit`.
     """
     from .metrics import evaluate_ranking
     from .sampling import epoch_batches
@@ -181,4 +183,8 @@ def fit_implicit(model: nn.Module, loo, *, n_neg: int = 4, batch_size: int = 204
     def evaluate(m: nn.Module) -> dict:
         return evaluate_ranking(m, valid_users, loo.valid_candidates)
 
+    if not validate:
+        return fit(model, batches, **fit_kwargs)
+    if len(valid_users) == 0:
+        raise ValueError("loo has no validation users; pass validate=False to train a fixed number of epochs")
     return fit(model, batches, evaluate=evaluate, monitor=monitor, **fit_kwargs)

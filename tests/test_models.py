@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 from recsys_course.metrics import evaluate_ranking
-from recsys_course.models import MF, MLP, Additive, Popularity, check_ids, mlp_tower
+from recsys_course.models import GMF, MF, MLP, Additive, NeuMF, Popularity, check_ids, mlp_tower
 from recsys_course.train import fit
 
 N_USERS, N_ITEMS = 7, 11
@@ -186,3 +186,49 @@ def test_popularity_scores_items_by_training_count_for_everyone():
     with pytest.raises(IndexError):
         model(torch.tensor([0]), torch.tensor([5]))
     evaluate_ranking(model, [0], np.array([[3, 0, 1]]))  # works without parameters
+
+
+def test_gmf_is_a_weighted_dot_product():
+    """GMF's logit is h . (p_u * q_i) + b; with h = 1 and b = 0 it is the plain dot product."""
+    torch.manual_seed(0)
+    model = GMF(5, 7, dim=4)
+    users, items = torch.tensor([0, 4, 2]), torch.tensor([6, 0, 3])
+    p, q = model.user_emb(users), model.item_emb(items)
+    torch.testing.assert_close(model(users, items), (p * q) @ model.head.weight[0] + model.head.bias)
+    with torch.no_grad():
+        model.head.weight.fill_(1.0)
+        model.head.bias.zero_()
+    torch.testing.assert_close(model(users, items), (p * q).sum(-1))
+
+
+def test_neumf_has_separate_embeddings_per_path():
+    """The GMF and MLP paths own different tables, with the sizes the constructor implies."""
+    model = NeuMF(10, 20, factors=8, mlp_layers=(32, 16, 8))
+    assert model.gmf.user_emb.weight.shape == (10, 8)
+    assert model.mlp.user_emb.weight.shape == (10, 16)
+    assert model.gmf.user_emb.weight.data_ptr() != model.mlp.user_emb.weight.data_ptr()
+    assert model.head.in_features == 8 + 8
+    assert model(torch.tensor([0, 9]), torch.tensor([19, 0])).shape == (2,)
+    with pytest.raises(ValueError):
+        NeuMF(10, 20, factors=8, mlp_layers=(31, 8))
+    with pytest.raises(IndexError, match=r"\[0, 20\)"):
+        model(torch.tensor([0]), torch.tensor([20]))
+
+
+def test_neumf_from_pretrained_starts_at_the_weighted_sum_of_both_models():
+    """At initialisation, NeuMF's logit = alpha * GMF logit + (1 - alpha) * MLP logit."""
+    torch.manual_seed(0)
+    gmf = GMF(12, 30, dim=6)
+    mlp = MLP(12, 30, dim=10, layers=(12, 6), init_std=0.1)
+    for alpha in (0.5, 0.2):
+        fused = NeuMF.from_pretrained(gmf, mlp, alpha=alpha)
+        users, items = torch.randint(0, 12, (50,)), torch.randint(0, 30, (50,))
+        with torch.no_grad():
+            torch.testing.assert_close(fused(users, items), alpha * gmf(users, items) + (1 - alpha) * mlp(users, items))
+    # the copies are independent: training the fused model leaves the pretrained ones untouched
+    before = gmf.user_emb.weight.clone()
+    with torch.no_grad():
+        fused.gmf.user_emb.weight.add_(1.0)
+    torch.testing.assert_close(gmf.user_emb.weight, before)
+    with pytest.raises(ValueError):
+        NeuMF.from_pretrained(gmf, MLP(13, 30, dim=10, layers=(12, 6)))

@@ -160,3 +160,20 @@ def test_embedding_map_colours_groups_and_annotates():
         assert ax.get_title() == "t-SNE"
     finally:
         plt.close(fig)
+
+
+def test_neumf_diagram_reads_sizes_from_the_model():
+    """The diagram's labels carry the model's own embedding sizes and tower widths."""
+    from recsys_course.models import NeuMF
+
+    model = NeuMF(50, 70, factors=6, mlp_layers=(24, 12, 5))
+    fig, ax = plt.subplots()
+    try:
+        plots.neumf_diagram(model, ax)
+        texts = " | ".join(t.get_text() for t in ax.texts)
+        for expected in ["embedding 6", "embedding 12", "concatenate 24", "-> 12", "-> 5",
+                         "concatenate 11 -> Linear -> 1", "of 50", "of 70"]:
+            assert expected in texts, (expected, texts)
+        assert len(ax.patches) >= 2 * 10  # boxes and arrows
+    finally:
+        plt.close(fig)

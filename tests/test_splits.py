@@ -229,3 +229,14 @@ def test_prepare_leave_one_out_candidates_and_seen_sets(random_log):
     again = prepare_leave_one_out(random_log, n_users=60, n_items=200, n_neg=20, seed=0)
     np.testing.assert_array_equal(again.test_candidates, loo.test_candidates)
     assert "leave-one-out" in loo.describe()
+
+
+def test_merged_for_test_folds_validation_into_training(random_log):
+    """The final-fit bundle trains on train + valid, has no validation users, keeps the test candidates."""
+    loo = prepare_leave_one_out(random_log, n_users=60, n_items=200, n_neg=20, seed=0)
+    final = loo.merged_for_test()
+    assert len(final.train) == len(loo.train) + len(loo.valid)
+    assert len(final.valid) == 0 and len(final.valid_candidates) == 0
+    np.testing.assert_array_equal(final.test_candidates, loo.test_candidates)
+    assert final.train_seen.contains(loo.valid["user"], loo.valid["item"]).all()
+    assert not final.train_seen.contains(loo.test["user"], loo.test["item"]).any()

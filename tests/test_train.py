@@ -335,3 +335,20 @@ def test_fit_implicit_learns_planted_preferences():
     mf = evaluate_ranking(model, test_users, loo.test_candidates)
     pop = evaluate_ranking(Popularity.from_interactions(loo.train, 60, 60), test_users, loo.test_candidates)
     assert mf["auc"] > 0.9 and mf["auc"] > pop["auc"] + 0.2
+
+
+def test_fit_implicit_fixed_epochs_without_validation():
+    """validate=False trains a fixed number of epochs with no metrics; validating with no users is an error."""
+    from recsys_course.models import MF
+    from recsys_course.splits import prepare_leave_one_out
+
+    rng = np.random.default_rng(1)
+    log = pd.DataFrame({"user": np.repeat(np.arange(20), 6), "item": rng.integers(0, 30, 120),
+                        "timestamp": np.tile(np.arange(6), 20)}).drop_duplicates(["user", "item"])
+    final = prepare_leave_one_out(log, n_users=20, n_items=30, n_neg=10).merged_for_test()
+    model = MF(20, 30, dim=4)
+    history = fit_implicit(model, final, validate=False, epochs=3, batch_size=64, progress=False)
+    assert len(history) == 3 and history.best_epoch is None
+    assert "hr@10" not in history.frame().columns
+    with pytest.raises(ValueError, match="validate=False"):
+        fit_implicit(model, final, epochs=1, progress=False)
