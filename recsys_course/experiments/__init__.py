@@ -1,0 +1,1 @@
+"""Full-size experiment scripts behind the lessons (run with ``python -m``)."""
