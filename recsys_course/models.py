@@ -43,6 +43,13 @@ class PairModel(nn.Module):
         check_ids(users, self.n_users, "user")
         check_ids(items, self.n_items, "item")
 
+    def add_embeddings(self, dim: int, init_std: float) -> None:
+        """Create ``user_emb`` and ``item_emb`` tables of size ``dim``, initialised N(0, init_std^2)."""
+        self.user_emb = nn.Embedding(self.n_users, dim)
+        self.item_emb = nn.Embedding(self.n_items, dim)
+        nn.init.normal_(self.user_emb.weight, std=init_std)
+        nn.init.normal_(self.item_emb.weight, std=init_std)
+
 
 class Popularity(PairModel):
     """score = log(1 + training count of the item): no learning, no personalisation."""
@@ -82,10 +89,7 @@ class MF(Additive):
 
     def __init__(self, n_users: int, n_items: int, dim: int = 32, init_std: float = 0.1):
         super().__init__(n_users, n_items)
-        self.user_emb = nn.Embedding(n_users, dim)
-        self.item_emb = nn.Embedding(n_items, dim)
-        nn.init.normal_(self.user_emb.weight, std=init_std)
-        nn.init.normal_(self.item_emb.weight, std=init_std)
+        self.add_embeddings(dim, init_std)
 
     def forward(self, users: torch.Tensor, items: torch.Tensor) -> torch.Tensor:
         biases = super().forward(users, items)  # checks the ids before any embedding lookup
@@ -108,10 +112,7 @@ class MLP(PairModel):
     def __init__(self, n_users: int, n_items: int, dim: int = 32,
                  layers: Sequence[int] = (64, 32, 16), dropout: float = 0.0, init_std: float = 0.1):
         super().__init__(n_users, n_items)
-        self.user_emb = nn.Embedding(n_users, dim)
-        self.item_emb = nn.Embedding(n_items, dim)
-        nn.init.normal_(self.user_emb.weight, std=init_std)
-        nn.init.normal_(self.item_emb.weight, std=init_std)
+        self.add_embeddings(dim, init_std)
         self.tower = mlp_tower([2 * dim, *layers], dropout)
         self.head = nn.Linear(layers[-1] if layers else 2 * dim, 1)
 
@@ -133,10 +134,7 @@ class GMF(PairModel):
 
     def __init__(self, n_users: int, n_items: int, dim: int = 8, init_std: float = 0.01):
         super().__init__(n_users, n_items)
-        self.user_emb = nn.Embedding(n_users, dim)
-        self.item_emb = nn.Embedding(n_items, dim)
-        nn.init.normal_(self.user_emb.weight, std=init_std)
-        nn.init.normal_(self.item_emb.weight, std=init_std)
+        self.add_embeddings(dim, init_std)
         self.head = nn.Linear(dim, 1)
 
     def features(self, users: torch.Tensor, items: torch.Tensor) -> torch.Tensor:
