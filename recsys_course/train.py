@@ -8,7 +8,7 @@ What it does each epoch:
    backward, optional gradient clipping, optimizer step;
 3. calls ``evaluate(model)`` for validation metrics, steps ReduceLROnPlateau on
    the monitored one, keeps a copy of the best weights, and stops early when
-   the monitored metric has not improved for ``patience`` epochs.
+   the monitored metric has not improved for ``patience`` epochs in a row.
 
 At the end the best weights are loaded back into the model, and the returned
 :class:`History` holds one row per epoch for plotting.
@@ -78,8 +78,11 @@ def fit(
     """Train ``model`` and return its :class:`History` (see the module docstring).
 
     ``monitor`` names a key of ``evaluate``'s dict (default: its first key);
-    ``mode`` is "max" for AUC/HR, "min" for losses. ``patience=None`` turns
-    off early stopping, ``lr_patience=None`` the learning-rate schedule.
+    ``mode`` is "max" for AUC/HR, "min" for losses. Training stops after
+    ``patience`` epochs in a row without improvement (``None``: never);
+    ReduceLROnPlateau multiplies the learning rate by ``lr_factor`` once more
+    than ``lr_patience`` such epochs have passed (PyTorch's convention;
+    ``None``: constant learning rate).
     The progress bar shows epochs and metrics, not timings, so notebook
     outputs stay the same from run to run; ``RECSYS_COURSE_QUIET=1`` hides it.
     """
@@ -130,7 +133,7 @@ def fit(
                 scheduler.step(value)
         history.records.append(record)
         bar.set_postfix({k: f"{v:.4f}" for k, v in record.items() if k not in {"epoch", "seconds", "lr"}})
-        if evaluate is not None and patience is not None and since_best > patience:
+        if evaluate is not None and patience is not None and since_best >= max(patience, 1):
             history.stopped_early = True
             break
     bar.close()

@@ -68,8 +68,9 @@ def test_fit_lowers_loss_on_separable_problem():
 def test_early_stopping_stops_and_restores_best_weights():
     """After the metric peaks (epoch 2), fit stops and reloads that epoch's weights.
 
-    ``patience`` is the number of non-improving epochs tolerated: with patience=3
-    epochs 3-5 are tolerated and epoch 6, the fourth without improvement, stops.
+    ``patience`` is the number of epochs in a row without improvement after
+    which training stops: with patience=3, epochs 3, 4 and 5 do not improve,
+    so training ends after epoch 5.
     """
     torch.manual_seed(0)
     x, y = _separable()
@@ -82,8 +83,8 @@ def test_early_stopping_stops_and_restores_best_weights():
     assert history.monitor == "score"
     assert history.best_epoch == 2
     assert history.best_value == pytest.approx(0.7)
-    assert history["epoch"] == [1, 2, 3, 4, 5, 6]
-    assert history["score"] == values[:6]
+    assert history["epoch"] == [1, 2, 3, 4, 5]
+    assert history["score"] == values[:5]
     final = model.state_dict()
     for key, value in snapshots[1].items():  # snapshot taken at epoch 2
         torch.testing.assert_close(final[key], value, rtol=0, atol=0)
@@ -96,7 +97,7 @@ def test_early_stopping_mode_min_and_monitor():
     x, y = _separable()
     losses = iter([0.9, 0.4, 0.5, 0.3, 0.35, 0.36, 0.37, 0.38])
     other = iter([0.1] * 8)
-    history = fit(Logistic(), _batches(x, y), epochs=8, lr=0.05, patience=1, lr_patience=None,
+    history = fit(Logistic(), _batches(x, y), epochs=8, lr=0.05, patience=2, lr_patience=None,
                   evaluate=lambda m: {"other": next(other), "val_loss": next(losses)},
                   monitor="val_loss", mode="min", progress=False)
     assert history.monitor == "val_loss"
