@@ -146,7 +146,8 @@ def embedding_map(ax: plt.Axes, xy, groups, *, order: Sequence[str], sizes=None,
     ax.grid(False)
     if title:
         ax.set_title(title)
-    legend = ax.legend(loc="best", fontsize=7, markerscale=1.5, handletextpad=0.2)
+    legend = ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7, markerscale=1.5,
+                       handletextpad=0.2)  # outside the axes: no point is hidden
     for handle in legend.legend_handles:
         handle.set_alpha(1)
         handle.set_sizes([20])

@@ -182,7 +182,7 @@ def tune_mf(loo: LeaveOneOut, s: Settings, dims=(16, 32, 64), decays=(0.0, 1e-6,
             torch.manual_seed(seed)
             model = MF(loo.n_users, loo.n_items, dim=dim).to(config.get_device())
             history = fit_implicit(model, loo, epochs=max(s.mf_epochs * 2, 8), n_neg=s.n_neg,
-                                   batch_size=s.batch_size, seed=seed, patience=2,
+                                   batch_size=s.batch_size, seed=seed, patience=3, lr_patience=None,
                                    optimizer=mf_optimizer(model, s.lr, wd, decay_biases=True),
                                    desc=f"tune MF d={dim} wd={wd:g}")
             rows.append({"dim": dim, "weight_decay": wd, "valid hr@10": history.best_value,
@@ -192,7 +192,7 @@ def tune_mf(loo: LeaveOneOut, s: Settings, dims=(16, 32, 64), decays=(0.0, 1e-6,
     return best, grid
 
 
-def tuned_mf_runs(loo: LeaveOneOut, s: Settings, seeds, dims=(16, 32, 64), decays=(0.0, 1e-6, 1e-5)):
+def tuned_mf_runs(loo: LeaveOneOut, s: Settings, seeds, dims=(16, 32, 64, 128), decays=(0.0, 1e-6, 1e-5, 1e-4)):
     """Tune MF on validation (:func:`tune_mf`), then train and test the winner once per seed.
 
     Returns ``(runs, grid)``: one test row per seed, and the validation grid.
