@@ -282,16 +282,18 @@ def _figure(results: pd.DataFrame, dataset: str, out_dir: Path) -> None:
     models = results[results["experiment"] == "models"]
     summary = models.groupby(["model", "factors"])["hr@10"].agg(["mean", "std"]).reset_index()
     fig, ax = plt.subplots(figsize=(7, 4))
-    for name, group in summary.groupby("model", sort=False):
+    order = list(dict.fromkeys(models["model"]))  # the table's order: Popularity, MF, ..., NeuMF variants
+    for name in order:
+        group = summary[summary["model"] == name]
         base = name.split(" ")[0]
-        style = "--" if "pretrained" in name else "-"
+        style = ":" if "Adam" in name else "--" if "pretrained" in name else "-"
         ax.errorbar(group["factors"], group["mean"], yerr=group["std"].fillna(0), marker="o", capsize=3,
                     ls=style, label=name, color=plots.MODEL_COLORS.get(base))
     ax.set_xscale("log", base=2)
     ax.set_xticks(sorted(summary["factors"].unique()), [str(f) for f in sorted(summary["factors"].unique())])
     ax.minorticks_off()
     ax.set_xlabel("predictive factors")
-    ax.set_ylabel("test HR@10 (mean +- std over seeds)")
+    ax.set_ylabel("test HR@10 (mean ± std over seeds)")
     ax.set_title(f"NCF models on {dataset}, leave-one-out with 99 negatives")
     ax.legend(fontsize=7, ncol=2)
     path = out_dir / f"ncf_{dataset}.png"
