@@ -103,11 +103,10 @@ def popularity_row(loo: LeaveOneOut) -> dict:
     return evaluate_ranking(model, loo.test["user"].to_numpy(), loo.test_candidates) | {"s/epoch": 0.0}
 
 
-def compare_models(loo: LeaveOneOut, s: Settings, seed: int = 0, keep_models: bool = False):
+def compare_models(loo: LeaveOneOut, s: Settings, seed: int = 0) -> pd.DataFrame:
     """Popularity, MF, GMF, MLP, NeuMF from scratch and pretrained (SGD and Adam fine-tuning).
 
-    Returns a DataFrame (one row per model) and, with ``keep_models``, a dict
-    of the trained models.
+    Returns a DataFrame with one row of test metrics per model.
     """
     rows, models = {"Popularity": popularity_row(loo)}, {}
     for name in ["MF", "GMF", "MLP", "NeuMF"]:
@@ -123,9 +122,7 @@ def compare_models(loo: LeaveOneOut, s: Settings, seed: int = 0, keep_models: bo
         label = f"NeuMF (pretrained, {opt_name})"
         rows[label] = train_and_test(fused, loo, epochs=s.finetune_epochs, s=s, seed=seed,
                                      optimizer=optimizer, desc=f"{label} seed {seed}")
-        models[label] = fused
-    table = pd.DataFrame(rows).T.rename_axis("model")
-    return (table, models) if keep_models else table
+    return pd.DataFrame(rows).T.rename_axis("model")
 
 
 def relative_gain(with_: pd.Series, without: pd.Series) -> pd.Series:
