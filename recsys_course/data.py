@@ -348,18 +348,20 @@ def _read_table(path: Path, sep: str, names: list[str], *, encoding: str = "lati
         sep = "\x1f"
     # Split where pandas' C parser does (\n, \r\n, \r); str.splitlines() would also split
     # at latin-1 characters such as \x85 and misalign the line numbers.
-    line_numbers = []
-    for number, line in enumerate(re.split(r"\r\n|\r|\n", raw), start=1):
-        if not line:  # blank lines are skipped, by pandas too
-            continue
-        if line.count(sep) != len(names) - 1:
-            raise DataError(
-                f"{path}, line {number}: expected {len(names)} fields separated by {shown_sep!r}, "
-                f"got {line.count(sep) + 1}: {line[:80]!r}. Fix: the file is damaged - delete "
-                f"the folder {path.parent} and run again to re-extract or re-download it."
-            )
-        line_numbers.append(number)
-    if not line_numbers:
+    lines = pd.Series(re.split(r"\r\n|\r|\n", raw))
+    numbers = np.arange(1, len(lines) + 1)
+    filled = (lines != "").to_numpy()  # blank lines are skipped, by pandas too
+    fields = lines.str.count(re.escape(sep)).to_numpy() + 1
+    bad = np.flatnonzero(filled & (fields != len(names)))
+    if len(bad):
+        k = int(bad[0])
+        raise DataError(
+            f"{path}, line {numbers[k]}: expected {len(names)} fields separated by {shown_sep!r}, "
+            f"got {fields[k]}: {lines[k][:80]!r}. Fix: the file is damaged - delete "
+            f"the folder {path.parent} and run again to re-extract or re-download it."
+        )
+    line_numbers = numbers[filled]
+    if not len(line_numbers):
         raise DataError(
             f"{path} is empty. Fix: the file is damaged - delete the folder {path.parent} and "
             f"run again to re-extract or re-download it."
