@@ -4,6 +4,8 @@
   Xavier initialisation and an optional padding id whose row stays zero.
 - :class:`MultiFieldEmbedding` - one table per categorical field (user id,
   age bucket, occupation, ...), looked up together into ``[batch, fields, dim]``.
+- :class:`FeatureSum` - an item described by its features (genres, say): its
+  vector is the sum of its features' vectors, so there is no per-item row.
 
 A lookup ``table[id]`` gives exactly the same vector as ``one_hot(id) @ table``,
 without ever building the one-hot vector (lesson 02 checks this numerically).
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 from typing import Mapping
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -75,3 +78,32 @@ class MultiFieldEmbedding(nn.Module):
                 f"expected ids of shape [batch, {len(self.field_names)}] (fields {self.field_names}), "
                 f"got {tuple(ids.shape)}")
         return torch.stack([self.tables[name](ids[:, k]) for k, name in enumerate(self.field_names)], dim=1)
+
+
+class FeatureSum(nn.Module):
+    """Vectors of items described by features: ``vector(item) = features[item] @ table``.
+
+    ``features`` is a fixed multi-hot matrix ``[n_items, n_features]`` (a
+    movie's genres, say). The model learns one vector per *feature*, and an
+    item's vector is the sum of the vectors of the features it has: items with
+    the same features are indistinguishable. It answers like an
+    ``nn.Embedding`` over item ids (``forward(ids)``, ``weight``,
+    ``embedding_dim``), so any pair model can use it in place of one.
+    """
+
+    def __init__(self, features, dim: int, init_std: float = 0.1):
+        super().__init__()
+        features = torch.as_tensor(np.asarray(features), dtype=torch.float32)
+        if features.dim() != 2 or features.shape[0] < 1 or features.shape[1] < 1:
+            raise ValueError(f"features must be a 2-D [n_items, n_features] matrix, got shape {tuple(features.shape)}")
+        self.register_buffer("features", features)
+        self.num_embeddings, self.embedding_dim = features.shape[0], int(dim)
+        self.table = nn.Parameter(torch.randn(features.shape[1], dim) * init_std)
+
+    @property
+    def weight(self) -> torch.Tensor:
+        """The vector of every item, ``[n_items, dim]`` (computed, not stored)."""
+        return self.features @ self.table
+
+    def forward(self, ids: torch.Tensor) -> torch.Tensor:
+        return self.features[ids] @ self.table

@@ -124,22 +124,6 @@ def training_pairs(users, items, seen: InteractionSet, n_neg: int, rng: np.rando
     return all_users[order], all_items[order], labels[order]
 
 
-def epoch_batches(users, items, seen: InteractionSet, n_neg: int, rng: np.random.Generator,
-                  batch_size: int = 1024, probs: np.ndarray | None = None):
-    """A ``batches(epoch)`` function for :func:`recsys_course.train.fit`.
-
-    Each call draws fresh negatives (:func:`training_pairs`) and yields
-    shuffled ``(users, items, labels)`` tensor batches.
-    """
-    from .train import tensor_batches
-
-    def batches(epoch: int):
-        u, i, y = training_pairs(users, items, seen, n_neg, rng, probs)
-        return tensor_batches(u, i, y, batch_size=batch_size, shuffle=False)  # already shuffled
-
-    return batches
-
-
 def evaluation_candidates(users, positives, seen: InteractionSet, rng: np.random.Generator,
                           n_neg: int = 99, max_rounds: int = 100) -> np.ndarray:
     """Fixed ranking candidates: column 0 the held-out positive, then ``n_neg`` distinct negatives.

@@ -28,6 +28,9 @@ import torch
 from torch import nn
 from tqdm import tqdm  # plain text bar: no widget needed, renders the same everywhere
 
+from .batching import epoch_batches, tensor_batches  # noqa: F401  (tensor_batches: re-exported)
+from .metrics import evaluate_ranking
+
 
 @dataclass
 class History:
@@ -142,27 +145,6 @@ def fit(
     return history
 
 
-def tensor_batches(*arrays, batch_size: int = 1024, shuffle: bool = True,
-                   generator: torch.Generator | None = None, dtypes=None):
-    """Split equally long arrays into batches of tensors (a light DataLoader).
-
-    ``dtypes`` gives each array's torch dtype (default: long for integer arrays,
-    float32 otherwise). With ``shuffle``, rows are permuted with ``generator``.
-    """
-    tensors = []
-    for i, a in enumerate(arrays):
-        t = torch.tensor(np.asarray(a))  # a copy: pandas arrays may be read-only
-        dtype = dtypes[i] if dtypes is not None else (torch.long if not t.is_floating_point() else torch.float32)
-        tensors.append(t.to(dtype))
-    n = len(tensors[0])
-    if any(len(t) != n for t in tensors):
-        raise ValueError("all arrays must have the same length")
-    order = torch.randperm(n, generator=generator) if shuffle else torch.arange(n)
-    for start in range(0, n, batch_size):
-        idx = order[start:start + batch_size]
-        yield tuple(t[idx] for t in tensors)
-
-
 def fit_implicit(model: nn.Module, loo, *, n_neg: int = 4, batch_size: int = 2048, seed: int = 0,
                  probs=None, monitor: str = "hr@10", validate: bool = True, **fit_kwargs) -> History:
     """Train a (user, item) scorer on implicit feedback with the leave-one-out protocol.
@@ -175,9 +157,6 @@ def fit_implicit(model: nn.Module, loo, *, n_neg: int = 4, batch_size: int = 204
     a fixed number of epochs. Other keyword arguments (``epochs``, ``lr``,
     ``optimizer``, ``patience``, ...) go to :func:`fit`.
     """
-    from .metrics import evaluate_ranking
-    from .sampling import epoch_batches
-
     rng = np.random.default_rng(seed)
     batches = epoch_batches(loo.train["user"].to_numpy(), loo.train["item"].to_numpy(), loo.train_seen,
                             n_neg, rng, batch_size=batch_size, probs=probs)

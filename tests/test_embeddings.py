@@ -1,10 +1,11 @@
-"""Tests for recsys_course.embeddings: IdEmbedding and MultiFieldEmbedding."""
+"""Tests for recsys_course.embeddings: IdEmbedding, MultiFieldEmbedding and FeatureSum."""
 
+import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
 
-from recsys_course.embeddings import IdEmbedding, MultiFieldEmbedding
+from recsys_course.embeddings import FeatureSum, IdEmbedding, MultiFieldEmbedding
 
 
 def test_lookup_equals_one_hot_times_table():
@@ -67,3 +68,16 @@ def test_multi_field_rejects_wrong_shape_and_range():
         emb(torch.tensor([[0, 3]]))  # field b has only 3 values
     with pytest.raises(ValueError):
         MultiFieldEmbedding({}, dim=4)
+
+
+def test_feature_sum_is_features_times_table():
+    """FeatureSum looks up like an embedding: forward(ids) = features[ids] @ table, weight = all items."""
+    features = np.array([[1, 1, 0], [0, 0, 1], [0, 0, 0]], dtype=np.float32)
+    layer = FeatureSum(features, dim=2, init_std=1.0)
+    assert layer.embedding_dim == 2 and layer.num_embeddings == 3 and layer.weight.shape == (3, 2)
+    torch.testing.assert_close(layer(torch.tensor([0, 2])), torch.stack([layer.table[0] + layer.table[1],
+                                                                       torch.zeros(2)]))
+    layer(torch.tensor([0])).sum().backward()
+    assert layer.table.grad[:2].abs().sum() > 0 and layer.table.grad[2].abs().sum() == 0
+    with pytest.raises(ValueError, match="2-D"):
+        FeatureSum(np.ones(3), dim=2)

@@ -232,3 +232,58 @@ def test_neumf_from_pretrained_starts_at_the_weighted_sum_of_both_models():
     torch.testing.assert_close(gmf.user_emb.weight, before)
     with pytest.raises(ValueError):
         NeuMF.from_pretrained(gmf, MLP(13, 30, dim=10, layers=(12, 6)))
+
+
+def test_neumf_with_shared_embeddings_reads_one_table_per_side():
+    """shared_embeddings=True: both paths use the MLP's tables; a gradient reaches them from both."""
+    model = NeuMF(10, 20, factors=8, mlp_layers=(32, 16, 8), shared_embeddings=True)
+    assert model.gmf.user_emb is model.mlp.user_emb and model.gmf.item_emb is model.mlp.item_emb
+    assert model.gmf.user_emb.weight.shape == (10, 16)
+    assert model.head.in_features == 16 + 8
+    separate = NeuMF(10, 20, factors=16, mlp_layers=(32, 16, 8))
+    shared_count = sum(p.numel() for p in model.parameters())
+    separate_count = sum(p.numel() for p in separate.parameters())
+    assert separate_count - shared_count == (10 + 20) * 16  # exactly one pair of tables fewer
+    model(torch.tensor([1]), torch.tensor([2])).sum().backward()
+    grad = model.mlp.user_emb.weight.grad[1]
+    # zero out the GMF path's contribution: the remaining gradient differs, so GMF did contribute
+    model.zero_grad()
+    with torch.no_grad():
+        model.head.weight[:, :16] = 0
+    model(torch.tensor([1]), torch.tensor([2])).sum().backward()
+    assert not torch.allclose(grad, model.mlp.user_emb.weight.grad[1])
+
+
+def test_item_features_make_an_item_the_sum_of_its_features():
+    """With item_features, MF's item vector is features @ table and its bias the sum of feature biases."""
+    features = np.array([[1, 0, 0], [0, 1, 0], [1, 1, 0], [1, 1, 0], [0, 0, 1]], dtype=np.float32)
+    model = _randomise(MF(3, 5, dim=4, item_features=features))
+    table = model.item_emb.table.detach()
+    torch.testing.assert_close(model.item_emb.weight.detach(), torch.from_numpy(features) @ table)
+    users = torch.tensor([0, 1, 2, 0])
+    same = model(users, torch.tensor([2, 2, 2, 3])), model(users, torch.tensor([3, 3, 3, 2]))
+    torch.testing.assert_close(*same)  # items 2 and 3 share their features: no model can tell them apart
+    expected = (model.bias + model.user_bias(users).squeeze(-1)
+                + (torch.from_numpy(features[[2, 2, 2, 3]]) @ model.item_bias.table).squeeze(-1)
+                + (model.user_emb(users) * (torch.from_numpy(features[[2, 2, 2, 3]]) @ table)).sum(-1))
+    torch.testing.assert_close(same[0], expected)
+    with pytest.raises(ValueError, match="rows for 6 items"):
+        MF(3, 6, item_features=features)
+
+
+def test_dot_product_cannot_fit_xor_of_two_item_features_but_an_mlp_can():
+    """Items with features A, B (four kinds); every user likes A xor B. MF over feature sums cannot
+    express it (its score is additive in A and B for a fixed user); an MLP over the same inputs can."""
+    kinds = np.array([[0, 0], [1, 0], [0, 1], [1, 1]], dtype=np.float32)
+    features = np.repeat(kinds, 5, axis=0)                      # 20 items, 5 of each kind
+    users = torch.arange(6).repeat_interleave(20)
+    items = torch.arange(20).repeat(6)
+    labels = torch.from_numpy((features[:, 0] != features[:, 1]).astype(np.float32)).repeat(6)
+    accuracy = {}
+    for name, model in {"MF": MF(6, 20, dim=4, item_features=features),
+                        "MLP": MLP(6, 20, dim=4, layers=(16,), item_features=features)}.items():
+        torch.manual_seed(0)
+        fit(model, [(users, items, labels)], epochs=400, lr=0.05, progress=False)
+        with torch.no_grad():
+            accuracy[name] = float(((model(users, items) > 0).float() == labels).float().mean())
+    assert accuracy["MF"] <= 0.75 and accuracy["MLP"] == 1.0, accuracy

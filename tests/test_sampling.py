@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
-import torch
 import pytest
 from scipy.stats import chisquare
 
 from recsys_course.sampling import (
     InteractionSet,
-    epoch_batches,
     evaluation_candidates,
     popularity_probs,
     sample_negatives,
@@ -271,21 +269,3 @@ def test_training_pairs_are_shuffled(dense):
     users, items = np.nonzero(dense)
     _, _, labels = training_pairs(users, items, seen, 1, np.random.default_rng(13))
     assert labels[: len(users)].mean() < 0.9
-
-
-def test_epoch_batches_resample_negatives_each_epoch():
-    """Every call gives all positives plus n_neg fresh negatives each, in batches."""
-    rng = np.random.default_rng(0)
-    users = np.repeat(np.arange(20), 3)
-    items = rng.integers(0, 50, size=60)
-    seen = InteractionSet(users, items, 50)
-    batches = epoch_batches(users, items, seen, n_neg=2, rng=rng, batch_size=32)
-    first = [b for b in batches(1)]
-    second = [b for b in batches(2)]
-    u1, i1, y1 = (torch.cat(parts) for parts in zip(*first))
-    u2, i2, y2 = (torch.cat(parts) for parts in zip(*second))
-    assert len(u1) == 180 and all(len(b[0]) <= 32 for b in first)
-    assert y1.sum() == 60 and y2.sum() == 60
-    negatives = y1 == 0
-    assert not seen.contains(u1[negatives].numpy(), i1[negatives].numpy()).any()
-    assert not torch.equal(i1[y1 == 0].sort().values, i2[y2 == 0].sort().values)  # fresh draws

@@ -1,4 +1,4 @@
-"""Tests for recsys_course.train: the fit loop, its schedule and early stopping, tensor_batches."""
+"""Tests for recsys_course.train: the fit loop, its schedule and early stopping."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import pytest
 import torch
 from torch import nn
 
-from recsys_course.train import History, fit, fit_implicit, tensor_batches
+from recsys_course.batching import tensor_batches
+from recsys_course.train import History, fit, fit_implicit
 
 
 class Logistic(nn.Module):
@@ -268,39 +269,8 @@ def test_quiet_env_hides_progress(monkeypatch, capsys):
     assert capsys.readouterr().err == ""
 
 
-def test_tensor_batches_cover_all_rows_once():
-    """Shuffled batches hold every row exactly once, with rows of all arrays kept aligned."""
-    ids = np.arange(103)
-    values = ids * 2.5
-    batches = list(tensor_batches(ids, values, batch_size=10, generator=torch.Generator().manual_seed(0)))
-    assert [len(b[0]) for b in batches] == [10] * 10 + [3]
-    got_ids = torch.cat([b[0] for b in batches])
-    got_values = torch.cat([b[1] for b in batches])
-    assert sorted(got_ids.tolist()) == ids.tolist()
-    assert not torch.equal(got_ids, torch.arange(103))  # really shuffled
-    torch.testing.assert_close(got_values, got_ids.float() * 2.5)
 
 
-def test_tensor_batches_dtypes_and_order():
-    """Integers become long, floats float32; shuffle=False keeps the order; dtypes overrides."""
-    first = next(tensor_batches(np.array([3, 1, 2]), np.array([0.5, 1.5, 2.5]), shuffle=False))
-    assert first[0].dtype == torch.long and first[1].dtype == torch.float32
-    assert first[0].tolist() == [3, 1, 2]
-    forced = next(tensor_batches(np.array([1, 0]), dtypes=[torch.float32], shuffle=False))
-    assert forced[0].dtype == torch.float32
-
-
-def test_tensor_batches_deterministic_with_generator():
-    """The same generator seed gives the same batches."""
-    a = [b[0].tolist() for b in tensor_batches(np.arange(50), batch_size=7, generator=torch.Generator().manual_seed(3))]
-    b = [b[0].tolist() for b in tensor_batches(np.arange(50), batch_size=7, generator=torch.Generator().manual_seed(3))]
-    assert a == b
-
-
-def test_tensor_batches_length_mismatch_raises():
-    """Arrays of different lengths are an error."""
-    with pytest.raises(ValueError):
-        list(tensor_batches(np.arange(5), np.arange(4)))
 
 
 def test_fit_with_tensor_batches_callable():

@@ -1,7 +1,9 @@
-"""The models of the course, each a small ``nn.Module`` scoring (user, item) pairs.
+"""Pair scorers: small ``nn.Module``s that give one logit per (user, item) pair.
 
 Every model's ``forward(users, items)`` takes two LongTensors of ids and
-returns one logit per pair (apply a sigmoid for a probability).
+returns one logit per pair (apply a sigmoid for a probability). Items are
+ids by default; given ``item_features`` (a multi-hot matrix), an item is the
+sum of its features' vectors instead (:class:`~recsys_course.embeddings.FeatureSum`).
 
 - :class:`Popularity` - the baseline every model must beat: score = how often
   the item appears in the training data, the same for every user.
@@ -11,6 +13,8 @@ returns one logit per pair (apply a sigmoid for a probability).
   vector, plus the biases. The interaction is multiplicative and fixed.
 - :class:`MLP` - an MLP over the concatenated user and item embeddings
   (NCF's MLP path): the interaction is learned.
+- :class:`GMF` and :class:`NeuMF` - He et al. (2017)'s generalised MF and its
+  fusion with the MLP, with separate or shared embeddings.
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ from typing import Sequence
 import numpy as np
 import torch
 from torch import nn
+
+from ..embeddings import FeatureSum
 
 
 def check_ids(ids: torch.Tensor, n: int, what: str) -> None:
@@ -33,11 +39,14 @@ def check_ids(ids: torch.Tensor, n: int, what: str) -> None:
 
 
 class PairModel(nn.Module):
-    """Base class: remembers the id ranges and validates inputs."""
+    """Base class: remembers the id ranges, validates inputs and builds the embedding tables."""
 
-    def __init__(self, n_users: int, n_items: int):
+    def __init__(self, n_users: int, n_items: int, item_features=None):
         super().__init__()
         self.n_users, self.n_items = int(n_users), int(n_items)
+        self.item_features = None if item_features is None else np.asarray(item_features, dtype=np.float32)
+        if self.item_features is not None and self.item_features.shape[0] != self.n_items:
+            raise ValueError(f"item_features has {self.item_features.shape[0]} rows for {self.n_items} items")
 
     def check(self, users: torch.Tensor, items: torch.Tensor) -> None:
         check_ids(users, self.n_users, "user")
@@ -46,9 +55,16 @@ class PairModel(nn.Module):
     def add_embeddings(self, dim: int, init_std: float) -> None:
         """Create ``user_emb`` and ``item_emb`` tables of size ``dim``, initialised N(0, init_std^2)."""
         self.user_emb = nn.Embedding(self.n_users, dim)
-        self.item_emb = nn.Embedding(self.n_items, dim)
         nn.init.normal_(self.user_emb.weight, std=init_std)
-        nn.init.normal_(self.item_emb.weight, std=init_std)
+        self.item_emb = self.item_table(dim, init_std)
+
+    def item_table(self, dim: int, init_std: float) -> nn.Module:
+        """Item vectors of size ``dim``: one row per item id, or a :class:`FeatureSum` over item features."""
+        if self.item_features is not None:
+            return FeatureSum(self.item_features, dim, init_std)
+        table = nn.Embedding(self.n_items, dim)
+        nn.init.normal_(table.weight, std=init_std)
+        return table
 
 
 class Popularity(PairModel):
@@ -71,13 +87,12 @@ class Popularity(PairModel):
 class Additive(PairModel):
     """logit = b + b_user + b_item. Logistic regression on one-hot ids."""
 
-    def __init__(self, n_users: int, n_items: int):
-        super().__init__(n_users, n_items)
+    def __init__(self, n_users: int, n_items: int, item_features=None):
+        super().__init__(n_users, n_items, item_features)
         self.user_bias = nn.Embedding(n_users, 1)
-        self.item_bias = nn.Embedding(n_items, 1)
+        self.item_bias = self.item_table(1, init_std=0.0)
         self.bias = nn.Parameter(torch.zeros(1))
         nn.init.zeros_(self.user_bias.weight)
-        nn.init.zeros_(self.item_bias.weight)
 
     def forward(self, users: torch.Tensor, items: torch.Tensor) -> torch.Tensor:
         self.check(users, items)
@@ -87,8 +102,8 @@ class Additive(PairModel):
 class MF(Additive):
     """logit = b + b_user + b_item + <p_user, q_item>: a plain dot product, with biases."""
 
-    def __init__(self, n_users: int, n_items: int, dim: int = 32, init_std: float = 0.1):
-        super().__init__(n_users, n_items)
+    def __init__(self, n_users: int, n_items: int, dim: int = 32, init_std: float = 0.1, item_features=None):
+        super().__init__(n_users, n_items, item_features)
         self.add_embeddings(dim, init_std)
 
     def forward(self, users: torch.Tensor, items: torch.Tensor) -> torch.Tensor:
@@ -110,8 +125,9 @@ class MLP(PairModel):
     """logit = w . tower([p_user ; q_item]) + b: the interaction is learned by ReLU layers."""
 
     def __init__(self, n_users: int, n_items: int, dim: int = 32,
-                 layers: Sequence[int] = (64, 32, 16), dropout: float = 0.0, init_std: float = 0.1):
-        super().__init__(n_users, n_items)
+                 layers: Sequence[int] = (64, 32, 16), dropout: float = 0.0, init_std: float = 0.1,
+                 item_features=None):
+        super().__init__(n_users, n_items, item_features)
         self.add_embeddings(dim, init_std)
         self.tower = mlp_tower([2 * dim, *layers], dropout)
         self.head = nn.Linear(layers[-1] if layers else 2 * dim, 1)
@@ -152,17 +168,25 @@ class NeuMF(PairModel):
 
     ``factors`` is the GMF embedding size; ``mlp_layers`` the MLP tower, whose
     input is the concatenation of two embeddings of ``mlp_layers[0] // 2``.
+
+    ``shared_embeddings=True`` builds the variant the paper argues against
+    (section 3.4): both paths read one user and one item table, of the MLP's
+    size ``mlp_layers[0] // 2``, so the GMF product has that size too and
+    ``factors`` is ignored. The MLP path is unchanged.
     """
 
     def __init__(self, n_users: int, n_items: int, factors: int = 8,
-                 mlp_layers: Sequence[int] = (32, 16, 8), dropout: float = 0.0):
+                 mlp_layers: Sequence[int] = (32, 16, 8), dropout: float = 0.0, shared_embeddings: bool = False):
         super().__init__(n_users, n_items)
         if mlp_layers[0] % 2:
             raise ValueError("mlp_layers[0] must be even: it is the concatenation of two embeddings")
-        self.gmf = GMF(n_users, n_items, dim=factors)
-        self.mlp = MLP(n_users, n_items, dim=mlp_layers[0] // 2, layers=mlp_layers[1:], dropout=dropout,
-                       init_std=0.01)
-        self.head = nn.Linear(factors + mlp_layers[-1], 1)
+        self.shared_embeddings = bool(shared_embeddings)
+        mlp_dim = mlp_layers[0] // 2
+        self.mlp = MLP(n_users, n_items, dim=mlp_dim, layers=mlp_layers[1:], dropout=dropout, init_std=0.01)
+        self.gmf = GMF(n_users, n_items, dim=mlp_dim if shared_embeddings else factors)
+        if shared_embeddings:  # one table per side, read by both paths
+            self.gmf.user_emb, self.gmf.item_emb = self.mlp.user_emb, self.mlp.item_emb
+        self.head = nn.Linear(self.gmf.user_emb.embedding_dim + mlp_layers[-1], 1)
         del self.gmf.head, self.mlp.head  # NeuMF has one head over both paths
 
     def forward(self, users: torch.Tensor, items: torch.Tensor) -> torch.Tensor:
