@@ -1,0 +1,281 @@
+"""Verdicts with intervals: how the course decides whether a claim holds.
+
+:func:`paired_bootstrap` measures the difference (or relative gain) of a
+per-user metric between two models with a 95% interval; :func:`verdict`
+compares that interval with the claimed effect under the rule :data:`RULE`;
+:class:`Claim` records carry the result into tables, Markdown conclusions and
+the JSON files the course-wide ledger is built from.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+import pandas as pd
+
+VERDICTS = ("supported", "contradicted", "inconclusive", "confounded")
+
+RULE = (
+    "A claim names a direction and a threshold: the smallest effect that would make it true "
+    "(for a claim of 'about 2%' we take half of it, 1%; for a claim with no size, 1% relative "
+    "unless the lesson says why otherwise). The effect is measured with a 95% paired-bootstrap "
+    "interval over test users and training seeds. "
+    "SUPPORTED: the whole interval lies beyond the threshold, on the claimed side. "
+    "CONTRADICTED: the whole interval lies short of the threshold (an effect in the opposite "
+    "direction included). "
+    "INCONCLUSIVE: the interval contains the threshold - the data cannot tell. "
+    "CONFOUNDED: given by a lesson, not by this rule, when it has shown that something else "
+    "changed together with the factor under test; it then names the experiment that would settle it."
+)
+
+
+# ---------------------------------------------------------------------------------
+# Measuring an effect
+# ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Effect:
+    """A measured effect of model A over model B, with its interval.
+
+    ``relative``: the effect is ``A / B - 1`` (shown in %), else ``A - B``.
+    ``n_seeds`` runs per model, ``n_users`` test users (or other units).
+    """
+
+    metric: str
+    estimate: float
+    low: float
+    high: float
+    relative: bool = False
+    level: float = 0.95
+    n_users: int = 0
+    n_seeds: int = 1
+
+    def format(self, value: float | None = None) -> str:
+        """A value (default: the estimate) in the effect's unit: '+2.1%' or '+0.0123'."""
+        value = self.estimate if value is None else value
+        return f"{value:+.1%}" if self.relative else f"{value:+.4f}"
+
+    def __str__(self) -> str:
+        return (f"{self.format()} [{self.format(self.low)}, {self.format(self.high)}] "
+                f"({self.metric}; {self.level:.0%} interval, {self.n_seeds} seed{'s' if self.n_seeds != 1 else ''}"
+                f" x {self.n_users:,} users)")
+
+
+def _as_runs(values, name: str) -> np.ndarray:
+    runs = np.asarray(values, dtype=np.float64)
+    if runs.ndim == 1:
+        runs = runs[None, :]
+    if runs.ndim != 2 or runs.shape[1] == 0:
+        raise ValueError(f"{name} must be per-user values, shape [n_users] or [n_seeds, n_users]; "
+                         f"got shape {runs.shape}")
+    if not np.isfinite(runs).all():
+        raise ValueError(f"{name} holds NaN or infinite values")
+    return runs
+
+
+def paired_bootstrap(a, b, *, metric: str = "metric", relative: bool = False,
+                     transform: Callable[[np.ndarray], np.ndarray] | None = None,
+                     level: float = 0.95, n_boot: int = 2000, seed: int = 0) -> Effect:
+    """The effect of model A over model B on the same test users, with an interval.
+
+    ``a`` and ``b`` hold a per-user metric (a 0/1 hit for HR@10, a user's
+    NDCG@10 gain, a user's AUC, ...), shape ``[n_seeds, n_users]``: row ``s``
+    is the run with seed ``s``, column ``u`` the same test user (and the same
+    candidates) in every row of both arrays. ``b`` may have a single row (a
+    deterministic baseline such as popularity). The effect is
+    ``f(mean A) - f(mean B)``, or ``f(mean A) / f(mean B) - 1`` with
+    ``relative=True``, where the means run over seeds and users and ``f`` is
+    ``transform`` (default: identity; e.g. ``np.sqrt`` of per-user squared
+    errors for an RMSE).
+
+    Method. The effect is uncertain for two reasons, measured separately and
+    added as variances:
+
+    1. *Which users are in the test set.* ``n_boot`` times, draw ``n_users``
+       users with replacement - the same users for both models and all seeds,
+       which keeps the comparison paired, so that what both models share (a
+       hard user is hard for both) cancels - and recompute the effect. The
+       variance of these replicates is ``var_users``.
+    2. *Which seed trained the model.* A seed moves every user's score of one
+       run together, so resampling users cannot see it. The sample variance
+       of the per-seed effects, divided by the number of seeds, is
+       ``var_seeds``. The per-seed effects also carry user noise, which 1
+       already counts, so the sum errs on the wide side (safe when seeds are
+       few: it never pretends the runs agree better than they do).
+
+    The interval is ``estimate +- t * sqrt(var_users + var_seeds)``, with
+    Student's t on Satterthwaite's degrees of freedom, so that a few seeds
+    with a large spread give a wide interval. With one seed, only 1 is
+    measured and the interval says nothing about training noise (the record
+    shows ``n_seeds``). ``tests/test_stats.py`` checks the coverage on
+    simulated data with a known effect.
+    """
+    from scipy.stats import t as student_t
+
+    if not 0 < level < 1:
+        raise ValueError(f"level must lie in (0, 1), got {level}")
+    a_runs, b_runs = _as_runs(a, "a"), _as_runs(b, "b")
+    n_seeds, n_users = a_runs.shape
+    if n_users < 2:
+        raise ValueError("an interval over users needs at least two users")
+    if b_runs.shape[1] != n_users:
+        raise ValueError(f"a and b must score the same users: {n_users} vs {b_runs.shape[1]} columns")
+    if b_runs.shape[0] not in (1, n_seeds):
+        raise ValueError(f"b must have one row or as many as a ({n_seeds}); got {b_runs.shape[0]}")
+    b_runs = np.broadcast_to(b_runs, a_runs.shape)
+    f = transform or (lambda x: x)
+
+    def effect(mean_a, mean_b):
+        return f(mean_a) / f(mean_b) - 1 if relative else f(mean_a) - f(mean_b)
+
+    rng = np.random.default_rng(seed)
+    counts = rng.multinomial(n_users, np.full(n_users, 1 / n_users), size=n_boot).T / n_users  # [users, boot]
+    boot_a, boot_b = (a_runs @ counts).mean(0), (b_runs @ counts).mean(0)   # [boot]: means over drawn users
+    var_users = float(np.var(effect(boot_a, boot_b), ddof=1))
+    estimate = float(effect(a_runs.mean(), b_runs.mean()))
+    var_seeds, df = 0.0, np.inf
+    if n_seeds > 1:
+        per_seed = effect(a_runs.mean(1), b_runs.mean(1))        # one effect per seed, over all users
+        var_seeds = float(np.var(per_seed, ddof=1)) / n_seeds
+        total = var_users + var_seeds
+        if total > 0:
+            df = total ** 2 / (var_users ** 2 / (n_users - 1) + var_seeds ** 2 / (n_seeds - 1))
+    half = float(student_t.ppf(0.5 + level / 2, df)) * np.sqrt(var_users + var_seeds)
+    return Effect(metric=metric, estimate=estimate, low=estimate - half, high=estimate + half,
+                  relative=relative, level=level, n_users=n_users, n_seeds=n_seeds)
+
+
+# ---------------------------------------------------------------------------------
+# The verdict rule
+# ---------------------------------------------------------------------------------
+
+def verdict(effect: Effect, threshold: float, direction: str = "above") -> tuple[str, str]:
+    """Apply :data:`RULE`: ``(verdict, reason)`` for a claimed effect ``above`` or ``below`` ``threshold``.
+
+    ``threshold`` is in the effect's unit (a fraction for a relative effect:
+    0.01 is 1%). The reason is a sentence stating what the interval showed.
+    """
+    if direction not in ("above", "below"):
+        raise ValueError(f"direction must be 'above' or 'below', got {direction!r}")
+    limit = effect.format(threshold)
+    interval = f"[{effect.format(effect.low)}, {effect.format(effect.high)}]"
+    beyond = effect.low > threshold if direction == "above" else effect.high < threshold
+    short = effect.high < threshold if direction == "above" else effect.low > threshold
+    if beyond:
+        return "supported", f"the whole interval {interval} lies {direction} {limit}"
+    if short:
+        side = "below" if direction == "above" else "above"
+        return "contradicted", f"the whole interval {interval} lies {side} {limit}"
+    return "inconclusive", f"the interval {interval} contains {limit}"
+
+
+# ---------------------------------------------------------------------------------
+# Claim records
+# ---------------------------------------------------------------------------------
+
+@dataclass
+class Claim:
+    """One claim of the article, what a primary source says, and what the course measured.
+
+    Build it with :func:`judge` (verdict by the rule) or :func:`confounded`.
+    ``evidence`` says where the measurement is: the lesson's section and the
+    data behind it (this run, or a committed full-size CSV with its seeds).
+    """
+
+    lesson: str
+    claim: str
+    source: str
+    measured: str
+    evidence: str
+    verdict: str
+    reason: str
+    effect: Effect | None = None
+    threshold: float | None = None
+    direction: str = "above"
+    settle: str = ""
+    notes: dict = field(default_factory=dict)
+
+    def effect_text(self) -> str:
+        if self.effect is None:
+            return ""
+        e = self.effect
+        return f"{e.format()} [{e.format(e.low)}, {e.format(e.high)}]"
+
+    def threshold_text(self) -> str:
+        if self.threshold is None or self.effect is None:
+            return ""
+        return f"{'>' if self.direction == 'above' else '<'} {self.effect.format(self.threshold)}"
+
+
+def judge(*, lesson: str, claim: str, source: str, measured: str, evidence: str, effect: Effect,
+          threshold: float, direction: str = "above", notes: dict | None = None) -> Claim:
+    """A claim record whose verdict comes from :func:`verdict`."""
+    word, reason = verdict(effect, threshold, direction)
+    return Claim(lesson=lesson, claim=claim, source=source, measured=measured, evidence=evidence,
+                 verdict=word, reason=reason, effect=effect, threshold=threshold, direction=direction,
+                 notes=dict(notes or {}))
+
+
+def confounded(*, lesson: str, claim: str, source: str, measured: str, evidence: str, confound: str,
+               settle: str, effect: Effect | None = None, threshold: float | None = None,
+               direction: str = "above", notes: dict | None = None) -> Claim:
+    """A claim record for a comparison the lesson has shown to be confounded.
+
+    ``confound`` says what changed together with the factor under test;
+    ``settle`` names the experiment that would separate them.
+    """
+    if not confound or not settle:
+        raise ValueError("a confounded verdict needs both the confound and the experiment that would settle it")
+    return Claim(lesson=lesson, claim=claim, source=source, measured=measured, evidence=evidence,
+                 verdict="confounded", reason=confound, effect=effect, threshold=threshold,
+                 direction=direction, settle=settle, notes=dict(notes or {}))
+
+
+def claims_table(claims: Sequence[Claim]) -> pd.DataFrame:
+    """The claims as a table: claim, source, measurement, effect and interval, threshold, verdict, evidence."""
+    return pd.DataFrame([{
+        "claim (article)": c.claim,
+        "primary source": c.source,
+        "measured": c.measured,
+        "effect [95% interval]": c.effect_text(),
+        "claim holds if": c.threshold_text(),
+        "verdict": c.verdict,
+        "evidence": c.evidence,
+    } for c in claims])
+
+
+def conclusion(claims: Sequence[Claim]) -> str:
+    """A Markdown conclusion written from the records: one paragraph per claim."""
+    paragraphs = []
+    for c in claims:
+        text = f"**{c.claim}** - **{c.verdict}**. {c.measured}"
+        if c.effect is not None:
+            text += f": {c.effect_text()}"
+            if c.threshold is not None:
+                text += f"; the claim holds if the effect is {c.threshold_text()}"
+        text += f". {c.reason[0].upper()}{c.reason[1:]}."
+        if c.settle:
+            text += f" What would settle it: {c.settle}."
+        text += f" *Source: {c.source}. Evidence: {c.evidence}.*"
+        paragraphs.append(text)
+    return "\n\n".join(paragraphs)
+
+
+def save_claims(claims: Sequence[Claim], path: str | Path) -> Path:
+    """Write the records as JSON (for the course-wide ledger); written whole or not at all."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps([asdict(c) for c in claims], indent=1, ensure_ascii=False) + "\n")
+    tmp.replace(path)
+    return path
+
+
+def load_claims(path: str | Path) -> list[Claim]:
+    """Read records written by :func:`save_claims`."""
+    records = json.loads(Path(path).read_text())
+    return [Claim(**{**r, "effect": Effect(**r["effect"]) if r.get("effect") else None}) for r in records]
