@@ -4,8 +4,9 @@ Classification / CTR (one prediction per (user, item) pair): :func:`auc`,
 :func:`log_loss`, :func:`rmse` for ratings.
 
 Ranking (which items should the user see?): :func:`hit_rate_at_k`,
-:func:`ndcg_at_k`, :func:`recall_at_k`, and :func:`evaluate_ranking` for the
-leave-one-out protocol - the held-out item is ranked against sampled negatives.
+:func:`ndcg_at_k`, :func:`recall_at_k`, and for the leave-one-out protocol -
+the held-out item ranked against sampled negatives - :func:`evaluate_ranking`
+(means) and :func:`ranking_per_user` (one row per user, for intervals).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
+import pandas as pd
 import torch
 from scipy.stats import rankdata
 
@@ -53,16 +55,25 @@ def rank_of_positive(scores) -> np.ndarray:
     return (scores[:, 1:] >= scores[:, :1]).sum(axis=1)
 
 
+def hits_at_k(ranks, k: int = 10) -> np.ndarray:
+    """Per user: 1.0 if the held-out item is among the top ``k`` (rank < k), else 0.0."""
+    return (np.asarray(ranks) < k).astype(np.float64)
+
+
+def ndcg_gains_at_k(ranks, k: int = 10) -> np.ndarray:
+    """Per user, with one relevant item: 1/log2(rank + 2) if rank < k, else 0."""
+    ranks = np.asarray(ranks, dtype=np.float64)
+    return np.where(ranks < k, 1.0 / np.log2(ranks + 2.0), 0.0)
+
+
 def hit_rate_at_k(ranks, k: int = 10) -> float:
     """Share of users whose held-out item is among the top ``k`` (rank < k)."""
-    return float(np.mean(np.asarray(ranks) < k))
+    return float(hits_at_k(ranks, k).mean())
 
 
 def ndcg_at_k(ranks, k: int = 10) -> float:
-    """NDCG with one relevant item: 1/log2(rank + 2) if rank < k, else 0; averaged."""
-    ranks = np.asarray(ranks, dtype=np.float64)
-    gains = np.where(ranks < k, 1.0 / np.log2(ranks + 2.0), 0.0)
-    return float(gains.mean())
+    """NDCG with one relevant item, averaged over users (see :func:`ndcg_gains_at_k`)."""
+    return float(ndcg_gains_at_k(ranks, k).mean())
 
 
 def recall_at_k(top_items, relevant: list[set], k: int = 10) -> float:
@@ -88,26 +99,43 @@ def score_pairs(model: torch.nn.Module, users, items, batch_size: int = 65_536) 
     return torch.cat(out).numpy() if out else np.zeros(0, dtype=np.float32)
 
 
-def evaluate_ranking(model: torch.nn.Module, users, candidates, k: int = 10) -> dict:
-    """Leave-one-out evaluation: HR@k and NDCG@k of the positive in ``candidates[:, 0]``.
+def ranking_per_user(model: torch.nn.Module, users, candidates, k: int = 10) -> pd.DataFrame:
+    """Leave-one-out evaluation, one row per user: the rank of the held-out item, HR@k, NDCG@k, AUC.
 
-    ``candidates`` is [n_users, 1 + n_negatives] (see
-    :func:`recsys_course.sampling.evaluation_candidates`).
+    ``candidates`` is [n_users, 1 + n_negatives] with the held-out item in
+    column 0 (see :func:`recsys_course.sampling.evaluation_candidates`). The
+    per-user rows are what :func:`recsys_course.stats.paired_bootstrap` needs
+    to compare two models on the same users.
     """
     candidates = np.asarray(candidates)
-    users = np.repeat(np.asarray(users), candidates.shape[1])
-    scores = score_pairs(model, users, candidates.ravel()).reshape(candidates.shape)
+    users = np.asarray(users)
+    scores = score_pairs(model, np.repeat(users, candidates.shape[1]), candidates.ravel()).reshape(candidates.shape)
     ranks = rank_of_positive(scores)
-    return {f"hr@{k}": hit_rate_at_k(ranks, k), f"ndcg@{k}": ndcg_at_k(ranks, k),
-            "auc": sampled_auc(scores)}
+    return pd.DataFrame({"user": users, "rank": ranks, f"hr@{k}": hits_at_k(ranks, k),
+                         f"ndcg@{k}": ndcg_gains_at_k(ranks, k), "auc": sampled_auc_per_user(scores)})
 
 
-def sampled_auc(scores) -> float:
-    """Mean per-row AUC of column 0 (the positive) against the other columns; ties count 1/2."""
+def evaluate_ranking(model: torch.nn.Module, users, candidates, k: int = 10) -> dict:
+    """Leave-one-out evaluation: HR@k, NDCG@k and sampled AUC, averaged over users."""
+    per_user = ranking_per_user(model, users, candidates, k)
+    return {name: float(per_user[name].mean()) for name in (f"hr@{k}", f"ndcg@{k}", "auc")}
+
+
+def sampled_auc_per_user(scores) -> np.ndarray:
+    """Per row: the AUC of column 0 (the positive) against the other columns; ties count 1/2.
+
+    With sampled negatives this is a *sampled* AUC: the chance that the
+    held-out item outscores one of the user's sampled negatives.
+    """
     scores = np.asarray(scores)
     below = (scores[:, 1:] < scores[:, :1]).sum(axis=1)
     ties = (scores[:, 1:] == scores[:, :1]).sum(axis=1)
-    return float(np.mean((below + 0.5 * ties) / (scores.shape[1] - 1)))
+    return (below + 0.5 * ties) / (scores.shape[1] - 1)
+
+
+def sampled_auc(scores) -> float:
+    """Mean over rows of :func:`sampled_auc_per_user`."""
+    return float(np.mean(sampled_auc_per_user(scores)))
 
 
 def neighbour_agreement(vectors, labels, k: int = 10) -> float:

@@ -77,6 +77,7 @@ def fit(
     device: torch.device | str | None = None,
     progress: bool | None = None,
     desc: str = "fit",
+    evaluate_start: bool = False,
 ) -> History:
     """Train ``model`` and return its :class:`History` (see the module docstring).
 
@@ -86,6 +87,9 @@ def fit(
     ReduceLROnPlateau multiplies the learning rate by ``lr_factor`` once more
     than ``lr_patience`` such epochs have passed (PyTorch's convention;
     ``None``: constant learning rate).
+    With ``evaluate_start``, the model is also evaluated before any training,
+    as epoch 0: when no epoch beats that start (fine-tuning a model that is
+    already good, say), the starting weights are the ones kept.
     The progress bar shows epochs and metrics, not timings, so notebook
     outputs stay the same from run to run; ``RECSYS_COURSE_QUIET=1`` hides it.
     """
@@ -102,6 +106,27 @@ def fit(
     best_state, since_best = None, 0
     sign = 1.0 if mode == "max" else -1.0
 
+    def track(record: dict, epoch: int) -> None:
+        """Add the validation metrics to ``record``; keep the best weights; count epochs since the best."""
+        nonlocal best_state, since_best
+        metrics = evaluate(model)
+        record.update(metrics)
+        key = monitor or next(iter(metrics))
+        history.monitor = key
+        value = float(metrics[key])
+        if history.best_value is None or sign * (value - history.best_value) > min_delta:
+            history.best_value, history.best_epoch, since_best = value, epoch, 0
+            best_state = copy.deepcopy(model.state_dict())
+        else:
+            since_best += 1
+        if scheduler is not None:
+            scheduler.step(value)
+
+    if evaluate is not None and evaluate_start:
+        start_record = {"epoch": 0, "train_loss": float("nan"), "examples": 0,
+                        "lr": optimizer.param_groups[0]["lr"], "seconds": 0.0}
+        track(start_record, 0)
+        history.records.append(start_record)
     bar = tqdm(range(1, epochs + 1), desc=desc, disable=not _show_progress(progress),
                bar_format="{desc}: {n_fmt}/{total_fmt} epochs |{bar:20}| {postfix}")
     for epoch in bar:
@@ -119,23 +144,12 @@ def fit(
             optimizer.step()
             total += loss.item() * len(target)
             count += len(target)
-        record = {"epoch": epoch, "train_loss": total / max(count, 1),
+        record = {"epoch": epoch, "train_loss": total / max(count, 1), "examples": count,
                   "lr": optimizer.param_groups[0]["lr"], "seconds": time.perf_counter() - start}
         if evaluate is not None:
-            metrics = evaluate(model)
-            record.update(metrics)
-            key = monitor or next(iter(metrics))
-            history.monitor = key
-            value = float(metrics[key])
-            if history.best_value is None or sign * (value - history.best_value) > min_delta:
-                history.best_value, history.best_epoch, since_best = value, epoch, 0
-                best_state = copy.deepcopy(model.state_dict())
-            else:
-                since_best += 1
-            if scheduler is not None:
-                scheduler.step(value)
+            track(record, epoch)
         history.records.append(record)
-        bar.set_postfix({k: f"{v:.4f}" for k, v in record.items() if k not in {"epoch", "seconds", "lr"}})
+        bar.set_postfix({k: f"{v:.4f}" for k, v in record.items() if k not in {"epoch", "seconds", "lr", "examples"}})
         if evaluate is not None and patience is not None and since_best >= max(patience, 1):
             history.stopped_early = True
             break

@@ -19,6 +19,7 @@ from recsys_course.metrics import (
     log_loss,
     ndcg_at_k,
     rank_of_positive,
+    ranking_per_user,
     recall_at_k,
     rmse,
     score_pairs,
@@ -233,3 +234,16 @@ def test_neighbour_agreement_excludes_self_and_counts_shared_labels():
     labels = np.array([[1, 1], [0, 1], [1, 0]], dtype=bool)
     # neighbours with k=1: 0 -> 1 (shares label 1), 1 -> 0 (shares), 2 -> 1 (no common label)
     assert neighbour_agreement(vectors, labels, k=1) == pytest.approx(2 / 3)
+
+
+def test_ranking_per_user_rows_average_to_evaluate_ranking():
+    """One row per user (rank, hit, NDCG gain, AUC) whose means are evaluate_ranking's numbers."""
+    cand = _candidates_with_ranks([0, 3, 12, 40])
+    users = np.array([0, 2, 4, 6])
+    rows = ranking_per_user(ItemIdScore(), users, cand, k=10)
+    assert rows["user"].tolist() == users.tolist() and rows["rank"].tolist() == [0, 3, 12, 40]
+    assert rows["hr@10"].tolist() == [1, 1, 0, 0]
+    np.testing.assert_allclose(rows["ndcg@10"], [1, 1 / math.log2(5), 0, 0])
+    np.testing.assert_allclose(rows["auc"], [(99 - r) / 99 for r in (0, 3, 12, 40)])
+    means = evaluate_ranking(ItemIdScore(), users, cand, k=10)
+    assert means == pytest.approx(rows[["hr@10", "ndcg@10", "auc"]].mean().to_dict())

@@ -225,16 +225,16 @@ def test_batches_can_be_a_reiterable():
 
 
 def test_history_frame_columns():
-    """frame() has one row per epoch: epoch, train_loss, lr, seconds plus the metrics."""
+    """frame() has one row per epoch: epoch, train_loss, examples, lr, seconds plus the metrics."""
     x, y = _separable(32)
     history = fit(Logistic(), _batches(x, y), epochs=3, progress=False,
                   evaluate=lambda m: {"auc": 0.5, "hr@10": 0.1})
     frame = history.frame()
-    assert list(frame.columns) == ["epoch", "train_loss", "lr", "seconds", "auc", "hr@10"]
+    assert list(frame.columns) == ["epoch", "train_loss", "examples", "lr", "seconds", "auc", "hr@10"]
     assert frame["epoch"].tolist() == [1, 2, 3]
     assert (frame["seconds"] >= 0).all()
     assert list(fit(Logistic(), _batches(x, y), epochs=2, progress=False).frame().columns) == \
-        ["epoch", "train_loss", "lr", "seconds"]
+        ["epoch", "train_loss", "examples", "lr", "seconds"]
 
 
 def test_history_defaults():
@@ -323,3 +323,24 @@ def test_fit_implicit_fixed_epochs_without_validation():
     assert "hr@10" not in history.frame().columns
     with pytest.raises(ValueError, match="validate=False"):
         fit_implicit(model, final, epochs=1, progress=False)
+
+
+def test_evaluate_start_keeps_the_starting_weights_when_training_never_beats_them():
+    """Epoch 0 is the untrained model; if it stays the best, its weights come back."""
+    torch.manual_seed(0)
+    x, y = _separable(64)
+    model = Logistic()
+    start = {k: v.clone() for k, v in model.state_dict().items()}
+    history = fit(model, _batches(x, y), epochs=5, lr=0.1, evaluate=_scripted([0.9, 0.5, 0.6, 0.7, 0.8, 0.85]),
+                  patience=10, evaluate_start=True, progress=False)
+    assert history.best_epoch == 0 and history["epoch"] == [0, 1, 2, 3, 4, 5]
+    assert np.isnan(history["train_loss"][0]) and history["examples"][0] == 0
+    for name, tensor in model.state_dict().items():
+        torch.testing.assert_close(tensor, start[name])
+
+
+def test_history_counts_examples_per_epoch():
+    """Each epoch records how many training examples it processed (the compute it spent)."""
+    x, y = _separable(100)
+    history = fit(Logistic(), _batches(x, y, batch_size=30), epochs=3, progress=False)
+    assert history["examples"] == [100, 100, 100]
