@@ -53,8 +53,17 @@ def figures_dir() -> Path:
     FAST mode writes to ``figures/fast/`` (ignored by git), so a quick check
     never overwrites the committed figures made with the default settings.
     """
+    return _output_dir("figures")
+
+
+def claims_dir() -> Path:
+    """Where lessons save their claim records as JSON (``claims/``; ``claims/fast/`` in FAST mode)."""
+    return _output_dir("claims")
+
+
+def _output_dir(name: str) -> Path:
     root = repo_root()
-    path = root / "figures" if root is not None else Path.cwd() / "figures"
+    path = root / name if root is not None else Path.cwd() / name
     if fast_mode():
         path = path / "fast"
     path.mkdir(parents=True, exist_ok=True)

@@ -45,6 +45,19 @@ def rmse(targets, predictions) -> float:
     return float(np.sqrt(np.mean(diff ** 2)))
 
 
+def per_user_means(users, values, n_users: int) -> np.ndarray:
+    """The mean of ``values`` over each user's rows, for users 0..n_users-1 (NaN for a user with no rows).
+
+    Turns per-cell results (a correct prediction, a squared error) into the
+    per-user numbers :func:`recsys_course.stats.paired_bootstrap` compares.
+    """
+    users = np.asarray(users, dtype=np.int64)
+    counts = np.bincount(users, minlength=n_users)
+    sums = np.bincount(users, weights=np.asarray(values, dtype=np.float64), minlength=n_users)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return sums / counts
+
+
 def rank_of_positive(scores) -> np.ndarray:
     """0-based rank of column 0 (the positive) within each row of ``scores``.
 

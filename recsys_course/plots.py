@@ -182,7 +182,8 @@ def neumf_diagram(model, ax: plt.Axes) -> None:
     """NeuMF's architecture read off a :class:`~recsys_course.models.NeuMF` object.
 
     Embedding sizes, tower widths and the head come from the model's own
-    layers, so the picture always matches the code that was trained.
+    layers, and a model with shared embeddings is drawn with one table per
+    side, so the picture always matches the code that was trained.
     """
     from torch import nn
 
@@ -194,15 +195,20 @@ def neumf_diagram(model, ax: plt.Axes) -> None:
     boxes = {
         "u": (3.0, 0.5, 2.4, 0.6, f"user id (of {n_users:,})", grey),
         "i": (7.0, 0.5, 2.4, 0.6, f"item id (of {n_items:,})", grey),
-        "gu": (1.0, 2.0, 1.8, 0.7, f"GMF user\nembedding {gmf_dim}", green),
-        "gi": (3.0, 2.0, 1.8, 0.7, f"GMF item\nembedding {gmf_dim}", green),
-        "mu": (7.0, 2.0, 1.8, 0.7, f"MLP user\nembedding {mlp_dim}", orange),
-        "mi": (9.0, 2.0, 1.8, 0.7, f"MLP item\nembedding {mlp_dim}", orange),
         "prod": (2.0, 3.6, 2.4, 0.7, f"element-wise product\n{gmf_dim}", green),
         "cat": (8.0, 3.4, 2.4, 0.6, f"concatenate {2 * mlp_dim}", orange),
     }
-    arrows = [("u", "gu"), ("i", "gi"), ("u", "mu"), ("i", "mi"),
-              ("gu", "prod"), ("gi", "prod"), ("mu", "cat"), ("mi", "cat")]
+    if getattr(model, "shared_embeddings", False):  # one table per side, read by both paths
+        boxes["su"] = (3.0, 2.0, 2.2, 0.7, f"user embedding {mlp_dim}\n(shared)", "#e8e0f0")
+        boxes["si"] = (7.0, 2.0, 2.2, 0.7, f"item embedding {mlp_dim}\n(shared)", "#e8e0f0")
+        arrows = [("u", "su"), ("i", "si"), ("su", "prod"), ("si", "prod"), ("su", "cat"), ("si", "cat")]
+    else:
+        boxes["gu"] = (1.0, 2.0, 1.8, 0.7, f"GMF user\nembedding {gmf_dim}", green)
+        boxes["gi"] = (3.0, 2.0, 1.8, 0.7, f"GMF item\nembedding {gmf_dim}", green)
+        boxes["mu"] = (7.0, 2.0, 1.8, 0.7, f"MLP user\nembedding {mlp_dim}", orange)
+        boxes["mi"] = (9.0, 2.0, 1.8, 0.7, f"MLP item\nembedding {mlp_dim}", orange)
+        arrows = [("u", "gu"), ("i", "gi"), ("u", "mu"), ("i", "mi"),
+                  ("gu", "prod"), ("gi", "prod"), ("mu", "cat"), ("mi", "cat")]
     previous = "cat"
     top = 3.4
     step = min(1.0, 4.0 / max(len(widths), 1))

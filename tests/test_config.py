@@ -145,3 +145,12 @@ def test_fast_mode_figures_do_not_overwrite_committed_ones(monkeypatch):
     monkeypatch.setenv("RECSYS_COURSE_FAST", "1")
     fast = config.figures_dir()
     assert fast == default / "fast"
+
+
+def test_claims_dir_mirrors_figures_dir(monkeypatch, tmp_path):
+    """Claim records go to <repo>/claims, and FAST runs to claims/fast/ (ignored by git)."""
+    monkeypatch.setattr(config, "repo_root", lambda: tmp_path)
+    monkeypatch.delenv("RECSYS_COURSE_FAST", raising=False)
+    assert config.claims_dir() == tmp_path / "claims" and (tmp_path / "claims").is_dir()
+    monkeypatch.setenv("RECSYS_COURSE_FAST", "1")
+    assert config.claims_dir() == tmp_path / "claims" / "fast"

@@ -1,4 +1,4 @@
-"""Tests for recsys_course.experiments.ncf on a tiny planted log (seconds, not minutes)."""
+"""Tests for recsys_course.experiments (ncf, results, ncf_claims) on a tiny planted log (seconds, not minutes)."""
 
 from dataclasses import replace
 
@@ -6,12 +6,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from recsys_course.experiments import ncf
+from recsys_course.experiments import ncf, ncf_claims
+from recsys_course.experiments.results import Results
 from recsys_course.models import MF
 from recsys_course.splits import prepare_leave_one_out
 
-TINY = replace(ncf.Settings(), factors=4, batch_size=256, mf_epochs=2, gmf_epochs=2, mlp_epochs=2,
-               neumf_epochs=2, finetune_epochs=1)
+TINY = replace(ncf.Settings(), factors=4, batch_size=256, max_epochs=3, patience=1, mf_dim=4)
 
 
 @pytest.fixture(scope="module")
@@ -27,21 +27,71 @@ def loo():
     return prepare_leave_one_out(log, n_users=40, n_items=60, n_neg=20, seed=0)
 
 
-def test_compare_models_rows_and_metrics(loo):
-    """Every model of the lesson gets a row with bounded metrics and a timing."""
-    table = ncf.compare_models(loo, TINY, seed=0)
-    assert list(table.index) == ["Popularity", "MF", "GMF", "MLP", "NeuMF (scratch)",
-                                 "NeuMF (pretrained, SGD)", "NeuMF (pretrained, Adam)"]
-    assert table[["hr@10", "ndcg@10", "auc"]].apply(lambda c: c.between(0, 1)).all().all()
+@pytest.fixture(scope="module")
+def compared(loo):
+    results = Results()
+    ncf.popularity(loo, results)
+    table, models = ncf.compare_models(loo, TINY, seed=0, results=results)
+    return results, table, models
+
+
+def test_compare_models_rows_metrics_and_trained_models(compared):
+    """Every model of the lesson gets a row with bounded metrics; the trained models come back too."""
+    results, table, models = compared
+    assert list(table.index) == ncf.MODELS
+    assert table[["hr@10", "ndcg@10", "auc", "valid"]].apply(lambda c: c.astype(float).between(0, 1)).all().all()
     assert (table["ndcg@10"] <= table["hr@10"] + 1e-12).all()  # NDCG never exceeds HR
-    assert (table.drop(index="Popularity")["s/epoch"] > 0).all()
+    assert set(models) == set(ncf.MODELS) and isinstance(models["MF"], MF)
+    assert len(results.rows) == 1 + len(ncf.MODELS)
+
+
+def test_fused_model_before_fine_tuning_is_the_pretrained_start(compared):
+    """The fused row scores GMF+MLP as fused; a fine-tuned run that never beat it (best epoch 0) equals it."""
+    results, table, _ = compared
+    fused = results.per_user("auc", model="GMF+MLP (fused, not fine-tuned)")
+    for name in ("NeuMF (pretrained, SGD)", "NeuMF (pretrained, Adam)"):
+        if table.loc[name, "best epoch"] == 0:
+            np.testing.assert_allclose(results.per_user("auc", model=name), fused)
 
 
 def test_compare_models_is_seeded(loo):
     """Same seed, same numbers."""
-    a = ncf.compare_models(loo, TINY, seed=1)
-    b = ncf.compare_models(loo, TINY, seed=1)
-    pd.testing.assert_frame_equal(a.drop(columns="s/epoch"), b.drop(columns="s/epoch"))
+    a, _ = ncf.compare_models(loo, TINY, seed=1)
+    b, _ = ncf.compare_models(loo, TINY, seed=1)
+    pd.testing.assert_frame_equal(a.drop(columns="seconds"), b.drop(columns="seconds"))
+
+
+def test_results_per_user_and_round_trip(compared, tmp_path):
+    """per_user gives [runs, users] in seed order for any metric; save/load keeps every number."""
+    results, table, _ = compared
+    hits = results.per_user("hr@10", model="MF")
+    assert hits.shape == (1, len(results.users)) and set(np.unique(hits)) <= {0.0, 1.0}
+    assert hits.mean() == pytest.approx(table.loc["MF", "hr@10"])
+    assert results.per_user("ndcg@10", model="MF").mean() == pytest.approx(table.loc["MF", "ndcg@10"])
+    results.save(tmp_path, "tiny")
+    again = Results.load(tmp_path, "tiny")
+    for metric in ("hr@10", "ndcg@10", "auc"):
+        np.testing.assert_allclose(again.per_user(metric, model="GMF"), results.per_user(metric, model="GMF"))
+    with pytest.raises(KeyError, match="no run matches"):
+        results.per_user("hr@10", model="nope")
+    with pytest.raises(ValueError, match="unknown metric"):
+        results.per_user("rmse", model="MF")
+
+
+def test_results_refuse_runs_on_other_users(compared):
+    results, _, _ = compared
+    other = pd.DataFrame({"user": [0, 1], "rank": [0, 1], "auc": [1.0, 0.9]})
+    with pytest.raises(ValueError, match="same test users"):
+        results.add({"model": "x", "seed": 0}, other)
+
+
+def test_negative_ratio_sweep_records_compute_and_curves(loo):
+    results = Results()
+    sweep = ncf.negative_ratio_sweep(loo, TINY, ratios=(1, 4), seeds=(0,), results=results)
+    assert sweep["negatives"].tolist() == [1, 4]
+    assert (sweep["examples to best"] > 0).all()
+    curves = pd.concat(results.curves)
+    assert set(curves["negatives"]) == {1, 4} and curves["examples"].is_monotonic_increasing is not None
 
 
 def test_mf_optimizer_parameter_groups():
@@ -56,34 +106,45 @@ def test_mf_optimizer_parameter_groups():
         assert len(embeddings["params"]) == 2
 
 
-def test_relative_gain():
-    gain = ncf.relative_gain(pd.Series({"hr@10": 0.66}), pd.Series({"hr@10": 0.60}))
-    assert gain["hr@10"] == pytest.approx(0.1)
+def test_tune_picks_from_its_validation_grid(loo):
+    tuned, grid = ncf.tune(loo, TINY, "tiny", dims=(4, 8), decays=(0.0, 1e-5), sgd_lrs=(0.1,), adam_lrs=(1e-3,))
+    mf = grid[grid["what"] == "MF"]
+    best = mf.loc[mf["valid"].idxmax()]
+    assert (tuned.mf_dim, tuned.mf_weight_decay, tuned.tuned_on) == (int(best["dim"]), best["weight_decay"], "tiny")
+    assert len(grid) == 4 + 2
 
 
-def test_negative_ratio_sweep_costs_more_per_epoch_with_more_negatives(loo):
-    sweep = ncf.negative_ratio_sweep(loo, TINY, ratios=(1, 8), seed=0)
-    assert list(sweep.index) == [1, 8]
-    assert {"hr@10", "ndcg@10", "s/epoch"} <= set(sweep.columns)
+def test_settings_for_an_untuned_dataset_warn_and_fall_back():
+    assert ncf.settings_for("ml-100k").tuned_on == "ml-100k"
+    with pytest.warns(UserWarning, match="no NCF settings were tuned on 'ml-1m'"):
+        assert ncf.settings_for("ml-1m").tuned_on == "ml-100k"
 
 
-def test_tuned_mf_runs_picks_from_the_validation_grid(loo):
-    runs, grid = ncf.tuned_mf_runs(loo, TINY, seeds=[0, 1], dims=(4, 8), decays=(0.0, 1e-5))
-    assert len(grid) == 4 and grid["valid hr@10"].between(0, 1).all()
-    best = grid.loc[grid["valid hr@10"].idxmax()]
-    assert runs["factors"].unique().tolist() == [int(best["dim"])]
-    assert list(runs["seed"]) == [0, 1]
+def test_claims_are_judged_from_results(loo):
+    """judge_claims turns a results set into records with verdicts from the rule."""
+    results = Results()
+    ncf.popularity(loo, results)
+    for seed in (0, 1):
+        ncf.compare_models(loo, TINY, seed=seed, results=results)
+    ncf.negative_ratio_sweep(loo, TINY, ratios=(1, 4, 8), seeds=(0, 1), results=results)
+    ncf.tuned_mf_runs(loo, TINY, seeds=(0, 1), decay_biases=(True, False), results=results)
+    claims = ncf_claims.judge_claims(results, evidence="tiny test run")
+    assert len(claims) == 9
+    assert all(c.verdict in ("supported", "contradicted", "inconclusive") for c in claims)
+    assert all(c.effect.n_seeds >= 2 and c.effect.low <= c.effect.estimate <= c.effect.high for c in claims)
 
 
-def test_script_writes_csv_and_figure(tmp_path, monkeypatch, loo):
-    """run_all on the tiny log (patched in as the dataset) writes both outputs."""
+def test_script_writes_results_and_figure(tmp_path, monkeypatch):
+    """run_all on a tiny synthetic log writes the runs CSV (with its settings), per-user numbers and a figure."""
     from recsys_course import data as data_module
 
     monkeypatch.setattr(data_module, "load_movielens",
                         lambda name: data_module.synthetic_movielens(n_users=40, n_items=200, n_ratings=1200))
-    monkeypatch.setattr(ncf, "Settings", lambda **kw: replace(TINY, **kw))
-    results = ncf.run_all("ml-100k", factors=[4], seeds=[0], out_dir=tmp_path, ratios=(1, 2))
-    assert (tmp_path / "ncf_ml-100k.csv").is_file() and (tmp_path / "ncf_ml-100k.png").is_file()
-    assert set(results["experiment"]) == {"models", "negatives", "bias decay", "tuned MF"}
+    monkeypatch.setitem(ncf.TUNED, "ml-100k", replace(TINY, tuned_on="ml-100k"))
+    results = ncf.run_all("ml-100k", factors=[4], seeds=[0, 1], ratios=(1, 4, 8), out_dir=tmp_path)
+    for name in ("ncf_ml-100k.csv", "ncf_ml-100k_users.npz", "ncf_ml-100k_curves.csv", "ncf_ml-100k.png"):
+        assert (tmp_path / name).is_file(), name
     saved = pd.read_csv(tmp_path / "ncf_ml-100k.csv")
-    assert len(saved) == len(results)
+    assert len(saved) == len(results.rows)
+    assert set(saved["experiment"]) == {"models", "negatives", "tuned MF"}
+    assert (saved["setting: tuned_on"] == "ml-100k").all() and "setting: mf_weight_decay" in saved

@@ -247,3 +247,11 @@ def test_ranking_per_user_rows_average_to_evaluate_ranking():
     np.testing.assert_allclose(rows["auc"], [(99 - r) / 99 for r in (0, 3, 12, 40)])
     means = evaluate_ranking(ItemIdScore(), users, cand, k=10)
     assert means == pytest.approx(rows[["hr@10", "ndcg@10", "auc"]].mean().to_dict())
+
+
+def test_per_user_means_groups_rows_by_user():
+    from recsys_course.metrics import per_user_means
+
+    means = per_user_means([0, 0, 2, 2, 2], [1.0, 0.0, 3.0, 3.0, 0.0], n_users=4)
+    np.testing.assert_allclose(means[[0, 2]], [0.5, 2.0])
+    assert np.isnan(means[1]) and np.isnan(means[3])

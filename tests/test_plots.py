@@ -177,3 +177,18 @@ def test_neumf_diagram_reads_sizes_from_the_model():
         assert len(ax.patches) >= 2 * 10  # boxes and arrows
     finally:
         plt.close(fig)
+
+
+def test_neumf_diagram_draws_shared_tables_once():
+    """A NeuMF with shared embeddings is drawn with one table per side, feeding both paths."""
+    from recsys_course.models import NeuMF
+
+    model = NeuMF(50, 70, factors=6, mlp_layers=(24, 12, 5), shared_embeddings=True)
+    fig, ax = plt.subplots()
+    try:
+        plots.neumf_diagram(model, ax)
+        texts = " | ".join(t.get_text() for t in ax.texts)
+        assert texts.count("(shared)") == 2 and "GMF user" not in texts
+        assert "element-wise product\n12" in texts and "concatenate 17 -> Linear -> 1" in texts
+    finally:
+        plt.close(fig)

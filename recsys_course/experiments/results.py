@@ -1,0 +1,101 @@
+"""Run results that keep their per-user numbers, so that any two runs can be compared with intervals.
+
+A :class:`Results` collects one row per trained model (settings, epochs,
+mean test metrics) together with that model's per-user ranks and AUCs on
+the test users. It saves both - a CSV anyone can read, and a small .npz of
+per-user numbers - and :meth:`Results.per_user` hands them to
+:func:`recsys_course.stats.paired_bootstrap`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..metrics import hits_at_k, ndcg_gains_at_k
+
+
+class Results:
+    """Rows of runs plus, per run, the rank and AUC of every test user (in a fixed user order)."""
+
+    def __init__(self, users=None):
+        self.users = None if users is None else np.asarray(users)
+        self.rows: list[dict] = []
+        self._ranks: list[np.ndarray] = []
+        self._aucs: list[np.ndarray] = []
+        self.curves: list[pd.DataFrame] = []   # per-epoch validation curves, where an experiment keeps them
+
+    def add(self, row: dict, per_user: pd.DataFrame) -> dict:
+        """Record one run: ``row`` (settings and means) and its :func:`~recsys_course.metrics.ranking_per_user` frame."""
+        users = per_user["user"].to_numpy()
+        if self.users is None:
+            self.users = users
+        elif not np.array_equal(users, self.users):
+            raise ValueError("every run must be evaluated on the same test users, in the same order")
+        row = {"run": len(self.rows), **row}
+        self.rows.append(row)
+        self._ranks.append(per_user["rank"].to_numpy(np.int16))
+        self._aucs.append(per_user["auc"].to_numpy(np.float32))
+        return row
+
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame(self.rows)
+
+    def per_user(self, metric: str, **where) -> np.ndarray:
+        """``[n_runs, n_users]`` values of ``metric`` ('hr@10', 'ndcg@10', 'auc') for the runs matching ``where``.
+
+        ``where`` maps a column to a value, or to a list of values (any of them).
+
+        Rows are ordered by seed (then factors and negatives, where a
+        selection spans several), so row ``s`` of two selections made the same
+        way is the same seed. An empty selection is an error that lists what exists.
+        """
+        frame = self.frame()
+        mask = np.ones(len(frame), dtype=bool)
+        for column, value in where.items():
+            values = value if isinstance(value, (list, tuple)) else [value]
+            mask &= frame[column].isin(values).to_numpy()
+        if not mask.any():
+            raise KeyError(f"no run matches {where}; models: {sorted(frame['model'].unique())}")
+        order = [c for c in ("seed", "factors", "negatives") if c in frame]
+        chosen = frame[mask].sort_values(order, kind="stable")["run"].to_numpy()
+        if metric == "auc":
+            return np.stack([self._aucs[r] for r in chosen]).astype(np.float64)
+        name, _, k = metric.partition("@")
+        ranks = np.stack([self._ranks[r] for r in chosen])
+        if name == "hr":
+            return hits_at_k(ranks, int(k))
+        if name == "ndcg":
+            return ndcg_gains_at_k(ranks, int(k))
+        raise ValueError(f"unknown metric {metric!r}: use 'hr@K', 'ndcg@K' or 'auc'")
+
+    def save(self, folder: str | Path, name: str) -> list[Path]:
+        """Write ``<name>.csv`` (runs), ``<name>_users.npz`` (per-user numbers) and ``<name>_curves.csv``."""
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        paths = [folder / f"{name}.csv", folder / f"{name}_users.npz"]
+        self.frame().to_csv(paths[0], index=False)
+        np.savez_compressed(paths[1], users=self.users, rank=np.stack(self._ranks), auc=np.stack(self._aucs))
+        if self.curves:
+            paths.append(folder / f"{name}_curves.csv")
+            pd.concat(self.curves, ignore_index=True).to_csv(paths[2], index=False)
+        return paths
+
+    @classmethod
+    def load(cls, folder: str | Path, name: str) -> "Results":
+        """Read what :meth:`save` wrote."""
+        folder = Path(folder)
+        frame = pd.read_csv(folder / f"{name}.csv")
+        with np.load(folder / f"{name}_users.npz") as saved:
+            results = cls(saved["users"])
+            results._ranks, results._aucs = list(saved["rank"]), list(saved["auc"])
+        results.rows = frame.to_dict("records")
+        curves = folder / f"{name}_curves.csv"
+        if curves.is_file():
+            results.curves = [pd.read_csv(curves)]
+        if len(results.rows) != len(results._ranks):
+            raise ValueError(f"{folder / name}: {len(results.rows)} runs in the CSV but "
+                             f"{len(results._ranks)} in the per-user file; rerun the experiment script")
+        return results
