@@ -36,6 +36,12 @@ class DataError(RuntimeError):
     """A dataset file is missing, corrupt or malformed. The message says how to fix it."""
 
 
+def damaged(path: Path, problem: str) -> DataError:
+    """The error for a malformed file: where, what, and how to get a good copy."""
+    return DataError(f"{path}, {problem}. Fix: the file is damaged - delete the folder {path.parent} and run "
+                     f"again to re-extract or re-download it.")
+
+
 @dataclass
 class MovieLens:
     """A MovieLens dataset as tidy frames with contiguous 0-based ids.
@@ -100,17 +106,11 @@ def _read_table(path: Path, sep: str, names: list[str], *, encoding: str = "lati
     bad = np.flatnonzero(filled & (fields != len(names)))
     if len(bad):
         k = int(bad[0])
-        raise DataError(
-            f"{path}, line {numbers[k]}: expected {len(names)} fields separated by {shown_sep!r}, "
-            f"got {fields[k]}: {lines[k][:80]!r}. Fix: the file is damaged - delete "
-            f"the folder {path.parent} and run again to re-extract or re-download it."
-        )
+        raise damaged(path, f"line {numbers[k]}: expected {len(names)} fields separated by {shown_sep!r}, "
+                            f"got {fields[k]}: {lines[k][:80]!r}")
     line_numbers = numbers[filled]
     if not len(line_numbers):
-        raise DataError(
-            f"{path} is empty. Fix: the file is damaged - delete the folder {path.parent} and "
-            f"run again to re-extract or re-download it."
-        )
+        raise damaged(path, "it is empty")
     frame = pd.read_csv(
         io.StringIO(raw), sep=sep, header=None, names=names, dtype=str,
         keep_default_na=False, quoting=3, engine="c",
@@ -128,11 +128,7 @@ def _to_int(frame: pd.DataFrame, column: str, path: Path) -> np.ndarray:
     bad = np.flatnonzero(~text.str.fullmatch(r"[+-]?\d+").to_numpy(dtype=bool))
     if len(bad):
         row = int(bad[0])
-        raise DataError(
-            f"{path}, line {frame.index[row]}: {column} is {frame[column].iloc[row]!r}, not an "
-            f"integer. Fix: the file is damaged - delete the folder {path.parent} and run again "
-            f"to re-extract or re-download it."
-        )
+        raise damaged(path, f"line {frame.index[row]}: {column} is {frame[column].iloc[row]!r}, not an integer")
     return text.astype(np.int64).to_numpy()
 
 
@@ -142,10 +138,7 @@ def _ratings_frame(path: Path, sep: str) -> pd.DataFrame:
     out_of_range = np.flatnonzero(~ratings["rating"].between(1, 5).to_numpy())
     if len(out_of_range):
         row = int(out_of_range[0])
-        raise DataError(
-            f"{path}, line {ratings.index[row]}: rating {ratings['rating'].iloc[row]} is outside 1-5. "
-            f"Fix: delete the folder {path.parent} and run again to re-extract or re-download it."
-        )
+        raise damaged(path, f"line {ratings.index[row]}: rating {ratings['rating'].iloc[row]} is outside 1-5")
     return ratings
 
 

@@ -334,7 +334,7 @@ def test_empty_ratings_file(tmp_path):
     files = _ml100k_files()
     files["u.data"] = b""
     write_ml100k(tmp_path, files)
-    with pytest.raises(DataError, match=r"u\.data is empty"):
+    with pytest.raises(DataError, match=r"u\.data, it is empty"):
         data.load_movielens("ml-100k", cache_dir=tmp_path, verbose=False)
 
 
