@@ -55,9 +55,9 @@ class Effect:
     n_seeds: int = 1
 
     def format(self, value: float | None = None) -> str:
-        """A value (default: the estimate) in the effect's unit: '+2.1%' or '+0.0123'."""
+        """A value (default: the estimate) in the effect's unit: '+2.13%' or '+0.0123'."""
         value = self.estimate if value is None else value
-        return f"{value:+.1%}" if self.relative else f"{value:+.4f}"
+        return f"{value:+.2%}" if self.relative else f"{value:+.4f}"
 
     def __str__(self) -> str:
         return (f"{self.format()} [{self.format(self.low)}, {self.format(self.high)}] "
@@ -252,7 +252,7 @@ def conclusion(claims: Sequence[Claim]) -> str:
     """A Markdown conclusion written from the records: one paragraph per claim."""
     paragraphs = []
     for c in claims:
-        text = f"**{c.claim}** - **{c.verdict}**. {c.measured}"
+        text = f"**{c.claim}** - **{c.verdict}**. {c.measured[0].upper()}{c.measured[1:]}"
         if c.effect is not None:
             text += f": {c.effect_text()}"
             if c.threshold is not None:

@@ -107,11 +107,16 @@ def test_mf_optimizer_parameter_groups():
 
 
 def test_tune_picks_from_its_validation_grid(loo):
-    tuned, grid = ncf.tune(loo, TINY, "tiny", dims=(4, 8), decays=(0.0, 1e-5), sgd_lrs=(0.1,), adam_lrs=(1e-3,))
+    tuned, grid = ncf.tune(loo, TINY, "tiny", dims=(4, 8), decays=(0.0, 1e-5), factors=(2, 4), sgd_lrs=(0.1,),
+                           adam_lrs=(1e-3, 1e-2))
     mf = grid[grid["what"] == "MF"]
     best = mf.loc[mf["valid"].idxmax()]
     assert (tuned.mf_dim, tuned.mf_weight_decay, tuned.tuned_on) == (int(best["dim"]), best["weight_decay"], "tiny")
-    assert len(grid) == 4 + 2
+    neumf = grid[grid["what"] == "NeuMF"]
+    assert tuned.factors == neumf.loc[neumf["valid"].idxmax(), "factors"]
+    adam = grid[grid["what"] == "fine-tune Adam"]
+    assert tuned.finetune_lr_adam == adam.loc[adam["valid"].idxmax(), "lr"]
+    assert len(grid) == 4 + 2 + 1 + 2
 
 
 def test_settings_for_an_untuned_dataset_warn_and_fall_back():
@@ -148,3 +153,40 @@ def test_script_writes_results_and_figure(tmp_path, monkeypatch):
     assert len(saved) == len(results.rows)
     assert set(saved["experiment"]) == {"models", "negatives", "tuned MF"}
     assert (saved["setting: tuned_on"] == "ml-100k").all() and "setting: mf_weight_decay" in saved
+
+
+def test_dimension_sweep_and_the_doubling_rule(loo):
+    """The sweep keeps validation and test numbers per (size, seed); the rule's verdict comes from them."""
+    from recsys_course.experiments import dimensions
+
+    results = dimensions.sweep(loo, dims=(4, 8, 16), seeds=(0, 1), epochs=2)
+    frame = results.frame()
+    assert sorted(frame["factors"].unique()) == [4, 8, 16] and len(frame) == 6
+    assert frame[["valid auc", "auc"]].apply(lambda c: c.between(0, 1)).all().all()
+    curve = pd.Series({16: 0.80, 32: 0.81, 64: 0.83, 128: 0.832})
+    assert dimensions.doubling_rule(curve) == (64, ["32 -> 64: +2.47%", "64 -> 128: +0.24%"])
+    assert dimensions.doubling_rule(pd.Series({8: 0.9, 16: 0.91}))[0] == 32  # nothing above 32 to try
+    # a sweep without 32 still gets a verdict: the rule then stays at its start only if it was swept
+    results32 = dimensions.sweep(loo, dims=(16, 32, 64), seeds=(0, 1), epochs=2)
+    (claim,) = dimensions.judge_claims(results32, evidence="tiny")
+    assert claim.verdict in ("supported", "contradicted", "inconclusive")
+    assert claim.notes["rule picks"] in (32, 64) and claim.notes["best on validation"] in (16, 32, 64)
+
+
+def test_doubling_rule_verdict_needs_the_starting_size(loo):
+    from recsys_course.experiments import dimensions
+
+    with pytest.raises(ValueError, match="d = 32"):
+        dimensions.judge_claims(dimensions.sweep(loo, dims=(4, 8), seeds=(0,), epochs=1), evidence="tiny")
+
+
+def test_claims_pair_runs_on_the_seeds_both_sides_have(loo):
+    """Two seeds of NeuMF against one seed of tuned MF: the comparison uses the shared seed only."""
+    results = Results()
+    for seed in (0, 1):
+        ncf.compare_models(loo, TINY, seed=seed, results=results)
+    ncf.tuned_mf_runs(loo, TINY, seeds=(0,), decay_biases=(True, False), results=results)
+    e = ncf_claims.effect(results, "hr@10", {"model": "tuned MF"}, {"model": "NeuMF (scratch)", "factors": 4})
+    assert e.n_seeds == 1
+    with pytest.raises(ValueError, match="share no seed"):
+        ncf_claims.effect(results, "hr@10", {"model": "tuned MF"}, {"model": "MF", "seed": 1})

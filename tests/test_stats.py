@@ -133,8 +133,8 @@ def test_claim_records_render_and_round_trip(tmp_path):
     assert good.verdict == "supported" and unsure.verdict == "confounded"
     table = claims_table([good, unsure])
     assert table["verdict"].tolist() == ["supported", "confounded"]
-    assert table.loc[0, "effect [95% interval]"] == "+4.0% [+2.0%, +6.0%]"
-    assert table.loc[0, "claim holds if"] == "> +1.0%"
+    assert table.loc[0, "effect [95% interval]"] == "+4.00% [+2.00%, +6.00%]"
+    assert table.loc[0, "claim holds if"] == "> +1.00%"
     text = conclusion([good, unsure])
     assert "**X beats Y** - **supported**" in text and "What would settle it: train every size" in text
     path = save_claims([good, unsure], tmp_path / "claims" / "03.json")

@@ -63,7 +63,7 @@ class Settings:
 # Settings chosen on each dataset's validation split by `python -m recsys_course.experiments.ncf --tune`
 # (its grid: figures/ncf/ncf_<dataset>_tuning.csv).
 TUNED = {
-    "ml-100k": Settings(tuned_on="ml-100k", finetune_lr_sgd=1.0, finetune_lr_adam=3e-3, mf_dim=64,
+    "ml-100k": Settings(tuned_on="ml-100k", factors=32, finetune_lr_sgd=0.1, finetune_lr_adam=3e-3, mf_dim=64,
                         mf_weight_decay=1e-5),
 }
 
@@ -243,40 +243,51 @@ def tuned_mf_runs(loo: LeaveOneOut, s: Settings, seeds=(0,), decay_biases=(True,
 
 
 def tune(loo: LeaveOneOut, s: Settings, dataset: str, dims=(16, 32, 64, 128), decays=(0.0, 1e-6, 1e-5, 1e-4),
-         sgd_lrs=(0.1, 1.0, 10.0), adam_lrs=(3e-4, 1e-3, 3e-3, 1e-2), seed: int = 0) -> tuple[Settings, pd.DataFrame]:
+         factors=(8, 16, 32, 64), sgd_lrs=(0.1, 1.0, 10.0), adam_lrs=(3e-4, 1e-3, 3e-3, 1e-2),
+         seed: int = 0) -> tuple[Settings, pd.DataFrame]:
     """Choose, on the validation split only, what early stopping does not: ``(settings, grid)``.
 
-    MF's size and weight decay (a grid), and the fine-tuning learning rates of
-    pretrained NeuMF for SGD and for Adam at ``s.factors``. The grid holds the
-    best validation NDCG@10 of every candidate.
+    MF's size and weight decay (a grid); NeuMF's number of predictive factors
+    (the lesson's default size); and, at that size, the fine-tuning learning
+    rates of pretrained NeuMF for SGD and for Adam. The grid holds the best
+    validation score (``s.monitor``) of every candidate.
     """
     rows = []
+
+    def trial(what, model, optimizer=None, evaluate_start=False, **row):
+        history = train(model, loo, s, seed=seed, optimizer=optimizer, evaluate_start=evaluate_start,
+                        desc=f"tune {what} {row}")
+        rows.append({"what": what, **row, "valid": history.best_value, "best epoch": history.best_epoch})
+
     for dim in dims:
         for wd in decays:
             torch.manual_seed(seed)
             model = MF(loo.n_users, loo.n_items, dim=dim).to(config.get_device())
-            history = train(model, loo, s, seed=seed, optimizer=mf_optimizer(model, s.lr, wd),
-                            desc=f"tune MF d={dim} wd={wd:g}")
-            rows.append({"what": "MF", "dim": dim, "weight_decay": wd, "lr": s.lr, "valid": history.best_value})
+            trial("MF", model, mf_optimizer(model, s.lr, wd), dim=dim, weight_decay=wd)
+    for f in factors:
+        torch.manual_seed(seed)
+        trial("NeuMF", make_model("NeuMF (scratch)", loo, replace(s, factors=f)), factors=f)
+    neumf = pd.DataFrame([r for r in rows if r["what"] == "NeuMF"])
+    size = replace(s, factors=int(neumf.loc[neumf["valid"].idxmax(), "factors"]))
     pretrained = {}
     for name in ("GMF", "MLP"):
         torch.manual_seed(seed)
-        pretrained[name] = make_model(name, loo, s)
-        train(pretrained[name], loo, s, seed=seed, desc=f"tune: pretrain {name}")
+        pretrained[name] = make_model(name, loo, size)
+        train(pretrained[name], loo, size, seed=seed, desc=f"tune: pretrain {name}")
     for opt, lrs in (("SGD", sgd_lrs), ("Adam", adam_lrs)):
         for lr in lrs:
             model = NeuMF.from_pretrained(pretrained["GMF"], pretrained["MLP"]).to(config.get_device())
-            trial = replace(s, finetune_lr_sgd=lr, finetune_lr_adam=lr)
-            history = train(model, loo, s, seed=seed, optimizer=_optimizer(opt, model, trial), evaluate_start=True,
-                            desc=f"tune {opt} lr={lr:g}")
-            rows.append({"what": f"fine-tune {opt}", "lr": lr, "valid": history.best_value,
-                         "best epoch": history.best_epoch})
+            trial(f"fine-tune {opt}", model, _optimizer(opt, model, replace(s, finetune_lr_sgd=lr, finetune_lr_adam=lr)),
+                  evaluate_start=True, factors=size.factors, lr=lr)
     grid = pd.DataFrame(rows)
-    mf = grid[grid["what"] == "MF"].loc[lambda g: g["valid"].idxmax()]
-    best_lr = {opt: float(grid[grid["what"] == f"fine-tune {opt}"].loc[lambda g: g["valid"].idxmax(), "lr"])
-               for opt in ("SGD", "Adam")}
-    tuned = replace(s, tuned_on=dataset, mf_dim=int(mf["dim"]), mf_weight_decay=float(mf["weight_decay"]),
-                    finetune_lr_sgd=best_lr["SGD"], finetune_lr_adam=best_lr["Adam"])
+
+    def best(what):
+        part = grid[grid["what"] == what]
+        return part.loc[part["valid"].idxmax()]
+
+    tuned = replace(size, tuned_on=dataset, mf_dim=int(best("MF")["dim"]),
+                    mf_weight_decay=float(best("MF")["weight_decay"]),
+                    finetune_lr_sgd=float(best("fine-tune SGD")["lr"]), finetune_lr_adam=float(best("fine-tune Adam")["lr"]))
     return tuned, grid
 
 

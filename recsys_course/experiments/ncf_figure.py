@@ -38,14 +38,17 @@ def mean_with_interval(results: Results, metric: str, **where) -> tuple[float, f
 
 
 def negatives_panels(ax_ratio, ax_compute, results: Results, label: str | None = None, color: str | None = None,
-                     marker: str = "o") -> None:
-    """Test HR@10 of the negative-ratio sweep (95% intervals) against the ratio, and against the compute used."""
+                     marker: str = "o", dodge: float = 1.0) -> None:
+    """Test HR@10 of the negative-ratio sweep (95% intervals) against the ratio, and against the compute used.
+
+    ``dodge`` shifts the points along x by that factor, so two sweeps drawn on one axis do not hide each other.
+    """
     sweep = results.frame().query("experiment == 'negatives'")
     ratios = sorted(sweep["negatives"].unique())
     stats = np.array([mean_with_interval(results, "hr@10", experiment="negatives", negatives=r) for r in ratios])
     compute = sweep.groupby("negatives")["examples to best"].mean().loc[ratios] / 1e6
     color = color or plots.MODEL_COLORS["GMF"]
-    for ax, x in ((ax_ratio, ratios), (ax_compute, compute.to_numpy())):
+    for ax, x in ((ax_ratio, np.array(ratios) * dodge), (ax_compute, compute.to_numpy() * dodge)):
         ax.errorbar(x, stats[:, 0], yerr=[stats[:, 0] - stats[:, 1], stats[:, 2] - stats[:, 0]], marker=marker,
                     capsize=3, color=color, label=label)
         if ax is ax_compute:
