@@ -47,15 +47,18 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 import matplotlib.pyplot as plt
+from IPython.display import Markdown, display
 from sklearn.manifold import TSNE
 
-from recsys_course import config, plots
+from recsys_course import config, plots, stats
 from recsys_course.data import load_movielens, synthetic_movielens
+from recsys_course.experiments import dimensions
+from recsys_course.experiments.results import Results
 from recsys_course.embeddings import IdEmbedding, MultiFieldEmbedding
 from recsys_course.metrics import evaluate_ranking, neighbour_agreement
 from recsys_course.models import MF, Popularity
 from recsys_course.splits import prepare_leave_one_out, to_implicit
-from recsys_course.train import fit, fit_implicit
+from recsys_course.train import fit
 
 plots.use_course_style()
 DATASET = "ml-100k"                # or "ml-1m" (larger; slower)
@@ -216,12 +219,19 @@ assert final["cos(A, C)"] < 0, final                               # while diffe
 # %% [markdown]
 # ## 3. Item embeddings learned from MovieLens 100K
 #
-# Now the real thing. We treat every rating as an implicit "watched" signal, hold out each
-# user's latest watch for testing and the one before for validation (leave-one-out by
-# time), and train `MF` with a dot product: each epoch pairs every training watch with 4
-# freshly sampled unwatched movies and minimises binary cross-entropy. Early stopping
-# watches HR@10 on the validation users, each ranked against 99 fixed sampled
-# negatives (the protocol of lesson 03). The learned item table is the map we want.
+# Now the real thing. We treat every rating as an implicit "watched" signal and split each
+# user's history by time - **leave-one-out**: the latest watch is held out for testing, the
+# one before it for validation, the rest is training data (lesson 03 studies this protocol
+# in depth). We train `MF` with a dot product: each epoch pairs every training watch with 4
+# freshly sampled unwatched movies and minimises binary cross-entropy.
+#
+# To score a model on a user, the held-out movie is mixed with 99 movies the user never
+# watched, and the model ranks the 100:
+#
+# - **HR@10** (hit ratio): the share of users whose held-out movie lands in the top 10;
+# - **sampled AUC**: the share of the 99 sampled negatives that the held-out movie outscores, averaged over users (0.5 is chance, 1 is perfect). It is an AUC over *sampled* candidates, not over the whole catalogue.
+#
+# Early stopping watches the validation users' sampled AUC. The learned item table is the map we want.
 
 # %%
 interactions = to_implicit(ml.ratings)
@@ -230,20 +240,13 @@ print(loo.describe())
 DIM = 32
 EPOCHS = 8 if FAST else 20
 
-def train_mf(data_loo, n_users, n_items, dim=DIM, seed=SEED):
-    torch.manual_seed(seed)
-    model = MF(n_users, n_items, dim=dim).to(DEVICE)
-    history = fit_implicit(model, data_loo, n_neg=4, epochs=EPOCHS, lr=5e-3, seed=seed, patience=3,
-                           desc=f"MF d={dim}")
-    return model, history
-
-mf, mf_history = train_mf(loo, ml.n_users, ml.n_items)
+mf, mf_history = dimensions.train_mf(loo, DIM, seed=SEED, epochs=EPOCHS)
 test_users = loo.test["user"].to_numpy()
 results = pd.DataFrame({
     "Popularity": evaluate_ranking(Popularity.from_interactions(loo.train, ml.n_users, ml.n_items).to(DEVICE),
                                    test_users, loo.test_candidates),
     f"MF (d={DIM})": evaluate_ranking(mf, test_users, loo.test_candidates),
-}).T
+}).T.rename(columns={"auc": "sampled AUC"})
 print(f"best validation epoch: {mf_history.best_epoch} of {len(mf_history)}")
 results.round(3)
 
@@ -300,7 +303,7 @@ print(ml.movies.loc[labelled, ["title", "genres"]].to_string(index=False))
 # %%
 twin = synthetic_movielens(like="ml-100k", seed=SEED)
 twin_loo = prepare_leave_one_out(to_implicit(twin.ratings), twin.n_users, twin.n_items, seed=SEED)
-twin_mf, _ = train_mf(twin_loo, twin.n_users, twin.n_items)
+twin_mf, _ = dimensions.train_mf(twin_loo, DIM, seed=SEED, epochs=EPOCHS)
 twin_counts = np.bincount(twin_loo.train["item"], minlength=twin.n_items)
 twin_xy = tsne_map(twin_mf)
 twin_groups = colour_genre(twin)
@@ -313,7 +316,7 @@ fig, axes = plt.subplots(1, 2, figsize=(15, 6.5), gridspec_kw={"wspace": 0.25})
 sizes, alphas = style(counts)
 plots.embedding_map(axes[0], xy, groups, order=SHOWN, sizes=sizes, alphas=alphas,
                     annotate={int(i): ml.movies.title[i] for i in labelled},
-                    title=f"MovieLens 100K: {ml.n_items:,} movie embeddings (MF, d={DIM}), t-SNE")
+                    title=f"{ml.name}: {ml.n_items:,} movie embeddings (MF, d={DIM}), t-SNE")
 sizes, alphas = style(twin_counts)
 plots.embedding_map(axes[1], twin_xy, twin_groups, order=SHOWN, sizes=sizes, alphas=alphas,
                     title="Synthetic twin: planted genres, same model and pipeline")
@@ -321,14 +324,27 @@ print("saved", *plots.save_fig(fig, "02_tsne_item_embeddings"))
 plt.show()
 
 # %% [markdown]
-# Read the left panel with care: regions dominated by one genre are visible but loose,
-# because people's tastes do not follow genre lines. The heavily rated movies (large dots)
-# gather in genre regions towards the edges, while the small faint dots of the long tail
-# form a diffuse cloud in the middle: a movie with a handful of ratings has had too few
-# gradient steps to move away from its random start. (The companion article draws the long
-# tail at the rim; with cosine t-SNE on these embeddings it is the other way round.) In the twin on the right, genre *is* the taste, so its genres should separate
-# more cleanly - the next section checks both impressions with a number.
-#
+# Read the left panel with care: people's tastes do not follow genre lines, so regions
+# dominated by one genre are loose at best; in the twin on the right, genre *is* the
+# taste. Where does the long tail sit? The companion article draws rarely rated items at
+# the rim of the map. A movie with a handful of ratings has had few gradient steps to move
+# away from its random start, so we measure instead of guessing: the distance of each
+# movie from the centre of the map, for the quarter of movies with the fewest training
+# ratings against the quarter with the most.
+
+# %%
+def rim_ratio(xy, counts):
+    """Median distance from the map's centre of the least-rated quarter over that of the most-rated quarter."""
+    radius = np.linalg.norm(xy - np.median(xy, axis=0), axis=1)
+    low, high = np.quantile(counts, [0.25, 0.75])
+    return np.median(radius[counts <= low]) / np.median(radius[counts >= high])
+
+ratio = rim_ratio(xy, counts)
+print(f"On {ml.name}'s map the least-rated quarter of movies lies at {ratio:.2f}x the median distance from the "
+      f"centre of the most-rated quarter: the long tail sits " + ("towards the rim." if ratio > 1.1 else
+      "towards the centre, not at the rim." if ratio < 0.9 else "neither at the rim nor in the centre."))
+
+# %% [markdown]
 # ## 4. A number, not only a picture
 #
 # A t-SNE map can look structured by accident, so we measure. Among the movies with at
@@ -373,83 +389,83 @@ print(f"On {ml.name}, a movie's {K} nearest neighbours share a genre with it "
 #
 # A popular rule of thumb: *start at d = 32 and keep doubling until validation AUC moves by
 # less than 0.5%.* Rather than trust it, we sweep d = 8 ... 128 with everything else fixed,
-# record validation AUC and HR@10 at the best epoch, and then apply the rule to the
-# measured curve. Two seeds per size show how much of a difference is noise. (Mind the
-# y-axes below: they span only about one percent of AUC.)
+# record validation and test sampled AUC at the best epoch, and apply the rule to the
+# measured curve. This notebook runs two seeds per size; the full-size sweep
+# (`python -m recsys_course.experiments.dimensions`, five seeds) is drawn beside it when it
+# exists for this dataset. (Mind the y-axis: it spans about one percent of AUC.)
 
 # %%
-SWEEP_DIMS = [8, 32, 128] if FAST else [8, 16, 32, 64, 128]
+SWEEP_DIMS = [8, 32, 128] if FAST else list(dimensions.DIMS)
 SWEEP_SEEDS = [0] if FAST else [0, 1]
-rows = []
-for dim in SWEEP_DIMS:
-    for seed in SWEEP_SEEDS:
-        _, history = train_mf(loo, ml.n_users, ml.n_items, dim=dim, seed=seed)
-        best = history.frame().set_index("epoch").loc[history.best_epoch]
-        rows.append({"d": dim, "seed": seed, "valid AUC": best["auc"], "valid HR@10": best["hr@10"],
-                     "epochs": len(history)})
-sweep = pd.DataFrame(rows)
-by_dim = sweep.groupby("d")[["valid AUC", "valid HR@10"]].agg(["mean", "std"])
-by_dim.round(4)
+sweep = dimensions.sweep(loo, SWEEP_DIMS, SWEEP_SEEDS, epochs=EPOCHS)
+full = None if ml.is_synthetic else dimensions.load_results(DATASET)
+by_dim = sweep.frame().groupby("factors")[["valid auc", "auc", "valid hr@10", "hr@10", "best epoch"]].mean()
+by_dim.rename(columns={"auc": "test auc", "hr@10": "test hr@10"}).rename_axis("d").round(4)
 
 # %%
-fig, axes = plt.subplots(1, 2, figsize=(10, 3.4))
-for ax, metric in zip(axes, ["valid AUC", "valid HR@10"]):
-    mean, std = by_dim[(metric, "mean")], by_dim[(metric, "std")].fillna(0)
-    ax.errorbar(by_dim.index, mean, yerr=std, marker="o", capsize=3, color=plots.MODEL_COLORS["MF"])
-    ax.set_xscale("log", base=2)
-    ax.set_xticks(by_dim.index, [str(d) for d in by_dim.index])
-    ax.minorticks_off()
-    ax.set_xlabel("embedding dimension d")
-    ax.set_ylabel(metric)
-fig.suptitle(f"MF on {ml.name}: validation metrics by embedding size (mean ± std over seeds)")
+def auc_by_size(ax, results, label, color, marker, dodge=1.0):
+    """Test sampled AUC per size with its 95% interval over users and seeds (x shifted by `dodge`, to unclutter)."""
+    sizes = sorted(results.frame()["factors"].unique())
+    est = [stats.paired_bootstrap(results.per_user("auc", factors=d), np.zeros((1, len(results.users))),
+                                  metric="sampled AUC") for d in sizes]
+    ax.errorbar(np.array(sizes) * dodge, [e.estimate for e in est], yerr=[[e.estimate - e.low for e in est], [e.high - e.estimate for e in est]],
+                marker=marker, capsize=3, color=color, label=label)
+
+fig, ax = plt.subplots(figsize=(6.5, 3.6))
+if full is not None:
+    auc_by_size(ax, full, f"full-size sweep, {full.frame()['seed'].nunique()} seeds", "#555555", "s", dodge=0.95)
+auc_by_size(ax, sweep, f"this notebook, {len(SWEEP_SEEDS)} seed(s)", plots.MODEL_COLORS["MF"], "o", dodge=1.05)
+ax.set_xscale("log", base=2)
+ax.set_xticks(SWEEP_DIMS, [str(d) for d in SWEEP_DIMS])
+ax.minorticks_off()
+ax.set_xlabel("embedding dimension d")
+ax.set_ylabel("test sampled AUC (95% interval)")
+ax.set_title(f"MF on {ml.name}: embedding size")
+ax.legend()
 print("saved", *plots.save_fig(fig, "02_dimension_sweep"))
 plt.show()
 
+# %% [markdown]
+# The rule, applied to the validation curve, and its verdict: does the size it picks lose
+# less than its own 0.5% of test AUC against the best size on validation? The verdict uses
+# the five-seed sweep when it exists (the *evidence* says which).
 
 # %%
-def doubling_rule(auc_by_dim, start=32, min_gain=0.005):
-    """Start at `start`, double while the relative AUC gain of doubling is >= min_gain."""
-    d, steps = start, []
-    while 2 * d in auc_by_dim.index:
-        gain = auc_by_dim[2 * d] / auc_by_dim[d] - 1
-        steps.append(f"{d} -> {2 * d}: {gain:+.2%}")
-        if gain < min_gain:
-            break
-        d *= 2
-    return d, steps
-
-mean_auc = by_dim[("valid AUC", "mean")]
-chosen, steps = doubling_rule(mean_auc)
-best_d = int(mean_auc.idxmax())
+source, evidence = (full, f"lesson 02 section 5; full-size sweep, {full.frame()['seed'].nunique()} seeds "
+                    f"(figures/dimensions/dimensions_{DATASET}.csv)") if full is not None else \
+                   (sweep, f"lesson 02 section 5; this notebook's run on {ml.name}, {len(SWEEP_SEEDS)} seed(s)")
+valid_auc = source.frame().groupby("factors")["valid auc"].mean()
+chosen, steps = dimensions.doubling_rule(valid_auc)
+peak = int(valid_auc.idxmax())
 print("rule of thumb:", "; ".join(steps) or "no larger size swept", f"=> stop at d = {chosen}")
-print(f"best mean validation AUC in the sweep: d = {best_d} ({mean_auc[best_d]:.4f}); "
-      f"d = {chosen}: {mean_auc[chosen]:.4f}; range over all d: {mean_auc.max() - mean_auc.min():.4f}")
-if not ml.is_synthetic:
-    # On MovieLens the rule's choice is within 1% of the best AUC the sweep found ...
-    assert mean_auc[chosen] >= mean_auc.max() * 0.99, mean_auc
-    # ... and the whole curve spans less than 3% of AUC: the size matters little here.
-    assert mean_auc.max() - mean_auc.min() < 0.03 * mean_auc.max(), mean_auc
+print(f"validation AUC peaks at d = {peak} ({valid_auc[peak]:.4f}); "
+      + (f"that is below 32, where the rule starts, so the rule cannot reach it" if peak < 32 else
+         f"the rule {'reaches' if chosen == peak else 'stops short of'} it")
+      + f"; the whole curve spans {valid_auc.max() - valid_auc.min():.4f} of AUC")
+claims = dimensions.judge_claims(source, evidence)
+print("claims saved to", stats.save_claims(claims, config.claims_dir() / "02_embeddings_and_tsne.json").name)
+display(Markdown(stats.conclusion(claims)))
+
+# %%
+# the rule itself, on a made-up curve: it doubles while doubling gains >= 0.5%, and stays put before a smaller gain
+made_up = pd.Series({16: 0.80, 32: 0.81, 64: 0.83, 128: 0.832, 256: 0.90})
+assert dimensions.doubling_rule(made_up) == (64, ["32 -> 64: +2.47%", "64 -> 128: +0.24%"])
+# every size of the sweep beats popularity's sampled AUC on test
+popularity_auc = results.loc["Popularity", "sampled AUC"]
+assert (by_dim["auc"] > popularity_auc).all(), (by_dim["auc"], popularity_auc)
 
 # %% [markdown]
-# Read the table above rather than the rule: on MovieLens 100K the curve peaks at a
-# small size and then declines slowly - larger tables, without regularisation, overfit a
-# little. With about 100 interactions per user, a small vector already holds what the data
-# can support. A rule that starts at 32 and only ever doubles cannot find an optimum below
-# 32; here that costs little, because the whole curve spans about one percent of AUC. On a
-# larger dataset (try `DATASET = "ml-1m"`) the curve keeps rising for longer and the rule
-# has more to decide.
-#
 # ## What to remember
 #
 # - One-hot ids are huge and say nothing about similarity (every pair is $\sqrt{2}$ apart). An embedding table is a learned lookup that gives each id a dense vector; the lookup equals a one-hot product, for free.
 # - `IdEmbedding` is one table (padding rows stay zero); `MultiFieldEmbedding` is one table per field, giving `[batch, fields, dim]`.
 # - With a dot-product model, the gradient moves an item towards the users who clicked it, so co-clicked items align - similarity is *learned from behaviour*, not given.
-# - Judge embeddings with a number and a baseline, not only with a t-SNE picture: neighbour-genre agreement against shuffled genres and untrained vectors.
-# - Measure the embedding size instead of trusting a rule of thumb; on ML-100K the validation curve peaks at a small size, below where the doubling rule starts.
+# - Judge embeddings with a number and a baseline, not only with a t-SNE picture: neighbour-genre agreement against shuffled genres and untrained vectors, and where the long tail sits measured rather than eyeballed.
+# - Measure the embedding size instead of trusting a rule of thumb, over several seeds: differences between sizes are often smaller than the seed-to-seed noise.
 #
 # ## Exercises
 #
 # 1. Colour the t-SNE map by a user-side signal instead: for each movie, the share of its ratings given by women. Do the clusters change meaning?
 # 2. Replace `neighbour_agreement`'s "share at least one genre" with "share the colour genre". How do the three numbers move, and why is the shuffled baseline essential for reading them?
-# 3. Train with popularity-weighted negatives (`fit_implicit(..., probs=popularity_probs(counts))` from `recsys_course.sampling`). What happens to the long-tail dots on the map?
+# 3. Train with popularity-weighted negatives (`fit_implicit(model, loo, probs=popularity_probs(counts))`, from `recsys_course.train` and `recsys_course.sampling`). What happens to `rim_ratio` and to the long-tail dots on the map?
 # 4. Run the dimension sweep with `DATASET = "ml-1m"` (download needed). Does the doubling rule stop at the same size?
