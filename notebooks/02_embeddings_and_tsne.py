@@ -301,7 +301,7 @@ print(ml.movies.loc[labelled, ["title", "genres"]].to_string(index=False))
 # clean recovery of genre structure looks like, so the real map can be read against it.
 
 # %%
-twin = synthetic_movielens(like="ml-100k", seed=SEED)
+twin = synthetic_movielens(like=DATASET, seed=SEED)
 twin_loo = prepare_leave_one_out(to_implicit(twin.ratings), twin.n_users, twin.n_items, seed=SEED)
 twin_mf, _ = dimensions.train_mf(twin_loo, DIM, seed=SEED, epochs=EPOCHS)
 twin_counts = np.bincount(twin_loo.train["item"], minlength=twin.n_items)
@@ -325,12 +325,15 @@ plt.show()
 
 # %% [markdown]
 # Read the left panel with care: people's tastes do not follow genre lines, so regions
-# dominated by one genre are loose at best; in the twin on the right, genre *is* the
-# taste. Where does the long tail sit? The companion article draws rarely rated items at
-# the rim of the map. A movie with a handful of ratings has had few gradient steps to move
-# away from its random start, so we measure instead of guessing: the distance of each
-# movie from the centre of the map, for the quarter of movies with the fewest training
-# ratings against the quarter with the most.
+# dominated by one genre can only be loose; in the twin on the right, genre *is* the
+# taste. Where does the long tail sit? The course's companion article (the overview of
+# deep-learning recommenders whose claims these lessons test) draws rarely rated items at
+# the rim of the map. There is a reason to expect the opposite: a movie with a handful of
+# ratings has had few gradient updates, so its direction is still mostly its random start,
+# similar to no other movie's in particular, and t-SNE has no neighbourhood to pull it
+# into - such points tend to fill the middle. We measure instead of guessing: the distance
+# of each movie from the centre of the map, for the quarter of movies with the fewest
+# training ratings against the quarter with the most.
 
 # %%
 def rim_ratio(xy, counts):
@@ -390,9 +393,11 @@ print(f"On {ml.name}, a movie's {K} nearest neighbours share a genre with it "
 # A popular rule of thumb: *start at d = 32 and keep doubling until validation AUC moves by
 # less than 0.5%.* Rather than trust it, we sweep d = 8 ... 128 with everything else fixed,
 # record validation and test sampled AUC at the best epoch, and apply the rule to the
-# measured curve. This notebook runs two seeds per size; the full-size sweep
-# (`python -m recsys_course.experiments.dimensions`, five seeds) is drawn beside it when it
-# exists for this dataset. (Mind the y-axis: it spans about one percent of AUC.)
+# measured curve. This notebook runs a quick sweep (the seeds in `SWEEP_SEEDS`); the
+# full-size sweep (`python -m recsys_course.experiments.dimensions`, five seeds) is drawn
+# beside it when it exists for this dataset. Each bar is the 95% interval of one size's
+# mean AUC, which includes how hard the test users happen to be; a *difference* between two
+# sizes is judged paired, on the same users, and its interval is much narrower (below).
 
 # %%
 SWEEP_DIMS = [8, 32, 128] if FAST else list(dimensions.DIMS)
@@ -421,7 +426,7 @@ ax.minorticks_off()
 ax.set_xlabel("embedding dimension d")
 ax.set_ylabel("test sampled AUC (95% interval)")
 ax.set_title(f"MF on {ml.name}: embedding size")
-ax.legend()
+ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=2)
 print("saved", *plots.save_fig(fig, "02_dimension_sweep"))
 plt.show()
 
@@ -437,13 +442,15 @@ source, evidence = (full, f"lesson 02 section 5; full-size sweep, {full.frame()[
 valid_auc = source.frame().groupby("factors")["valid auc"].mean()
 chosen, steps = dimensions.doubling_rule(valid_auc)
 peak = int(valid_auc.idxmax())
+print(f"on the {'full-size' if source is full else 'quick'} sweep's mean validation AUC:")
 print("rule of thumb:", "; ".join(steps) or "no larger size swept", f"=> stop at d = {chosen}")
 print(f"validation AUC peaks at d = {peak} ({valid_auc[peak]:.4f}); "
       + (f"that is below 32, where the rule starts, so the rule cannot reach it" if peak < 32 else
          f"the rule {'reaches' if chosen == peak else 'stops short of'} it")
       + f"; the whole curve spans {valid_auc.max() - valid_auc.min():.4f} of AUC")
 claims = dimensions.judge_claims(source, evidence)
-print("claims saved to", stats.save_claims(claims, config.claims_dir() / "02_embeddings_and_tsne.json").name)
+data_name = None if (DATASET == "ml-100k" and not ml.is_synthetic) else ml.name
+print("claims saved to", stats.save_claims(claims, stats.claims_file("02_embeddings_and_tsne", data_name)).name)
 display(Markdown(stats.conclusion(claims)))
 
 # %%

@@ -124,7 +124,9 @@ def embedding_map(ax: plt.Axes, xy, groups, *, order: Sequence[str], sizes=None,
     groups = np.asarray(groups)
     sizes = np.full(len(xy), 8.0) if sizes is None else np.asarray(sizes)
     alphas = np.full(len(xy), 0.8) if alphas is None else np.asarray(alphas)
-    palette = dict(zip(order, mpl.colormaps["tab10"].colors))
+    # tab10 without its grey (index 7), which would be mistaken for the grey of `other`
+    colours = [c for k, c in enumerate(mpl.colormaps["tab10"].colors) if k != 7]
+    palette = dict(zip(order, colours))
     for name in [other, *order]:
         mask = groups == name
         if not mask.any():

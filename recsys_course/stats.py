@@ -238,7 +238,7 @@ def confounded(*, lesson: str, claim: str, source: str, measured: str, evidence:
 def claims_table(claims: Sequence[Claim]) -> pd.DataFrame:
     """The claims as a table: claim, source, measurement, effect and interval, threshold, verdict, evidence."""
     return pd.DataFrame([{
-        "claim (article)": c.claim,
+        "claim": c.claim,
         "primary source": c.source,
         "measured": c.measured,
         "effect [95% interval]": c.effect_text(),
@@ -263,6 +263,16 @@ def conclusion(claims: Sequence[Claim]) -> str:
         text += f" *Source: {c.source}. Evidence: {c.evidence}.*"
         paragraphs.append(text)
     return "\n\n".join(paragraphs)
+
+
+def claims_file(lesson: str, data: str | None = None) -> Path:
+    """Where a lesson's records go: ``claims/<lesson>.json``, or ``claims/<lesson>@<data>.json`` when the
+    lesson ran on other data than its default (another dataset, or the synthetic twin offline), so a
+    learner's experiment never overwrites the course's records."""
+    from . import config
+
+    suffix = "" if data is None else "@" + "".join(ch if ch.isalnum() or ch in "-." else "_" for ch in data)
+    return config.claims_dir() / f"{lesson}{suffix}.json"
 
 
 def save_claims(claims: Sequence[Claim], path: str | Path) -> Path:

@@ -141,3 +141,13 @@ def test_claim_records_render_and_round_trip(tmp_path):
     assert load_claims(path) == [good, unsure]
     with pytest.raises(ValueError, match="settle"):
         confounded(lesson="03", claim="c", source="s", measured="m", evidence="e", confound="x", settle="")
+
+
+def test_claims_file_keeps_other_data_apart(monkeypatch, tmp_path):
+    from recsys_course import config
+    from recsys_course.stats import claims_file
+
+    monkeypatch.setattr(config, "repo_root", lambda: tmp_path)
+    monkeypatch.delenv("RECSYS_COURSE_FAST", raising=False)
+    assert claims_file("03_x") == tmp_path / "claims" / "03_x.json"
+    assert claims_file("03_x", "ml-100k (synthetic twin)") == tmp_path / "claims" / "03_x@ml-100k__synthetic_twin_.json"

@@ -41,14 +41,15 @@ def negatives_panels(ax_ratio, ax_compute, results: Results, label: str | None =
                      marker: str = "o", dodge: float = 1.0) -> None:
     """Test HR@10 of the negative-ratio sweep (95% intervals) against the ratio, and against the compute used.
 
-    ``dodge`` shifts the points along x by that factor, so two sweeps drawn on one axis do not hide each other.
+    ``dodge`` shifts the points of the ratio panel (a log axis of categories) by that factor, so two sweeps
+    drawn on one axis do not hide each other; the compute panel keeps the measured values.
     """
     sweep = results.frame().query("experiment == 'negatives'")
     ratios = sorted(sweep["negatives"].unique())
     stats = np.array([mean_with_interval(results, "hr@10", experiment="negatives", negatives=r) for r in ratios])
     compute = sweep.groupby("negatives")["examples to best"].mean().loc[ratios] / 1e6
     color = color or plots.MODEL_COLORS["GMF"]
-    for ax, x in ((ax_ratio, np.array(ratios) * dodge), (ax_compute, compute.to_numpy() * dodge)):
+    for ax, x in ((ax_ratio, np.array(ratios) * dodge), (ax_compute, compute.to_numpy())):
         ax.errorbar(x, stats[:, 0], yerr=[stats[:, 0] - stats[:, 1], stats[:, 2] - stats[:, 0]], marker=marker,
                     capsize=3, color=color, label=label)
         if ax is ax_compute:
@@ -79,8 +80,10 @@ def draw(results: Results, dataset: str, out_dir: Path) -> Path:
     models = frame[frame["experiment"] == "models"]
     factors = sorted(f for f in models["factors"].unique() if f > 0)
     names = [m for m in dict.fromkeys(models["model"]) if m != "Popularity"]
+    means = []
     for k, name in enumerate(names):
         stats = np.array([mean_with_interval(results, "hr@10", model=name, factors=f) for f in factors])
+        means.extend(stats[:, 0])
         color, style = LINE_STYLES.get(name, (None, "-"))
         x = np.array(factors) * 2 ** (0.05 * (k - (len(names) - 1) / 2))   # dodge, so the bars do not overlap
         axes[0].errorbar(x, stats[:, 0], yerr=[stats[:, 0] - stats[:, 1], stats[:, 2] - stats[:, 0]],
@@ -91,6 +94,7 @@ def draw(results: Results, dataset: str, out_dir: Path) -> Path:
     axes[0].set_xlabel("predictive factors")
     axes[0].set_ylabel("test HR@10 (95% interval of the mean)")
     axes[0].set_title(f"NCF models on {dataset}")
+    axes[0].set_ylim(bottom=max(axes[0].get_ylim()[0], min(means) - 0.03))  # one wide interval must not flatten the rest
     axes[0].legend(fontsize=7, ncol=2, loc="lower right")
 
     negatives_panels(axes[1], axes[2], results)
