@@ -22,7 +22,6 @@ from __future__ import annotations
 import warnings
 from dataclasses import asdict, dataclass, replace
 
-import numpy as np
 import pandas as pd
 import torch
 
