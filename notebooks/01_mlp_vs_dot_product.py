@@ -162,7 +162,7 @@ def accuracy_table(per_seed):
     rows = {}
     for name in per_seed[0]:
         runs = np.stack([acc[name] for acc in per_seed])
-        e = stats.paired_bootstrap(runs, np.zeros((1, runs.shape[1])), metric="held-out accuracy")
+        e = stats.mean_interval(runs, metric="held-out accuracy")
         rows[name] = {"held-out accuracy": round(e.estimate, 3), "95% interval": f"[{e.low:.3f}, {e.high:.3f}]"}
     return pd.DataFrame(rows).T
 
@@ -480,8 +480,8 @@ dot_runs = [dot_product_run(seed) for seed in SEEDS]
 target_std = float(np.mean([std for _, std in dot_runs]))
 rmse_rows = []
 for (name, n_train, split) in dot_runs[0][0]:
-    e = stats.paired_bootstrap(np.stack([run[name, n_train, split] for run, _ in dot_runs]), np.zeros((1, N)),
-                               transform=np.sqrt, metric="RMSE")
+    e = stats.mean_interval(np.stack([run[name, n_train, split] for run, _ in dot_runs]), transform=np.sqrt,
+                            metric="RMSE")
     rmse_rows.append({"model": name, "training cells": n_train, "split": split, "RMSE": e.estimate,
                       "low": e.low, "high": e.high})
 rmse = pd.DataFrame(rmse_rows)

@@ -146,11 +146,6 @@ def sampled_auc_per_user(scores) -> np.ndarray:
     return (below + 0.5 * ties) / (scores.shape[1] - 1)
 
 
-def sampled_auc(scores) -> float:
-    """Mean over rows of :func:`sampled_auc_per_user`."""
-    return float(np.mean(sampled_auc_per_user(scores)))
-
-
 def neighbour_agreement(vectors, labels, k: int = 10) -> float:
     """How often a vector's ``k`` nearest neighbours (cosine) share a label with it.
 

@@ -149,6 +149,17 @@ def paired_bootstrap(a, b, *, metric: str = "metric", relative: bool = False,
                   relative=relative, level=level, n_users=n_users, n_seeds=n_seeds)
 
 
+def mean_interval(values, *, metric: str = "metric", transform=None, level: float = 0.95) -> Effect:
+    """One model's mean of a per-user metric, ``[n_seeds, n_users]``, with the same kind of interval.
+
+    It is :func:`paired_bootstrap` against a baseline of zeros: the interval of
+    a level, which includes how hard the test users happen to be - wider than
+    the paired interval of a difference between two models on the same users.
+    """
+    runs = _as_runs(values, "values")
+    return paired_bootstrap(runs, np.zeros((1, runs.shape[1])), metric=metric, transform=transform, level=level)
+
+
 # ---------------------------------------------------------------------------------
 # The verdict rule
 # ---------------------------------------------------------------------------------

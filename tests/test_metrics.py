@@ -14,7 +14,7 @@ from recsys_course.metrics import (
     auc,
     evaluate_ranking,
     neighbour_agreement,
-    sampled_auc,
+    sampled_auc_per_user,
     hit_rate_at_k,
     log_loss,
     ndcg_at_k,
@@ -202,19 +202,19 @@ def test_evaluate_ranking_constant_model_scores_zero():
     assert evaluate_ranking(Constant(), [0, 2], cand, k=10) == {"hr@10": 0.0, "ndcg@10": 0.0, "auc": 0.5}
 
 
-def test_sampled_auc_hand_cases():
+def test_sampled_auc_per_user_hand_cases():
     """Per-row AUC: share of negatives below the positive, ties counting one half."""
     scores = np.array([[3.0, 1.0, 2.0, 5.0],    # 2 of 3 below -> 2/3
                        [1.0, 1.0, 0.0, 0.0]])   # 2 below, 1 tie -> 2.5/3
-    assert sampled_auc(scores) == pytest.approx((2 / 3 + 2.5 / 3) / 2)
+    np.testing.assert_allclose(sampled_auc_per_user(scores), [2 / 3, 2.5 / 3])
 
 
-def test_sampled_auc_matches_sklearn_per_row():
+def test_sampled_auc_per_user_matches_sklearn():
     """Each row's sampled AUC is the ordinary AUC of one positive against its negatives."""
     rng = np.random.default_rng(3)
     scores = rng.integers(0, 5, size=(6, 12)).astype(float)
-    expected = np.mean([skm.roc_auc_score([1] + [0] * 11, row) for row in scores])
-    assert sampled_auc(scores) == pytest.approx(expected)
+    expected = [skm.roc_auc_score([1] + [0] * 11, row) for row in scores]
+    np.testing.assert_allclose(sampled_auc_per_user(scores), expected)
 
 
 def test_neighbour_agreement_finds_planted_clusters():

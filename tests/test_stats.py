@@ -151,3 +151,14 @@ def test_claims_file_keeps_other_data_apart(monkeypatch, tmp_path):
     monkeypatch.delenv("RECSYS_COURSE_FAST", raising=False)
     assert claims_file("03_x") == tmp_path / "claims" / "03_x.json"
     assert claims_file("03_x", "ml-100k (synthetic twin)") == tmp_path / "claims" / "03_x@ml-100k__synthetic_twin_.json"
+
+
+def test_mean_interval_is_the_interval_of_a_level():
+    """A model's mean with its interval: the estimate is the plain mean, and the interval holds it."""
+    from recsys_course.stats import mean_interval
+
+    rng = np.random.default_rng(3)
+    hits = (rng.random((3, 500)) < 0.6).astype(float)
+    e = mean_interval(hits, metric="HR@10")
+    assert e.estimate == pytest.approx(hits.mean()) and e.low < e.estimate < e.high and e.n_seeds == 3
+    assert mean_interval(np.full(50, 4.0), transform=np.sqrt).estimate == pytest.approx(2.0)

@@ -103,11 +103,7 @@ def run_all(dataset: str = "ml-100k", dims=DIMS, seeds=(0, 1, 2, 3, 4), out_dir=
 
 def load_results(dataset: str) -> Results | None:
     """The committed full-size sweep for ``dataset``, or None."""
-    root = config.repo_root()
-    folder = root / "figures" / "dimensions" if root is not None else None
-    if folder is None or not (folder / f"dimensions_{dataset}.csv").is_file():
-        return None
-    return Results.load(folder, f"dimensions_{dataset}")
+    return Results.committed("dimensions", f"dimensions_{dataset}")
 
 
 if __name__ == "__main__":

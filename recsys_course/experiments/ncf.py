@@ -312,13 +312,15 @@ def run_all(dataset: str, factors=(8, 16, 32, 64), seeds=(0, 1, 2, 3, 4), ratios
     loo = prepare_leave_one_out(to_implicit(data.ratings), data.n_users, data.n_items, seed=0)
     print(data.summary())
     print(loo.describe())
-    start = time.perf_counter()
     out_dir = out_dir or config.figures_dir() / "ncf"
     if retune or dataset not in TUNED:
         print(f"choosing settings on {dataset}'s validation split ...")
+        start = time.perf_counter()
         s = tune_and_save(loo, dataset, out_dir)
+        print(f"tuning: {time.perf_counter() - start:.0f} s")
     else:
         s = TUNED[dataset]
+    start = time.perf_counter()
     results = Results()
     popularity(loo, results)
     for f in factors:
@@ -351,12 +353,9 @@ def tune_and_save(loo: LeaveOneOut, dataset: str, out_dir) -> Settings:
     return tuned
 
 
-def load_results(dataset: str, folder=None) -> Results | None:
+def load_results(dataset: str) -> Results | None:
     """The committed full-size results for ``dataset`` (``figures/ncf/``), or None when there are none."""
-    folder = folder or (config.repo_root() / "figures" / "ncf" if config.repo_root() else None)
-    if folder is None or not (folder / f"ncf_{dataset}.csv").is_file():
-        return None
-    return Results.load(folder, f"ncf_{dataset}")
+    return Results.committed("ncf", f"ncf_{dataset}")
 
 
 def main(argv=None) -> int:

@@ -8,8 +8,6 @@ course-wide ledger both call :func:`judge_claims`, so a verdict has one source.
 
 from __future__ import annotations
 
-import numpy as np
-
 from ..stats import Claim, Effect, judge, paired_bootstrap
 from .results import Results
 
@@ -27,13 +25,7 @@ def ncf_gain(factors) -> float:
 
 def effect(results: Results, metric: str, a: dict, b: dict, relative: bool = True) -> Effect:
     """The effect of the runs selected by ``a`` over those selected by ``b``, on the seeds both have."""
-    frame = results.frame()
-
-    def seeds(where):
-        mask = np.logical_and.reduce([frame[k].isin(v if isinstance(v, list) else [v]) for k, v in where.items()])
-        return set(frame.loc[mask, "seed"])
-
-    common = sorted(seeds(a) & seeds(b))
+    common = sorted(set(results.runs(**a)["seed"]) & set(results.runs(**b)["seed"]))
     if not common:
         raise ValueError(f"{a} and {b} share no seed, so they cannot be paired")
     return paired_bootstrap(results.per_user(metric, **{**a, "seed": common}),

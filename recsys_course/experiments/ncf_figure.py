@@ -13,7 +13,7 @@ import matplotlib.ticker
 import numpy as np
 
 from .. import plots
-from ..stats import paired_bootstrap
+from ..stats import mean_interval
 from .results import Results
 
 
@@ -32,8 +32,7 @@ LINE_STYLES = {
 
 def mean_with_interval(results: Results, metric: str, **where) -> tuple[float, float, float]:
     """A model's mean ``metric`` with its 95% interval over users and seeds: ``(mean, low, high)``."""
-    values = results.per_user(metric, **where)
-    effect = paired_bootstrap(values, np.zeros((1, values.shape[1])), metric=metric)
+    effect = mean_interval(results.per_user(metric, **where), metric=metric)
     return effect.estimate, effect.low, effect.high
 
 

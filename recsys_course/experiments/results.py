@@ -43,24 +43,27 @@ class Results:
     def frame(self) -> pd.DataFrame:
         return pd.DataFrame(self.rows)
 
-    def per_user(self, metric: str, **where) -> np.ndarray:
-        """``[n_runs, n_users]`` values of ``metric`` ('hr@10', 'ndcg@10', 'auc') for the runs matching ``where``.
+    def runs(self, **where) -> pd.DataFrame:
+        """The rows of the runs matching ``where``: a column mapped to a value, or to a list of values.
 
-        ``where`` maps a column to a value, or to a list of values (any of them).
-
-        Rows are ordered by seed (then factors and negatives, where a
-        selection spans several), so row ``s`` of two selections made the same
-        way is the same seed. An empty selection is an error that lists what exists.
+        They come ordered by seed (then factors and negatives), so the k-th run
+        of two selections made the same way has the same seed. An empty
+        selection is an error that lists the models there are.
         """
         frame = self.frame()
         mask = np.ones(len(frame), dtype=bool)
         for column, value in where.items():
-            values = value if isinstance(value, (list, tuple)) else [value]
-            mask &= frame[column].isin(values).to_numpy()
+            mask &= frame[column].isin(value if isinstance(value, (list, tuple)) else [value]).to_numpy()
         if not mask.any():
             raise KeyError(f"no run matches {where}; models: {sorted(frame['model'].unique())}")
-        order = [c for c in ("seed", "factors", "negatives") if c in frame]
-        chosen = frame[mask].sort_values(order, kind="stable")["run"].to_numpy()
+        return frame[mask].sort_values([c for c in ("seed", "factors", "negatives") if c in frame], kind="stable")
+
+    def per_user(self, metric: str, **where) -> np.ndarray:
+        """``[n_runs, n_users]`` values of ``metric`` ('hr@10', 'ndcg@10', 'auc') for the runs matching ``where``.
+
+        Runs are selected and ordered by :meth:`runs`.
+        """
+        chosen = self.runs(**where)["run"].to_numpy()
         if metric == "auc":
             return np.stack([self._aucs[r] for r in chosen]).astype(np.float64)
         name, _, k = metric.partition("@")
@@ -82,6 +85,16 @@ class Results:
             paths.append(folder / f"{name}_curves.csv")
             pd.concat(self.curves, ignore_index=True).to_csv(paths[2], index=False)
         return paths
+
+    @classmethod
+    def committed(cls, folder: str, name: str) -> "Results | None":
+        """The full-size results a script committed under ``figures/<folder>/<name>``, or None if there are none."""
+        from .. import config
+
+        root = config.repo_root()
+        if root is None or not (root / "figures" / folder / f"{name}.csv").is_file():
+            return None
+        return cls.load(root / "figures" / folder, name)
 
     @classmethod
     def load(cls, folder: str | Path, name: str) -> "Results":
