@@ -6,7 +6,8 @@ Classification / CTR (one prediction per (user, item) pair): :func:`auc`,
 Ranking (which items should the user see?): :func:`hit_rate_at_k`,
 :func:`ndcg_at_k`, :func:`recall_at_k`, and for the leave-one-out protocol -
 the held-out item ranked against sampled negatives - :func:`evaluate_ranking`
-(means) and :func:`ranking_per_user` (one row per user, for intervals).
+(means) and :func:`ranking_per_user` (one row per user, for intervals); against
+the whole catalogue, :func:`catalogue_ranks` and :func:`catalogue_metrics`.
 """
 
 from __future__ import annotations
@@ -132,6 +133,34 @@ def evaluate_ranking(model: torch.nn.Module, users, candidates, k: int = 10) -> 
     """Leave-one-out evaluation: HR@k, NDCG@k and sampled AUC, averaged over users."""
     per_user = ranking_per_user(model, users, candidates, k)
     return {name: float(per_user[name].mean()) for name in (f"hr@{k}", f"ndcg@{k}", "auc")}
+
+
+def catalogue_ranks(scores, targets, exclude=None) -> np.ndarray:
+    """0-based rank of each row's target among *all* items, with ``exclude`` (bool, same shape) left out.
+
+    ``scores`` is [n, n_items]; excluded items (what the user had already
+    seen) cannot outrank the target, and the target itself is never
+    excluded. Ties count against the target, as in :func:`rank_of_positive`.
+    """
+    scores = torch.as_tensor(np.asarray(scores), dtype=torch.float32).clone()
+    targets = torch.tensor(np.asarray(targets), dtype=torch.long)
+    rows = torch.arange(len(targets))
+    target_scores = scores[rows, targets].clone()
+    if exclude is not None:
+        scores[torch.tensor(np.asarray(exclude), dtype=torch.bool)] = -torch.inf
+    scores[rows, targets] = -torch.inf  # the target is counted once, below
+    return (scores >= target_scores[:, None]).sum(dim=1).numpy()
+
+
+def catalogue_metrics(ranks, ks=(10, 50, 100), ndcg_k: int = 10) -> pd.DataFrame:
+    """Per user, from full-catalogue ranks: Recall@k for each ``k`` and NDCG@``ndcg_k``.
+
+    With one held-out item per user, Recall@k is the hit rate at k.
+    """
+    ranks = np.asarray(ranks)
+    columns = {f"recall@{k}": hits_at_k(ranks, k) for k in ks}
+    columns[f"ndcg@{ndcg_k}"] = ndcg_gains_at_k(ranks, ndcg_k)
+    return pd.DataFrame(columns)
 
 
 def sampled_auc_per_user(scores) -> np.ndarray:

@@ -39,7 +39,8 @@ def tie_break_key(items, seed: int = 0) -> np.ndarray:
     return (items * np.uint64(2654435761)) % np.uint64(2**32)
 
 
-def _time_order(interactions: pd.DataFrame, seed: int) -> pd.DataFrame:
+def time_order(interactions: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
+    """The rows sorted by user, then time, with timestamp ties broken by :func:`tie_break_key`."""
     keyed = interactions.assign(_tie=tie_break_key(interactions["item"].to_numpy(), seed))
     ordered = keyed.sort_values(["user", "timestamp", "_tie"], kind="stable")
     return ordered.drop(columns="_tie").reset_index(drop=True)
@@ -52,7 +53,7 @@ def leave_one_out(interactions: pd.DataFrame, *, validation: bool = False, seed:
     Users with too few interactions to hold one out keep all of them in train.
     Timestamp ties are broken by :func:`tie_break_key` with ``seed``.
     """
-    ordered = _time_order(interactions, seed)
+    ordered = time_order(interactions, seed)
     # position from the end within each user: 0 = latest
     from_end = ordered.groupby("user").cumcount(ascending=False).to_numpy()
     size = ordered.groupby("user")["item"].transform("size").to_numpy()

@@ -184,3 +184,30 @@ def fit_implicit(model: nn.Module, loo, *, n_neg: int = 4, batch_size: int = 204
     if len(valid_users) == 0:
         raise ValueError("loo has no validation users; pass validate=False to train a fixed number of epochs")
     return fit(model, batches, evaluate=evaluate, monitor=monitor, **fit_kwargs)
+
+
+def fit_next_item(model: nn.Module, data, loss_fn: Callable, *, batch_size: int = 512, seed: int = 0,
+                  monitor: str = "recall@50", validate: bool = True, **fit_kwargs) -> History:
+    """Train a :class:`recsys_course.models.CandidateTower` on next-watch examples.
+
+    ``data`` is a :class:`recsys_course.sequences.NextWatch`; ``loss_fn`` a
+    :class:`recsys_course.models.SoftmaxLoss` over ``model``. After each epoch
+    the validation targets are ranked against the whole catalogue and early
+    stopping watches ``monitor``. Other keyword arguments go to :func:`fit`.
+    """
+    from .sequences import catalogue_evaluation, example_arrays
+
+    generator = torch.Generator().manual_seed(seed)
+    inputs = example_arrays(data, data.train)
+
+    def batches(epoch: int):
+        return tensor_batches(*inputs, data.train.target, batch_size=batch_size, generator=generator)
+
+    def evaluate(m: nn.Module) -> dict:
+        scores = m.catalogue_scores(*example_arrays(data, data.valid))
+        per_user = catalogue_evaluation(data, scores, "valid")
+        return {name: float(per_user[name].mean()) for name in per_user.columns if name not in ("user", "rank")}
+
+    if not validate:
+        return fit(model, batches, loss_fn=loss_fn, **fit_kwargs)
+    return fit(model, batches, loss_fn=loss_fn, evaluate=evaluate, monitor=monitor, **fit_kwargs)

@@ -8,8 +8,8 @@ course-wide ledger both call :func:`judge_claims`, so a verdict has one source.
 
 from __future__ import annotations
 
-from ..stats import Claim, Effect, judge, paired_bootstrap
-from .results import Results
+from ..stats import Claim, Effect, judge
+from .results import Results, paired_effect as effect
 
 SCRATCH = "NeuMF (scratch)"
 FUSED = "GMF+MLP (fused, not fine-tuned)"
@@ -21,15 +21,6 @@ NCF_TABLE_2 = {8: (0.684, 0.688), 16: (0.707, 0.696), 32: (0.726, 0.701), 64: (0
 def ncf_gain(factors) -> float:
     """The paper's mean relative HR@10 gain from pretraining at the given sizes (Table 2)."""
     return float(sum(NCF_TABLE_2[f][0] / NCF_TABLE_2[f][1] - 1 for f in factors) / len(factors))
-
-
-def effect(results: Results, metric: str, a: dict, b: dict, relative: bool = True) -> Effect:
-    """The effect of the runs selected by ``a`` over those selected by ``b``, on the seeds both have."""
-    common = sorted(set(results.runs(**a)["seed"]) & set(results.runs(**b)["seed"]))
-    if not common:
-        raise ValueError(f"{a} and {b} share no seed, so they cannot be paired")
-    return paired_bootstrap(results.per_user(metric, **{**a, "seed": common}),
-                            results.per_user(metric, **{**b, "seed": common}), metric=metric, relative=relative)
 
 
 def factor_sizes(results: Results, wanted=None) -> list[int]:

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..metrics import hits_at_k, ndcg_gains_at_k
+from ..stats import Effect, paired_bootstrap
 
 
 class Results:
@@ -36,7 +37,7 @@ class Results:
             raise ValueError("every run must be evaluated on the same test users, in the same order")
         row = {"run": len(self.rows), **row}
         self.rows.append(row)
-        self._ranks.append(per_user["rank"].to_numpy(np.int16))
+        self._ranks.append(per_user["rank"].to_numpy(np.int32))
         self._aucs.append(per_user["auc"].to_numpy(np.float32))
         return row
 
@@ -59,7 +60,7 @@ class Results:
         return frame[mask].sort_values([c for c in ("seed", "factors", "negatives") if c in frame], kind="stable")
 
     def per_user(self, metric: str, **where) -> np.ndarray:
-        """``[n_runs, n_users]`` values of ``metric`` ('hr@10', 'ndcg@10', 'auc') for the runs matching ``where``.
+        """``[n_runs, n_users]`` values of ``metric`` ('hr@10', 'recall@50', 'ndcg@10', 'auc') for the runs matching ``where``.
 
         Runs are selected and ordered by :meth:`runs`.
         """
@@ -68,11 +69,11 @@ class Results:
             return np.stack([self._aucs[r] for r in chosen]).astype(np.float64)
         name, _, k = metric.partition("@")
         ranks = np.stack([self._ranks[r] for r in chosen])
-        if name == "hr":
+        if name in ("hr", "recall"):  # one held-out item per user: Recall@k is the hit rate
             return hits_at_k(ranks, int(k))
         if name == "ndcg":
             return ndcg_gains_at_k(ranks, int(k))
-        raise ValueError(f"unknown metric {metric!r}: use 'hr@K', 'ndcg@K' or 'auc'")
+        raise ValueError(f"unknown metric {metric!r}: use 'hr@K', 'recall@K', 'ndcg@K' or 'auc'")
 
     def save(self, folder: str | Path, name: str) -> list[Path]:
         """Write ``<name>.csv`` (runs), ``<name>_users.npz`` (per-user numbers) and ``<name>_curves.csv``."""
@@ -112,3 +113,22 @@ class Results:
             raise ValueError(f"{folder / name}: {len(results.rows)} runs in the CSV but "
                              f"{len(results._ranks)} in the per-user file; rerun the experiment script")
         return results
+
+
+def paired_effect(results: Results, metric: str, a: dict, b: dict, relative: bool = True,
+                  baseline: bool = False) -> Effect:
+    """The effect of the runs selected by ``a`` over those selected by ``b``, on the seeds both have.
+
+    With ``baseline=True``, ``b`` selects one run of a model that has no
+    training seed (popularity, say), and it is paired with every run of ``a``.
+    """
+    if baseline:
+        if len(results.runs(**b)) != 1:
+            raise ValueError(f"baseline=True needs {b} to select exactly one run")
+    else:
+        common = sorted(set(results.runs(**a)["seed"]) & set(results.runs(**b)["seed"]))
+        if not common:
+            raise ValueError(f"{a} and {b} share no seed, so they cannot be paired")
+        a, b = {**a, "seed": common}, {**b, "seed": common}
+    return paired_bootstrap(results.per_user(metric, **a), results.per_user(metric, **b), metric=metric,
+                            relative=relative)
