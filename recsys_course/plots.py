@@ -227,3 +227,72 @@ def neumf_diagram(model, ax: plt.Axes) -> None:
     ax.text(2.0, 4.4, "GMF path", ha="center", fontsize=9, color="#2e7d32", weight="bold")
     ax.text(9.6, 3.4, "MLP\npath", ha="center", fontsize=9, color="#e65100", weight="bold")
     architecture_diagram(ax, boxes, arrows)
+
+
+def two_stage_diagram(tower, index, ranker, n_candidates: int, ax: plt.Axes) -> None:
+    """YouTube DNN's two stages read off the objects: a candidate tower, its index and a ranking tower.
+
+    Embedding sizes, layer widths, the index type and size and the number of
+    candidates all come from the objects passed in, so the picture always
+    matches what was trained and served.
+    """
+    from torch import nn
+
+    blue, green, grey, red = "#dbe8f5", "#d9f0d3", "#eeeeee", "#f8d0d0"
+    fields = tower.fields.field_names
+    field_dim = tower.fields.dim
+    widths = [m.out_features for m in tower.tower if isinstance(m, nn.Linear)]
+    pooled = {"mean": "masked mean of", "last": "latest of", "none": "user-id vector, no"}[tower.pool]
+    boxes = {
+        "hist": (1.6, 0.4, 2.6, 0.6, "watch history\n(latest items, padded)", grey),
+        "demo": (4.1, 0.4, 2.0, 0.6, ", ".join(fields), grey),
+        "pool": (1.6, 1.4, 2.6, 0.6, f"{pooled} item\nembeddings ({tower.dim})", blue),
+        "emb": (4.1, 1.4, 2.0, 0.6, f"{len(fields)} embeddings x {field_dim}", blue),
+        "cat": (2.8, 2.3, 2.6, 0.45, f"concatenate {tower.dim + len(fields) * field_dim}", blue),
+    }
+    arrows, previous = [("hist", "pool"), ("demo", "emb"), ("pool", "cat"), ("emb", "cat")], "cat"
+    step = min(0.75, 3.6 / max(len(widths), 1))
+    for k, width in enumerate(widths):
+        last = k == len(widths) - 1
+        text = f"Linear -> {width}, L2-normalise:\nuser vector" if last else f"Linear + ReLU -> {width}"
+        boxes[f"c{k}"] = (2.8, 2.3 + step * (k + 1), 2.8, 0.6 if last else 0.45, text, blue)
+        arrows.append((previous, f"c{k}"))
+        previous = f"c{k}"
+    top = 2.3 + step * len(widths)
+    boxes["ann"] = (2.8, top + 1.2, 4.4, 0.8, f"{index.describe()}\nover the unit item vectors: top "
+                    f"{n_candidates} by inner product (= cosine)", green)
+    arrows.append((previous, "ann"))
+    r_fields = ranker.fields.field_names
+    r_widths = [m.out_features for m in ranker.tower if isinstance(m, nn.Linear)]
+    item_dim, r_dim = ranker.items.embedding_dim, ranker.fields.dim
+    boxes["cand"] = (7.6, 0.4, 3.6, 0.6, f"{n_candidates} candidates x (item id, {len(r_fields)} user fields,\n"
+                     f"{ranker.n_dense} dense features incl. candidate score)", grey)
+    boxes["rcat"] = (7.6, 1.4, 3.6, 0.6, f"concatenate: item {item_dim} + {len(r_fields)} x {r_dim} + "
+                     f"{ranker.n_dense} dense = {item_dim + len(r_fields) * r_dim + ranker.n_dense}", red)
+    arrows.append(("cand", "rcat"))
+    previous = "rcat"
+    r_step = min(0.75, 4.2 / max(len(r_widths), 1))
+    for k, width in enumerate(r_widths):
+        last = k == len(r_widths) - 1
+        text = "Linear -> 1, + w x candidate logit" if last else f"Linear + ReLU -> {width}"
+        boxes[f"r{k}"] = (7.6, 1.4 + r_step * (k + 1), 3.2, 0.45, text, red)
+        arrows.append((previous, f"r{k}"))
+        previous = f"r{k}"
+    r_top = 1.4 + r_step * len(r_widths)
+    boxes["wlr"] = (7.6, r_top + 1.0, 3.6, 0.7, "logit (trained by weighted LR:\nodds ~ expected engagement)", red)
+    boxes["out"] = (7.6, r_top + 2.0, 2.6, 0.5, "sort: top k for the user", grey)
+    arrows += [(previous, "wlr"), ("wlr", "out")]
+    architecture_diagram(ax, boxes, arrows)
+    # the hand-over from retrieval to ranking: out of the index's right side, down the gap, into the candidates
+    from matplotlib.patches import FancyArrowPatch
+
+    ann_x, ann_y, ann_w = boxes["ann"][0], boxes["ann"][1], boxes["ann"][2]
+    cand_x, cand_y, cand_w = boxes["cand"][0], boxes["cand"][1], boxes["cand"][2]
+    gap_x = (ann_x + ann_w / 2 + cand_x - cand_w / 2) / 2
+    ax.plot([ann_x + ann_w / 2, gap_x, gap_x], [ann_y, ann_y, cand_y], color="#333333", lw=0.8)
+    ax.add_patch(FancyArrowPatch((gap_x, cand_y), (cand_x - cand_w / 2, cand_y), arrowstyle="-|>",
+                                 mutation_scale=9, lw=0.8, color="#333333"))
+    height = max(y + h / 2 for _, y, _, h, _, _ in boxes.values()) + 0.7
+    ax.text(2.8, height - 0.3, "candidate generation", ha="center", fontsize=10, weight="bold", color="#1f4e79")
+    ax.text(7.6, height - 0.3, "ranking", ha="center", fontsize=10, weight="bold", color="#8b1a1a")
+    ax.set_ylim(0, height)

@@ -2,7 +2,8 @@
 
 It stands in when the real data cannot be fetched (offline, with a banner
 saying so) and in tests. Its genres and tastes are planted, so an embedding
-has genre clusters to find.
+has genre clusters to find. :func:`simulated_watch_log` is a second kind of
+synthetic data: an impression log whose true watch times are known.
 """
 
 from __future__ import annotations
@@ -85,3 +86,30 @@ def synthetic_movielens(like: str = "ml-100k", seed: int = 0, n_users: int | Non
     data.path = None
     return data
 
+
+
+def simulated_watch_log(n_impressions: int = 200_000, n_contexts: int = 40, *, max_click: float = 0.15,
+                        seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """An impression log with known truth, for checking what weighted logistic regression learns.
+
+    Each impression has a context (think: a kind of user shown a kind of
+    video), drawn uniformly from ``n_contexts``. Context ``c`` is clicked
+    with probability ``p_c`` (between 1% and ``max_click``), and a click is
+    watched for an exponential time with mean ``m_c`` (1 to 20 minutes).
+    Returns ``(log, truth)``: the log has context, clicked, watch_minutes
+    (0 without a click); the truth has, per context, p_click,
+    mean_watch_if_clicked and expected_watch = p_click * mean_watch_if_clicked,
+    the expected watch time of an impression.
+    """
+    if not 0 < max_click < 1:
+        raise ValueError(f"max_click must lie in (0, 1), got {max_click}")
+    rng = np.random.default_rng(seed)
+    p_click = rng.uniform(0.01, max_click, size=n_contexts)
+    mean_watch = rng.uniform(1.0, 20.0, size=n_contexts)
+    context = rng.integers(0, n_contexts, size=n_impressions)
+    clicked = rng.random(n_impressions) < p_click[context]
+    minutes = np.where(clicked, rng.exponential(mean_watch[context]), 0.0)
+    log = pd.DataFrame({"context": context, "clicked": clicked.astype(np.int64), "watch_minutes": minutes})
+    truth = pd.DataFrame({"context": np.arange(n_contexts), "p_click": p_click, "mean_watch_if_clicked": mean_watch,
+                          "expected_watch": p_click * mean_watch})
+    return log, truth

@@ -1,12 +1,18 @@
 """The course's models, one module per family.
 
 - :mod:`.pairs` - scorers of (user, item) pairs: ``Popularity``, ``Additive``,
-  ``MF``, ``MLP``, ``GMF`` and ``NeuMF`` (lessons 01-03).
+  ``MF``, ``MLP``, ``GMF`` and ``NeuMF`` (lessons 01-03);
+- :mod:`.candidates` - YouTube DNN's ``CandidateTower`` and the ``SoftmaxLoss``
+  it trains with (lesson 04);
+- :mod:`.ranking` - its ``RankingTower`` and the weighted logistic regression
+  ``weighted_bce`` with ``group_logits`` (lesson 04).
 
 Later lessons add their families beside it. Everything is importable from
 here: ``from recsys_course.models import MF``.
 """
 
+from .candidates import CandidateTower, SoftmaxLoss
+from .ranking import RankingTower, group_logits, weighted_bce
 from .pairs import GMF, MF, MLP, Additive, NeuMF, PairModel, Popularity, check_ids, mlp_tower
 
-__all__ = ["Additive", "GMF", "MF", "MLP", "NeuMF", "PairModel", "Popularity", "check_ids", "mlp_tower"]
+__all__ = ["Additive", "CandidateTower", "SoftmaxLoss", "GMF", "MF", "MLP", "NeuMF", "PairModel", "Popularity", "RankingTower", "check_ids", "group_logits", "mlp_tower", "weighted_bce"]
