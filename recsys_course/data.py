@@ -1,4 +1,4 @@
-"""MovieLens: registry, verified download and cache, with a synthetic fallback offline.
+"""MovieLens and UCI Adult: registry, verified download and cache, with a synthetic MovieLens offline.
 
 One call serves a notebook::
 
@@ -36,6 +36,7 @@ from pathlib import Path
 from . import config
 from .movielens import (ML1M_GENRES, ML1M_OCCUPATIONS, ML100K_GENRES, DataError, MovieLens,  # noqa: F401
                         read_ml1m, read_ml100k, tidy)
+from .adult import Adult, read_adult
 from .synthetic import synthetic_movielens
 
 GROUPLENS = "https://files.grouplens.org/datasets/movielens/"
@@ -83,8 +84,18 @@ REGISTRY: dict[str, DatasetSpec] = {
 
 
 
+UCI_ADULT = "https://archive.ics.uci.edu/ml/machine-learning-databases/adult/"
+# UCI Adult's two files, each pinned by its own sha256 (../shared/datasets/SOURCES.md lists the same).
+ADULT_FILES: dict[str, DatasetSpec] = {
+    name: DatasetSpec(name=f"adult/{name}", url=UCI_ADULT + name, sha256=sha256, folder="adult", files=(name,),
+                      parser="adult")
+    for name, sha256 in (("adult.data", "5b00264637dbfec36bdeaab5676b0b309ff9eb788d63554ca0a249491c86603d"),
+                         ("adult.test", "a2a9044bc167a35b2361efbabec64e89d69ce82d9790d2980119aac5fd7e9c05"))
+}
+
+
 # ----------------------------------------------------------------------------------
-# Public entry point
+# Public entry points
 # ----------------------------------------------------------------------------------
 
 def load_movielens(
@@ -118,6 +129,29 @@ def load_movielens(
     data = parse(spec, folder)
     data.path = str(folder)
     return data
+
+
+def load_adult(cache_dir: str | os.PathLike | None = None, *, verbose: bool = True) -> Adult:
+    """Load UCI Adult from ``<cache>/adult/`` (downloading the two official files once if needed).
+
+    Files found in the cache are checked against their pinned sha256 (they
+    are small), downloaded ones by pooch before they are kept. There is no
+    synthetic twin: offline and without the files, this is a clear error.
+    """
+    cache = Path(cache_dir) if cache_dir is not None else config.data_dir()
+    folder = cache / "adult"
+    for name, spec in ADULT_FILES.items():
+        path = folder / name
+        if path.is_file():
+            _check_hash(path, spec)
+            continue
+        try:
+            _download(spec, folder, verbose=verbose)
+        except DownloadError as err:
+            raise DownloadError(
+                f"{err}\nFix: connect to the internet, or place the official {name} (sha256 {spec.sha256}) "
+                f"in {folder}, or point RECSYS_COURSE_DATA at a folder whose adult/ holds it.") from err
+    return read_adult(folder)
 
 
 def get_spec(name: str) -> DatasetSpec:
