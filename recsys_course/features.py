@@ -83,6 +83,24 @@ def padded_ids(multi_hot, pad: int | None = None) -> np.ndarray:
     return out
 
 
+def offset_fields(columns, sizes) -> tuple[np.ndarray, int]:
+    """Id columns, column k in [0, sizes[k]), as one [n, n_fields] array of ids in one shared range.
+
+    Column k is shifted by the sum of the sizes before it, so every field
+    (and every hashed cross) has its own rows in a single wide table.
+    Returns ``(ids, total size)``.
+    """
+    sizes = np.asarray(sizes, dtype=np.int64)
+    ids = np.stack([np.asarray(c, dtype=np.int64) for c in columns], axis=1)
+    if len(sizes) != ids.shape[1]:
+        raise ValueError(f"{ids.shape[1]} columns but {len(sizes)} sizes")
+    if ids.size and ((ids < 0).any() or (ids >= sizes[None, :]).any()):
+        field = int(np.flatnonzero(((ids < 0) | (ids >= sizes[None, :])).any(axis=0))[0])
+        raise ValueError(f"column {field} holds ids outside [0, {sizes[field]})")
+    offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    return ids + offsets[None, :], int(sizes.sum())
+
+
 def _mix(x: np.ndarray) -> np.ndarray:
     """SplitMix64's finaliser: scrambles 64-bit integers so that nearby inputs land far apart."""
     x = x.astype(np.uint64)

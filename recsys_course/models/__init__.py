@@ -5,14 +5,18 @@
 - :mod:`.candidates` - YouTube DNN's ``CandidateTower`` and the ``SoftmaxLoss``
   it trains with (lesson 04);
 - :mod:`.ranking` - its ``RankingTower`` and the weighted logistic regression
-  ``weighted_bce`` with ``group_logits`` (lesson 04).
+  ``weighted_bce`` with ``group_logits`` (lesson 04);
+- :mod:`.ctr` - click-through-rate models over sparse fields: ``WideAndDeep``
+  (lesson 05).
 
 Later lessons add their families beside it. Everything is importable from
 here: ``from recsys_course.models import MF``.
 """
 
 from .candidates import CandidateTower, SoftmaxLoss
-from .ranking import RankingTower, group_logits, weighted_bce
+from .ctr import WideAndDeep
 from .pairs import GMF, MF, MLP, Additive, NeuMF, PairModel, Popularity, check_ids, mlp_tower
+from .ranking import RankingTower, group_logits, weighted_bce
 
-__all__ = ["Additive", "CandidateTower", "SoftmaxLoss", "GMF", "MF", "MLP", "NeuMF", "PairModel", "Popularity", "RankingTower", "check_ids", "group_logits", "mlp_tower", "weighted_bce"]
+__all__ = ["Additive", "CandidateTower", "GMF", "MF", "MLP", "NeuMF", "PairModel", "Popularity", "RankingTower",
+           "SoftmaxLoss", "WideAndDeep", "check_ids", "group_logits", "mlp_tower", "weighted_bce"]
