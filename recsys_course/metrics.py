@@ -1,7 +1,7 @@
 """Metrics for the two kinds of task in the course.
 
 Classification / CTR (one prediction per (user, item) pair): :func:`auc`,
-:func:`log_loss`, :func:`rmse` for ratings.
+:func:`user_weighted_auc`, :func:`log_loss`, :func:`rmse` for ratings.
 
 Ranking (which items should the user see?): :func:`hit_rate_at_k`,
 :func:`ndcg_at_k`, :func:`recall_at_k`, and for the leave-one-out protocol -
@@ -32,6 +32,27 @@ def auc(labels, scores) -> float:
         raise ValueError("AUC needs at least one positive and one negative label")
     ranks = rankdata(scores)  # average ranks for ties
     return float((ranks[labels].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+
+
+def user_weighted_auc(users, labels, scores) -> float:
+    """The DIN paper's user-weighted AUC: each user's own AUC, weighted by the user's number of impressions.
+
+    Zhou et al. (KDD 2018) average per-user AUCs so that a model is judged on
+    ordering each user's items, not on telling active users from quiet ones;
+    users whose impressions are all positive or all negative have no AUC and
+    are left out.
+    """
+    frame = pd.DataFrame({"user": np.asarray(users), "label": np.asarray(labels).astype(bool),
+                          "score": np.asarray(scores, dtype=np.float64)})
+    ranks = frame.groupby("user")["score"].rank(method="average")        # within each user; ties share
+    frame["pos_rank"] = ranks.where(frame["label"], 0.0)
+    per_user = frame.groupby("user").agg(n=("label", "size"), pos=("label", "sum"), pos_rank=("pos_rank", "sum"))
+    per_user = per_user[(per_user["pos"] > 0) & (per_user["pos"] < per_user["n"])]
+    if per_user.empty:
+        raise ValueError("user-weighted AUC needs a user with both a positive and a negative impression")
+    neg = per_user["n"] - per_user["pos"]
+    aucs = (per_user["pos_rank"] - per_user["pos"] * (per_user["pos"] + 1) / 2) / (per_user["pos"] * neg)
+    return float((aucs * per_user["n"]).sum() / per_user["n"].sum())
 
 
 def log_loss(labels, probs, eps: float = 1e-7) -> float:

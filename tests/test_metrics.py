@@ -255,3 +255,21 @@ def test_per_user_means_groups_rows_by_user():
     means = per_user_means([0, 0, 2, 2, 2], [1.0, 0.0, 3.0, 3.0, 0.0], n_users=4)
     np.testing.assert_allclose(means[[0, 2]], [0.5, 2.0])
     assert np.isnan(means[1]) and np.isnan(means[3])
+
+
+def test_user_weighted_auc_by_hand():
+    from recsys_course.metrics import auc, user_weighted_auc
+
+    users = [0, 0, 0, 1, 1, 1, 1, 2, 2]
+    labels = [1, 0, 0, 1, 1, 0, 0, 1, 1]          # user 2 has no negative: no AUC of their own
+    scores = [0.9, 0.5, 0.95, 0.2, 0.8, 0.1, 0.8, 0.3, 0.4]
+    user0 = 0.5                                   # the positive beats one of two negatives
+    user1 = (1 + 0 + 1 + 0.5) / 4                 # 0.2 > 0.1; 0.2 < 0.8; 0.8 > 0.1; 0.8 ties 0.8
+    expected = (3 * user0 + 4 * user1) / 7
+    assert user_weighted_auc(users, labels, scores) == pytest.approx(expected)
+    # a score that only separates users (not items within a user) earns 0.5, however good its global AUC
+    by_user = [0.1, 0.1, 0.1, 0.9, 0.9, 0.9, 0.9, 0.5, 0.5]
+    assert user_weighted_auc(users, labels, by_user) == pytest.approx(0.5)
+    assert auc(labels, by_user) > 0.5
+    with pytest.raises(ValueError, match="both a positive and a negative"):
+        user_weighted_auc([0, 0], [1, 1], [0.1, 0.2])
