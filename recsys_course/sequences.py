@@ -137,18 +137,17 @@ def next_watch(ratings: pd.DataFrame, users: pd.DataFrame, n_items: int, history
     frame = ratings[["user", "item", "timestamp", "rating"]]
     train, valid, test = leave_one_out(frame, validation=True)  # each sorted by user, then time
     n_users = len(users)
-    # stable sorts by user keep each user's rows in time order: train, then valid, then test
-    upto_valid = pd.concat([train, valid], ignore_index=True).sort_values("user", kind="stable")
-    upto_test = pd.concat([train, valid, test], ignore_index=True).sort_values("user", kind="stable")
-    is_valid = np.r_[np.zeros(len(train), bool), np.ones(len(valid), bool)][upto_valid.index.to_numpy()]
-    is_test = np.r_[np.zeros(len(train) + len(valid), bool), np.ones(len(test), bool)][upto_test.index.to_numpy()]
-    upto_valid, upto_test = upto_valid.reset_index(drop=True), upto_test.reset_index(drop=True)
+    # a stable sort by user keeps each user's rows in time order: train, then valid, then test
+    parts = pd.concat([train.assign(part="train"), valid.assign(part="valid"), test.assign(part="test")],
+                      ignore_index=True)
+    upto_valid = parts[parts["part"] != "test"].sort_values("user", kind="stable").reset_index(drop=True)
+    upto_test = parts.sort_values("user", kind="stable").reset_index(drop=True)
     features, fields = user_feature_ids(users)
     both = pd.concat([train, valid], ignore_index=True)
     return NextWatch(
         train=_examples(train, np.arange(len(train)), history_len, n_items),
-        valid=_examples(upto_valid, np.flatnonzero(is_valid), history_len, n_items),
-        test=_examples(upto_test, np.flatnonzero(is_test), history_len, n_items),
+        valid=_examples(upto_valid, np.flatnonzero(upto_valid["part"] == "valid"), history_len, n_items),
+        test=_examples(upto_test, np.flatnonzero(upto_test["part"] == "test"), history_len, n_items),
         user_features=features, user_fields=fields,
         seen_before_valid=InteractionSet.from_frame(train, n_items, n_users),
         seen_before_test=InteractionSet.from_frame(both, n_items, n_users),

@@ -187,7 +187,7 @@ def fit_implicit(model: nn.Module, loo, *, n_neg: int = 4, batch_size: int = 204
 
 
 def fit_next_item(model: nn.Module, data, loss_fn: Callable, *, batch_size: int = 512, seed: int = 0,
-                  monitor: str = "recall@50", validate: bool = True, **fit_kwargs) -> History:
+                  monitor: str = "recall@50", **fit_kwargs) -> History:
     """Train a :class:`recsys_course.models.CandidateTower` on next-watch examples.
 
     ``data`` is a :class:`recsys_course.sequences.NextWatch`; ``loss_fn`` a
@@ -208,6 +208,4 @@ def fit_next_item(model: nn.Module, data, loss_fn: Callable, *, batch_size: int 
         per_user = catalogue_evaluation(data, scores, "valid")
         return {name: float(per_user[name].mean()) for name in per_user.columns if name not in ("user", "rank")}
 
-    if not validate:
-        return fit(model, batches, loss_fn=loss_fn, **fit_kwargs)
     return fit(model, batches, loss_fn=loss_fn, evaluate=evaluate, monitor=monitor, **fit_kwargs)

@@ -10,7 +10,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..stats import Claim, Effect, judge, paired_bootstrap
+from dataclasses import replace
+
+from ..stats import Claim, Effect, judge, mean_interval, paired_bootstrap
 from .results import Results, paired_effect
 from .retrieval_scaling import budget_crossover
 
@@ -94,10 +96,8 @@ def ranker_claims(rankers: Results, test_ratings: np.ndarray, evidence: str) -> 
 
 def weighted_lr_claim(ratios: np.ndarray, max_click: float, evidence: str) -> Claim:
     """Weighted LR's odds against the true expected watch time per impression, on a simulated log."""
-    from ..stats import mean_interval
-
-    effect = mean_interval(np.asarray(ratios)[None, :] - 1.0, metric="odds / E[watch time] - 1")
-    effect = Effect(**{**effect.__dict__, "relative": True})
+    effect = replace(mean_interval(np.asarray(ratios)[None, :] - 1.0, metric="odds / E[watch time] - 1"),
+                     relative=True)                      # a ratio minus 1: shown in %
     return judge(lesson=LESSON, claim="Weighted LR's odds estimate the expected watch time of an impression "
                                       "(we count a bias below the largest click rate as holding)",
                  source="Covington et al. (2016), section 4.2: odds = sum T / (N - k) ~ E[T](1 + P) ~ E[T] "

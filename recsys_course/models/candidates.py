@@ -87,16 +87,10 @@ class CandidateTower(nn.Module):
     @torch.no_grad()
     def catalogue_scores(self, users, history, user_features, batch_size: int = 4096) -> np.ndarray:
         """Scores of every item for each example, [n, n_items] (numpy), in eval mode."""
-        device = self.items.weight.device
-        was_training = self.training
-        self.eval()
-        items = self.item_vectors()
-        arrays = [torch.tensor(np.asarray(a), dtype=torch.long) for a in (users, history, user_features)]
-        out = []
-        for s in range(0, len(arrays[0]), batch_size):
-            u = self(*(a[s:s + batch_size].to(device) for a in arrays))
-            out.append((u @ items.T / self.temperature).cpu())
-        self.train(was_training)
+        items = self.item_vectors().cpu()
+        out = [torch.from_numpy(self.user_vectors(users[s:s + batch_size], history[s:s + batch_size],
+                                                  user_features[s:s + batch_size])) @ items.T / self.temperature
+               for s in range(0, len(users), batch_size)]
         return torch.cat(out).numpy()
 
     @torch.no_grad()
