@@ -1,4 +1,4 @@
-"""From ratings to train/test: implicit feedback, leave-one-out by time, temporal splits.
+"""From ratings to train/test: implicit feedback, leave-one-out by time, global and per-user time splits.
 
 Leave-one-out (He et al. 2017, NCF): each user's latest interaction is held out
 for testing. Many MovieLens users rated several movies in the same second, so
@@ -83,6 +83,32 @@ def temporal_split(interactions: pd.DataFrame, valid_frac: float = 0.1, test_fra
     return (ordered.iloc[:train_end].reset_index(drop=True),
             ordered.iloc[train_end:valid_end].reset_index(drop=True),
             ordered.iloc[valid_end:].reset_index(drop=True))
+
+
+def per_user_time_split(interactions: pd.DataFrame, valid_frac: float = 0.1, test_frac: float = 0.1,
+                        seed: int = 0):
+    """Split each user's own timeline: their oldest rows train, the next validate, the newest test.
+
+    Every user with at least three rows has at least one in each part (a
+    part's size is its fraction of the user's rows, rounded, and at least one);
+    users with fewer keep everything in train. Ties in time are broken by
+    :func:`tie_break_key`. Unlike :func:`temporal_split`, every test user has
+    a training history - at the price that one user's test rows may be older
+    than another user's training rows. Returns ``(train, valid, test)``.
+    """
+    if not (0 < valid_frac < 1 and 0 < test_frac < 1 and valid_frac + test_frac < 1):
+        raise ValueError("valid_frac and test_frac must be fractions that sum to less than 1")
+    ordered = time_order(interactions, seed)
+    grouped = ordered.groupby("user")
+    size = grouped["item"].transform("size").to_numpy()
+    from_end = grouped.cumcount(ascending=False).to_numpy()
+    n_test = np.maximum(np.round(size * test_frac), 1)
+    n_valid = np.maximum(np.round(size * valid_frac), 1)
+    split = size >= 3
+    test = split & (from_end < n_test)
+    valid = split & ~test & (from_end < n_test + n_valid)
+    pick = lambda mask: ordered[mask].reset_index(drop=True)   # noqa: E731
+    return pick(~test & ~valid), pick(valid), pick(test)
 
 
 @dataclass

@@ -8,6 +8,7 @@ import pytest
 
 from recsys_course.splits import (
     leave_one_out,
+    per_user_time_split,
     prepare_leave_one_out,
     temporal_split,
     tie_break_key,
@@ -240,3 +241,30 @@ def test_merged_for_test_folds_validation_into_training(random_log):
     np.testing.assert_array_equal(final.test_candidates, loo.test_candidates)
     assert final.train_seen.contains(loo.valid["user"], loo.valid["item"]).all()
     assert not final.train_seen.contains(loo.test["user"], loo.test["item"]).any()
+
+
+def test_per_user_time_split_keeps_each_users_timeline_in_order(random_log):
+    """Per user: every train row is no newer than any valid row, valid no newer than test; rows kept once."""
+    train, valid, test = per_user_time_split(random_log, valid_frac=0.1, test_frac=0.2)
+    assert _rows(pd.concat([train, valid, test])) == _rows(random_log)
+    for user, rows in random_log.groupby("user"):
+        parts = [p[p["user"] == user] for p in (train, valid, test)]
+        if len(rows) < 3:
+            assert len(parts[0]) == len(rows) and parts[1].empty and parts[2].empty
+            continue
+        assert len(parts[2]) == max(round(len(rows) * 0.2), 1)
+        assert len(parts[1]) == max(round(len(rows) * 0.1), 1)
+        assert parts[0]["timestamp"].max() <= parts[1]["timestamp"].min()
+        assert parts[1]["timestamp"].max() <= parts[2]["timestamp"].min()
+
+
+def test_per_user_time_split_does_not_depend_on_row_order(random_log):
+    ref = per_user_time_split(random_log)
+    out = per_user_time_split(random_log.sample(frac=1.0, random_state=5))
+    for a, b in zip(ref, out):
+        assert _rows(a) == _rows(b)
+
+
+def test_per_user_time_split_rejects_bad_fractions(random_log):
+    with pytest.raises(ValueError, match="fractions"):
+        per_user_time_split(random_log, valid_frac=0.6, test_frac=0.5)
