@@ -1,7 +1,8 @@
 """Metrics for the two kinds of task in the course.
 
 Classification / CTR (one prediction per (user, item) pair): :func:`auc`,
-:func:`user_weighted_auc`, :func:`log_loss`, :func:`rmse` for ratings.
+:func:`user_weighted_auc`, :func:`log_loss`, :func:`rmse` for ratings, and
+:func:`ctr_per_user` - all three split into per-user terms, for intervals.
 
 Ranking (which items should the user see?): :func:`hit_rate_at_k`,
 :func:`ndcg_at_k`, :func:`recall_at_k`, and for the leave-one-out protocol -
@@ -53,6 +54,66 @@ def user_weighted_auc(users, labels, scores) -> float:
     neg = per_user["n"] - per_user["pos"]
     aucs = (per_user["pos_rank"] - per_user["pos"] * (per_user["pos"] + 1) / 2) / (per_user["pos"] * neg)
     return float((aucs * per_user["n"]).sum() / per_user["n"].sum())
+
+
+def ctr_per_user(users, labels, probs, eps: float = 1e-7) -> pd.DataFrame:
+    """Per-user terms of a CTR model's test AUC, user-weighted AUC and LogLoss: each column's mean is the metric.
+
+    One row per user (sorted). The three metrics are ratios over all test
+    impressions, not means over users, so each user's term is the metric
+    plus ``U`` (the number of users) times the user's *influence*: how much
+    the metric moves, to first order, when that user's impressions join the
+    test set. The influences sum to zero, so each column's mean is the
+    metric exactly; and resampling users resamples the influences, so
+    :func:`recsys_course.stats.paired_bootstrap` over these rows gives each
+    metric an interval that treats one user's impressions as one unit.
+
+    - ``logloss``: the user's summed cross-entropy minus LogLoss times their
+      impressions, over all impressions;
+    - ``uauc`` (:func:`user_weighted_auc`): the user's impressions times
+      their own AUC minus the metric, over the impressions of users with both
+      labels (0 for a user with one label only);
+    - ``auc``: placement values (DeLong et al. 1988) - each positive's share
+      of all negatives ranked below it, over the positives, plus each
+      negative's share of all positives ranked above it, over the negatives -
+      summed over the user's impressions, minus the AUC times the user's
+      share of positives and of negatives.
+    """
+    frame = pd.DataFrame({"user": np.asarray(users), "label": np.asarray(labels).astype(bool),
+                          "p": np.clip(np.asarray(probs, dtype=np.float64), eps, 1 - eps)})
+    y, p = frame["label"].to_numpy(), frame["p"].to_numpy()
+    n_pos, n_neg = int(y.sum()), int((~y).sum())
+    if n_pos == 0 or n_neg == 0:
+        raise ValueError("CTR metrics need at least one positive and one negative impression")
+    ranks = rankdata(p)                                  # 1..n, ties share the mean rank
+    placement = np.empty(len(p))
+    placement[y] = (ranks[y] - rankdata(p[y])) / n_neg / n_pos             # negatives below (ties 1/2)
+    placement[~y] = (n_pos - (ranks[~y] - rankdata(p[~y]))) / n_pos / n_neg  # positives above (ties 1/2)
+    total_auc = float(placement[y].sum())
+    frame["placement"] = placement
+    frame["loss"] = -(y * np.log(p) + (~y) * np.log(1 - p))
+    frame["pos_rank"] = frame.groupby("user")["p"].rank(method="average").where(frame["label"], 0.0)
+    per_user = frame.groupby("user").agg(n=("label", "size"), pos=("label", "sum"), pos_rank=("pos_rank", "sum"),
+                                         placement=("placement", "sum"), loss=("loss", "sum"))
+    n_users, n, pos = len(per_user), per_user["n"], per_user["pos"]
+    both = (pos > 0) & (pos < n)
+    own_auc = ((per_user["pos_rank"] - pos * (pos + 1) / 2) / (pos * (n - pos)).where(both, 1.0)).where(both, 0.0)
+    weight = n.where(both, 0)
+    total_loss = float(per_user["loss"].sum() / len(frame))
+    total_uauc = float((weight * own_auc).sum() / max(weight.sum(), 1))
+    influence = {
+        "auc": per_user["placement"] - total_auc * (pos / n_pos + (n - pos) / n_neg),
+        "uauc": weight * (own_auc - total_uauc) / max(weight.sum(), 1),
+        "logloss": (per_user["loss"] - total_loss * n) / len(frame),
+    }
+    totals = {"auc": total_auc, "uauc": total_uauc, "logloss": total_loss}
+    return pd.DataFrame({"user": per_user.index.to_numpy(),
+                         **{k: (totals[k] + n_users * v).to_numpy() for k, v in influence.items()}})
+
+
+def ctr_metrics(users, labels, probs) -> dict:
+    """A CTR model's test AUC, user-weighted AUC and LogLoss: the means of :func:`ctr_per_user`'s columns."""
+    return ctr_per_user(users, labels, probs)[["auc", "uauc", "logloss"]].mean().to_dict()
 
 
 def log_loss(labels, probs, eps: float = 1e-7) -> float:

@@ -273,3 +273,48 @@ def test_user_weighted_auc_by_hand():
     assert auc(labels, by_user) > 0.5
     with pytest.raises(ValueError, match="both a positive and a negative"):
         user_weighted_auc([0, 0], [1, 1], [0.1, 0.2])
+
+
+def _clustered_log(seed: int, n_users: int = 150):
+    """Impressions of users with their own base rate and their own number of rows; scores carry signal."""
+    rng = np.random.default_rng(seed)
+    sizes = rng.integers(2, 40, n_users)
+    users = np.repeat(np.arange(n_users), sizes)
+    base = rng.normal(0, 1, n_users)[users]
+    labels = (rng.random(len(users)) < 1 / (1 + np.exp(-base))).astype(int)
+    probs = 1 / (1 + np.exp(-(0.8 * base + rng.normal(0, 1, len(users)) + labels)))
+    probs = np.round(probs, 2)                                   # ties, which count one half
+    return users, labels, probs
+
+
+def test_ctr_per_user_columns_average_to_the_metrics():
+    from recsys_course.metrics import ctr_metrics, ctr_per_user, user_weighted_auc
+
+    users, labels, probs = _clustered_log(0)
+    terms = ctr_per_user(users, labels, probs)
+    assert list(terms["user"]) == sorted(set(users))
+    assert terms["auc"].mean() == pytest.approx(skm.roc_auc_score(labels, probs), abs=1e-12)
+    assert terms["uauc"].mean() == pytest.approx(user_weighted_auc(users, labels, probs), abs=1e-12)
+    assert terms["logloss"].mean() == pytest.approx(log_loss(labels, probs), abs=1e-12)
+    assert ctr_metrics(users, labels, probs)["auc"] == pytest.approx(terms["auc"].mean())
+    with pytest.raises(ValueError, match="positive and one negative"):
+        ctr_per_user([0, 1], [1, 1], [0.3, 0.4])
+
+
+def test_ctr_per_user_auc_terms_give_the_spread_of_a_user_bootstrap():
+    """Resampling the per-user AUC terms spreads like recomputing the AUC on resampled users."""
+    from recsys_course.metrics import ctr_per_user
+
+    users, labels, probs = _clustered_log(1)
+    terms = ctr_per_user(users, labels, probs)["auc"].to_numpy()
+    rng = np.random.default_rng(2)
+    n_users = len(terms)
+    rows_of = [np.flatnonzero(users == u) for u in range(n_users)]
+    exact, linear = [], []
+    for _ in range(400):
+        drawn = rng.integers(0, n_users, n_users)
+        rows = np.concatenate([rows_of[u] for u in drawn])
+        exact.append(skm.roc_auc_score(labels[rows], probs[rows]))
+        linear.append(terms[drawn].mean())
+    assert np.std(linear) == pytest.approx(np.std(exact), rel=0.2)
+    assert np.mean(linear) == pytest.approx(np.mean(exact), abs=0.01)

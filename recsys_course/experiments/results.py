@@ -1,9 +1,10 @@
 """Run results that keep their per-user numbers, so that any two runs can be compared with intervals.
 
 A :class:`Results` collects one row per trained model (settings, epochs,
-mean test metrics) together with that model's per-user ranks and AUCs on
-the test users. It saves both - a CSV anyone can read, and a small .npz of
-per-user numbers - and :meth:`Results.per_user` hands them to
+mean test metrics) together with that model's per-user numbers on the test
+users - ranks and AUCs for a ranking task, per-user terms of AUC, LogLoss and
+user-weighted AUC for a CTR task. It saves both (a CSV anyone can read and a
+small .npz) and :meth:`Results.per_user` hands them to
 :func:`recsys_course.stats.paired_bootstrap`.
 """
 
@@ -19,26 +20,36 @@ from ..stats import Effect, paired_bootstrap
 
 
 class Results:
-    """Rows of runs plus, per run, the rank and AUC of every test user (in a fixed user order)."""
+    """Rows of runs plus, per run, each per-user column of every test user (in a fixed user order)."""
 
     def __init__(self, users=None):
         self.users = None if users is None else np.asarray(users)
         self.rows: list[dict] = []
-        self._ranks: list[np.ndarray] = []
-        self._aucs: list[np.ndarray] = []
+        self._columns: dict[str, list[np.ndarray]] = {}
         self.curves: list[pd.DataFrame] = []   # per-epoch validation curves, where an experiment keeps them
 
     def add(self, row: dict, per_user: pd.DataFrame) -> dict:
-        """Record one run: ``row`` (settings and means) and its :func:`~recsys_course.metrics.ranking_per_user` frame."""
+        """Record one run: ``row`` (settings and means) and its per-user frame.
+
+        The frame has a ``user`` column and one column per per-user number:
+        :func:`~recsys_course.metrics.ranking_per_user`'s rank and auc, or
+        :func:`~recsys_course.metrics.ctr_per_user`'s terms. Every run
+        records the same columns.
+        """
         users = per_user["user"].to_numpy()
         if self.users is None:
             self.users = users
         elif not np.array_equal(users, self.users):
             raise ValueError("every run must be evaluated on the same test users, in the same order")
+        names = [c for c in per_user.columns if c != "user" and not (       # what the ranks give is not stored twice
+            "rank" in per_user and c.partition("@")[0] in ("hr", "recall", "ndcg"))]
+        if self.rows and sorted(names) != sorted(self._columns):
+            raise ValueError(f"per-user columns {names} differ from the earlier runs' {sorted(self._columns)}")
         row = {"run": len(self.rows), **row}
         self.rows.append(row)
-        self._ranks.append(per_user["rank"].to_numpy(np.int32))
-        self._aucs.append(per_user["auc"].to_numpy(np.float32))
+        for name in names:
+            dtype = np.int32 if name == "rank" else np.float64
+            self._columns.setdefault(name, []).append(per_user[name].to_numpy(dtype))
         return row
 
     def frame(self) -> pd.DataFrame:
@@ -60,20 +71,22 @@ class Results:
         return frame[mask].sort_values([c for c in ("seed", "factors", "negatives") if c in frame], kind="stable")
 
     def per_user(self, metric: str, **where) -> np.ndarray:
-        """``[n_runs, n_users]`` values of ``metric`` ('hr@10', 'recall@50', 'ndcg@10', 'auc') for the runs matching ``where``.
+        """``[n_runs, n_users]`` values of ``metric`` for the runs matching ``where``.
 
-        Runs are selected and ordered by :meth:`runs`.
+        ``metric`` is a recorded column ('auc', 'logloss', ...) or, from the
+        ranks, 'hr@K', 'recall@K' or 'ndcg@K'. Runs are selected and ordered
+        by :meth:`runs`.
         """
         chosen = self.runs(**where)["run"].to_numpy()
-        if metric == "auc":
-            return np.stack([self._aucs[r] for r in chosen]).astype(np.float64)
+        if metric in self._columns:
+            return np.stack([self._columns[metric][r] for r in chosen]).astype(np.float64)
         name, _, k = metric.partition("@")
-        ranks = np.stack([self._ranks[r] for r in chosen])
-        if name in ("hr", "recall"):  # one held-out item per user: Recall@k is the hit rate
-            return hits_at_k(ranks, int(k))
-        if name == "ndcg":
-            return ndcg_gains_at_k(ranks, int(k))
-        raise ValueError(f"unknown metric {metric!r}: use 'hr@K', 'recall@K', 'ndcg@K' or 'auc'")
+        if name in ("hr", "recall", "ndcg") and k.isdigit() and "rank" in self._columns:
+            ranks = np.stack([self._columns["rank"][r] for r in chosen])
+            # one held-out item per user: Recall@k is the hit rate
+            return hits_at_k(ranks, int(k)) if name != "ndcg" else ndcg_gains_at_k(ranks, int(k))
+        known = sorted(self._columns) + (["hr@K", "recall@K", "ndcg@K"] if "rank" in self._columns else [])
+        raise ValueError(f"unknown metric {metric!r}: use one of {known}")
 
     def save(self, folder: str | Path, name: str) -> list[Path]:
         """Write ``<name>.csv`` (runs), ``<name>_users.npz`` (per-user numbers) and ``<name>_curves.csv``."""
@@ -81,7 +94,7 @@ class Results:
         folder.mkdir(parents=True, exist_ok=True)
         paths = [folder / f"{name}.csv", folder / f"{name}_users.npz"]
         self.frame().to_csv(paths[0], index=False)
-        np.savez_compressed(paths[1], users=self.users, rank=np.stack(self._ranks), auc=np.stack(self._aucs))
+        np.savez_compressed(paths[1], users=self.users, **{k: np.stack(v) for k, v in self._columns.items()})
         if self.curves:
             paths.append(folder / f"{name}_curves.csv")
             pd.concat(self.curves, ignore_index=True).to_csv(paths[2], index=False)
@@ -104,14 +117,15 @@ class Results:
         frame = pd.read_csv(folder / f"{name}.csv")
         with np.load(folder / f"{name}_users.npz") as saved:
             results = cls(saved["users"])
-            results._ranks, results._aucs = list(saved["rank"]), list(saved["auc"])
+            results._columns = {k: list(saved[k]) for k in saved.files if k != "users"}
         results.rows = frame.to_dict("records")
         curves = folder / f"{name}_curves.csv"
         if curves.is_file():
             results.curves = [pd.read_csv(curves)]
-        if len(results.rows) != len(results._ranks):
+        counts = {len(v) for v in results._columns.values()}
+        if counts != {len(results.rows)}:
             raise ValueError(f"{folder / name}: {len(results.rows)} runs in the CSV but "
-                             f"{len(results._ranks)} in the per-user file; rerun the experiment script")
+                             f"{sorted(counts)} in the per-user file; rerun the experiment script")
         return results
 
 
