@@ -1,8 +1,9 @@
-"""What ``torch.optim`` lacks: FTRL-Proximal, the optimiser of Wide & Deep's wide part.
+"""What ``torch.optim`` lacks: FTRL-Proximal, the optimiser of Wide & Deep's wide part, and a joint step.
 
 :class:`FTRL` follows McMahan et al. (KDD 2013), Algorithm 1, one coordinate
 at a time; its L1 term sets weights to exactly zero, and sparse gradients (an
 ``nn.Embedding(..., sparse=True)``) update only the rows they touch.
+:class:`Joint` steps several optimisers as one: FTRL on the wide part, AdaGrad on the deep.
 """
 
 from __future__ import annotations
@@ -80,3 +81,50 @@ class FTRL(torch.optim.Optimizer):
                     z.copy_(z_new)
                     n.copy_(n_new)
         return loss
+
+
+class Joint:
+    """Several optimisers, each over its own parameters, used as one by a training loop.
+
+    Wide & Deep's paper trains the wide part with FTRL and the deep part
+    with AdaGrad, from the gradients of one joint loss: ``Joint(FTRL(wide),
+    Adagrad(deep))`` zeroes and steps both. A parameter may belong to one
+    optimiser only. It is not a ``torch.optim.Optimizer``, so a learning-rate
+    scheduler cannot drive it; give each part its own if one is needed.
+    """
+
+    def __init__(self, *optimizers: torch.optim.Optimizer):
+        if not optimizers:
+            raise ValueError("Joint needs at least one optimiser")
+        seen = set()
+        for optimizer in optimizers:
+            for group in optimizer.param_groups:
+                for p in group["params"]:
+                    if id(p) in seen:
+                        raise ValueError("a parameter is in two of the joint optimisers; give each part its own")
+                    seen.add(id(p))
+        self.optimizers = list(optimizers)
+
+    @property
+    def param_groups(self) -> list[dict]:
+        return [group for optimizer in self.optimizers for group in optimizer.param_groups]
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        for optimizer in self.optimizers:
+            optimizer.zero_grad(set_to_none=set_to_none)
+
+    def step(self, closure=None):
+        loss = closure() if closure is not None else None
+        for optimizer in self.optimizers:
+            optimizer.step()
+        return loss
+
+    def state_dict(self) -> list[dict]:
+        return [optimizer.state_dict() for optimizer in self.optimizers]
+
+    def load_state_dict(self, states: list[dict]) -> None:
+        for optimizer, state in zip(self.optimizers, states, strict=True):
+            optimizer.load_state_dict(state)
+
+    def __repr__(self) -> str:
+        return "Joint(" + ", ".join(type(o).__name__ for o in self.optimizers) + ")"

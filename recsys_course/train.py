@@ -11,7 +11,8 @@ What it does each epoch:
    the monitored metric has not improved for ``patience`` epochs in a row.
 
 At the end the best weights are loaded back into the model, and the returned
-:class:`History` holds one row per epoch for plotting.
+:class:`History` holds one row per epoch for plotting. ``fit_implicit``,
+``fit_next_item`` and ``fit_ctr`` wrap it for the course's three kinds of task.
 """
 
 from __future__ import annotations
@@ -124,7 +125,7 @@ def fit(
 
     if evaluate is not None and evaluate_start:
         start_record = {"epoch": 0, "train_loss": float("nan"), "examples": 0,
-                        "lr": optimizer.param_groups[0]["lr"], "seconds": 0.0}
+                        "lr": optimizer.param_groups[0].get("lr", float("nan")), "seconds": 0.0}
         track(start_record, 0)
         history.records.append(start_record)
     bar = tqdm(range(1, epochs + 1), desc=desc, disable=not _show_progress(progress),
@@ -145,7 +146,7 @@ def fit(
             total += loss.item() * len(target)
             count += len(target)
         record = {"epoch": epoch, "train_loss": total / max(count, 1), "examples": count,
-                  "lr": optimizer.param_groups[0]["lr"], "seconds": time.perf_counter() - start}
+                  "lr": optimizer.param_groups[0].get("lr", float("nan")), "seconds": time.perf_counter() - start}
         if evaluate is not None:
             track(record, epoch)
         history.records.append(record)
@@ -209,3 +210,42 @@ def fit_next_item(model: nn.Module, data, loss_fn: Callable, *, batch_size: int 
         return {name: float(per_user[name].mean()) for name in per_user.columns if name not in ("user", "rank")}
 
     return fit(model, batches, loss_fn=loss_fn, evaluate=evaluate, monitor=monitor, **fit_kwargs)
+
+
+CTR_INPUTS = ("wide", "deep", "dense")   # what a CTR model reads unless it names its own ``inputs``
+
+
+@torch.no_grad()
+def predict_logits(model: nn.Module, split, batch_size: int = 16_384) -> np.ndarray:
+    """A CTR model's logits for every impression of a :class:`recsys_course.ctr_task.CTRSplit`, in row order."""
+    model.eval()
+    device = next(model.parameters()).device
+    out = [model(*(t.to(device) for t in batch[:-1])).cpu()
+           for batch in split.batches(getattr(model, "inputs", CTR_INPUTS), batch_size, shuffle=False)]
+    return torch.cat(out).numpy().astype(np.float64)
+
+
+def fit_ctr(model: nn.Module, task, *, batch_size: int = 1024, seed: int = 0, monitor: str = "auc",
+            patience: int | None = 2, lr_patience: int | None = None, **fit_kwargs) -> History:
+    """Train a CTR model on a :class:`recsys_course.ctr_task.CTRTask`'s training impressions.
+
+    The model reads the inputs it names in ``model.inputs`` (default
+    :data:`CTR_INPUTS`). After each epoch the validation AUC and LogLoss
+    are measured; early stopping watches ``monitor``. The learning rate is
+    constant unless ``lr_patience`` is given. Other keyword arguments
+    (``optimizer``, ``lr``, ``epochs``...) go to :func:`fit`.
+    """
+    from .metrics import auc, log_loss
+
+    generator = torch.Generator().manual_seed(seed)
+    names = getattr(model, "inputs", CTR_INPUTS)
+
+    def batches(epoch: int):
+        return task.train.batches(names, batch_size, generator)
+
+    def evaluate(m: nn.Module) -> dict:
+        logits = predict_logits(m, task.valid)
+        return {"auc": auc(task.valid.label, logits), "logloss": log_loss(task.valid.label, 1 / (1 + np.exp(-logits)))}
+
+    return fit(model, batches, evaluate=evaluate, monitor=monitor, mode="min" if monitor == "logloss" else "max",
+               patience=patience, lr_patience=lr_patience, **fit_kwargs)

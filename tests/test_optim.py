@@ -104,3 +104,19 @@ def test_bad_hyperparameters_are_named():
         FTRL([w], alpha=0.0)
     with pytest.raises(ValueError, match="l1 >= 0"):
         FTRL([w], l1=-1.0)
+
+
+def test_joint_steps_each_part_with_its_own_optimiser():
+    from recsys_course.optim import Joint
+
+    wide, deep = nn.Parameter(torch.zeros(3)), nn.Parameter(torch.ones(2))
+    joint = Joint(FTRL([wide], alpha=0.1), torch.optim.SGD([deep], lr=0.5))
+    (wide.sum() * 2 + (deep ** 2).sum()).backward()
+    joint.step()
+    assert torch.allclose(deep.detach(), torch.zeros(2))                 # SGD: 1 - 0.5 * 2
+    assert torch.allclose(wide.detach(), torch.full((3,), -2 / 30))   # FTRL: -z / ((beta + sqrt(n)) / alpha), z=2, n=4
+    joint.zero_grad()
+    assert wide.grad is None and deep.grad is None
+    assert len(joint.param_groups) == 2 and "Joint(FTRL, SGD)" == repr(joint)
+    with pytest.raises(ValueError, match="two of the joint"):
+        Joint(torch.optim.SGD([deep], lr=1.0), torch.optim.SGD([deep], lr=1.0))
