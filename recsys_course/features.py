@@ -157,3 +157,23 @@ def liked_before(impressions: pd.DataFrame, ratings: pd.DataFrame, length: int, 
         rows = np.flatnonzero(before - lag >= first)
         out[rows, lag - 1] = liked_items[before[rows] - lag]
     return out
+
+
+def pair_frequency(history, items, train_history, train_items, pad: int) -> np.ndarray:
+    """For each row, how often its most frequent (history item, candidate) pair occurred in training rows.
+
+    A row's pairs are its history's items (``pad`` excluded) each with the
+    row's candidate ``items``; the training rows' pairs are counted exactly,
+    without hashing. 0 means none of the row's pairs was ever seen - nothing
+    a cross feature could have memorised.
+    """
+    def keys(hist, cand):
+        hist, cand = np.asarray(hist, np.int64), np.asarray(cand, np.int64)
+        return np.where(hist != pad, hist * (pad + 1) + cand[:, None], -1)
+
+    train_keys = keys(train_history, train_items)
+    seen, counts = np.unique(train_keys[train_keys >= 0], return_counts=True)
+    query = keys(history, items)
+    slot = np.clip(np.searchsorted(seen, query), 0, max(len(seen) - 1, 0))
+    found = (query >= 0) & (len(seen) > 0) & (seen[slot] == query) if len(seen) else np.zeros(query.shape, bool)
+    return np.where(found, counts[slot] if len(seen) else 0, 0).max(axis=1, initial=0)

@@ -33,6 +33,8 @@ class WideAndDeep(nn.Module):
     three, 1024-512-256) to one output.
     """
 
+    inputs = ("wide", "deep", "dense")     # what it reads from a CTR task's split
+
     def __init__(self, wide_size: int, deep_fields: Mapping[str, int], *, dim: int = 8,
                  hidden: Sequence[int] = (256, 128, 64), n_dense: int = 0, wide: bool = True, deep: bool = True,
                  sparse_wide: bool = True):
