@@ -192,3 +192,30 @@ def test_neumf_diagram_draws_shared_tables_once():
         assert "element-wise product\n12" in texts and "concatenate 17 -> Linear -> 1" in texts
     finally:
         plt.close(fig)
+
+
+def test_wide_deep_diagram_reads_fields_sizes_and_optimisers_from_the_objects():
+    import torch
+
+    from recsys_course.models import WideAndDeep
+    from recsys_course.optim import FTRL, Joint
+
+    model = WideAndDeep(120, {"user": 30, "movie": 40}, dim=5, hidden=(12, 7), n_dense=3)
+    optimiser = Joint(FTRL(model.wide_parameters(), alpha=0.3, l1=0.02), torch.optim.Adagrad(model.deep_parameters(), lr=0.05))
+    fig, ax = plt.subplots()
+    try:
+        plots.wide_deep_diagram(model, {"user": 30, "movie": 40, "user x movie": 50}, optimiser, ax)
+        texts = " | ".join(t.get_text() for t in ax.texts)
+        for expected in ["user x movie (50)", "120 weights", "FTRL (alpha 0.3, L1 0.02)", "Adagrad (lr 0.05)",
+                         "user 30, movie 40", "2 embeddings x 5 + 3 dense = 13", "-> 12", "-> 7", "sigmoid"]:
+            assert expected in texts, (expected, texts)
+    finally:
+        plt.close(fig)
+    deep_only = WideAndDeep(10, {"user": 30}, dim=4, hidden=(8,), wide=False)
+    fig, ax = plt.subplots()
+    try:
+        plots.wide_deep_diagram(deep_only, {}, torch.optim.Adam(deep_only.parameters(), lr=0.001), ax)
+        texts = " | ".join(t.get_text() for t in ax.texts)
+        assert "Adam (lr 0.001)" in texts and "EmbeddingBag" not in texts
+    finally:
+        plt.close(fig)
