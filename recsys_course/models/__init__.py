@@ -7,16 +7,19 @@
 - :mod:`.ranking` - its ``RankingTower`` and the weighted logistic regression
   ``weighted_bce`` with ``group_logits`` (lesson 04);
 - :mod:`.ctr` - click-through-rate models over sparse fields: ``WideAndDeep``
-  (lesson 05).
+  (lesson 05), ``FM`` and ``DeepFM`` (lesson 06);
+- :mod:`.din` - the Deep Interest Network, ``DIN``, with its ``Dice`` activation (lesson 06).
 
 Later lessons add their families beside it. Everything is importable from
 here: ``from recsys_course.models import MF``.
 """
 
 from .candidates import CandidateTower, SoftmaxLoss
-from .ctr import WideAndDeep
+from .ctr import FM, DeepFM, WideAndDeep
+from .din import DIN, Dice
 from .pairs import GMF, MF, MLP, Additive, NeuMF, PairModel, Popularity, check_ids, mlp_tower
 from .ranking import RankingTower, group_logits, weighted_bce
 
-__all__ = ["Additive", "CandidateTower", "GMF", "MF", "MLP", "NeuMF", "PairModel", "Popularity", "RankingTower",
-           "SoftmaxLoss", "WideAndDeep", "check_ids", "group_logits", "mlp_tower", "weighted_bce"]
+__all__ = ["Additive", "CandidateTower", "DIN", "DeepFM", "Dice", "FM", "GMF", "MF", "MLP", "NeuMF", "PairModel",
+           "Popularity", "RankingTower", "SoftmaxLoss", "WideAndDeep", "check_ids", "group_logits", "mlp_tower",
+           "weighted_bce"]

@@ -1,8 +1,10 @@
-"""Click-through-rate models over many sparse fields: Wide & Deep (Cheng et al., DLRS 2016) and its halves.
+"""Click-through-rate models over many sparse fields: Wide & Deep, factorization machines and DeepFM.
 
-:class:`WideAndDeep` sums a wide linear model over one-hot ids and hashed
-crosses with a deep ReLU tower over field embeddings into one logit;
-``wide=False`` or ``deep=False`` leaves the deep-only or wide-only model.
+:class:`WideAndDeep` (Cheng et al., DLRS 2016) sums a wide linear model over
+one-hot ids and hashed crosses with a deep ReLU tower over field embeddings;
+:class:`FM` (Rendle, ICDM 2010) adds every pairwise dot product of the
+features' vectors; :class:`DeepFM` (Guo et al., IJCAI 2017) puts a deep tower
+on the same vectors. Each reads the inputs it names in ``inputs``.
 """
 
 from __future__ import annotations
@@ -82,3 +84,70 @@ class WideAndDeep(nn.Module):
         if self.deep is None:
             return []
         return list(self.fields.parameters()) + list(self.deep.parameters()) + ([self.bias] if self.wide is None else [])
+
+
+class FM(nn.Module):
+    """A factorization machine: logit = b + sum_i w_i x_i + sum_{i<j} <v_i, v_j> x_i x_j.
+
+    The features are one id per field (``fields``: name -> number of ids;
+    x = 1 for the id present) and ``n_dense`` numbers (x = the value, e.g. a
+    genre flag). Every feature has a weight ``w_i`` and a vector ``v_i``. The
+    pairwise sum over n features costs O(k n), not O(k n^2), by Rendle's
+    identity: sum_{i<j} <v_i x_i, v_j x_j> = 1/2 (|sum_i v_i x_i|^2 - sum_i |v_i x_i|^2).
+    """
+
+    inputs = ("deep", "dense")
+
+    def __init__(self, fields: Mapping[str, int], dim: int = 16, n_dense: int = 0, init_std: float = 0.01):
+        super().__init__()
+        self.n_dense = int(n_dense)
+        self.fields = MultiFieldEmbedding(fields, dim)
+        self.weights = MultiFieldEmbedding(fields, 1)
+        for table in [*self.fields.tables.values(), *self.weights.tables.values()]:
+            nn.init.normal_(table.weight, std=init_std)
+        self.dense_vectors = nn.Parameter(torch.randn(self.n_dense, dim) * init_std)
+        self.dense_weights = nn.Parameter(torch.zeros(self.n_dense))
+        self.bias = nn.Parameter(torch.zeros(()))
+
+    def vectors(self, deep_ids: torch.Tensor, dense: torch.Tensor | None = None) -> torch.Tensor:
+        """Every feature's vector times its value, ``[batch, n_fields + n_dense, dim]``."""
+        v = self.fields(deep_ids)
+        if self.n_dense:
+            if dense is None or dense.shape[-1] != self.n_dense:
+                raise ValueError(f"the model expects {self.n_dense} dense inputs per row")
+            v = torch.cat([v, dense.unsqueeze(-1) * self.dense_vectors], dim=1)
+        return v
+
+    def linear(self, deep_ids: torch.Tensor, dense: torch.Tensor | None = None) -> torch.Tensor:
+        out = self.bias + self.weights(deep_ids).sum(dim=(1, 2))
+        return out + dense @ self.dense_weights if self.n_dense else out
+
+    @staticmethod
+    def pairwise(v: torch.Tensor) -> torch.Tensor:
+        """sum_{i<j} <v_i, v_j> for ``v`` of shape [batch, n, dim], in O(n dim)."""
+        return 0.5 * (v.sum(dim=1).pow(2) - v.pow(2).sum(dim=1)).sum(dim=-1)
+
+    def forward(self, deep_ids: torch.Tensor, dense: torch.Tensor | None = None) -> torch.Tensor:
+        v = self.vectors(deep_ids, dense)          # checks the dense inputs first
+        return self.linear(deep_ids, dense) + self.pairwise(v)
+
+
+class DeepFM(FM):
+    """An FM and a ReLU tower over the *same* feature vectors, their logits summed (Guo et al. 2017).
+
+    The FM part models pairwise interactions explicitly; the tower, reading
+    the flattened vectors, learns higher-order ones. ``dropout`` follows
+    every hidden layer.
+    """
+
+    def __init__(self, fields: Mapping[str, int], dim: int = 16, n_dense: int = 0,
+                 hidden: Sequence[int] = (256, 128, 64), dropout: float = 0.0, init_std: float = 0.01):
+        super().__init__(fields, dim, n_dense, init_std)
+        width = (len(fields) + self.n_dense) * dim
+        self.hidden = tuple(hidden)
+        self.tower = nn.Sequential(mlp_tower([width, *self.hidden], dropout),
+                                   nn.Linear(self.hidden[-1] if self.hidden else width, 1))
+
+    def forward(self, deep_ids: torch.Tensor, dense: torch.Tensor | None = None) -> torch.Tensor:
+        v = self.vectors(deep_ids, dense)
+        return self.linear(deep_ids, dense) + self.pairwise(v) + self.tower(v.flatten(start_dim=1)).squeeze(-1)

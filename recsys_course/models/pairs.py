@@ -41,6 +41,8 @@ def check_ids(ids: torch.Tensor, n: int, what: str) -> None:
 class PairModel(nn.Module):
     """Base class: remembers the id ranges, validates inputs and builds the embedding tables."""
 
+    inputs = ("user", "item")       # what it reads from a CTR task's split (lessons 05-06)
+
     def __init__(self, n_users: int, n_items: int, item_features=None):
         super().__init__()
         self.n_users, self.n_items = int(n_users), int(n_items)
