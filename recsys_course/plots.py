@@ -341,10 +341,15 @@ def wide_deep_diagram(model, wide_fields: dict, optimiser, ax: plt.Axes) -> None
     if model.deep is not None:
         fields = model.fields.field_names
         listed = ", ".join(f"{n} {model.fields.tables[n].weight.shape[0]:,}" for n in fields)
-        boxes["df"] = (7.5, 0.6, 4.6, 0.9, "fields (ids):\n" + _wrap(listed.split(", "), 4), grey)
         width = len(fields) * model.fields.dim + model.n_dense
-        boxes["emb"] = (7.5, 1.7, 4.0, 0.6, f"{len(fields)} embeddings x {model.fields.dim} + {model.n_dense} dense "
-                        f"= {width}", blue)
+        history = ""
+        if model.history is not None:
+            history = f" + liked-history mean {model.history.embedding_dim}"
+            width += model.history.embedding_dim
+            listed += f", liked history ({model.history.num_embeddings - 1:,} items)"
+        boxes["emb"] = (7.5, 1.7, 4.6, 0.6, f"{len(fields)} embeddings x {model.fields.dim}{history}\n"
+                        f"+ {model.n_dense} dense = {width}", blue)
+        boxes["df"] = (7.5, 0.6, 4.6, 0.9, "fields (ids):\n" + _wrap(listed.split(", "), 4), grey)
         arrows.append(("df", "emb"))
         previous = "emb"
         widths = [m.out_features for m in model.deep.modules() if isinstance(m, nn.Linear)]

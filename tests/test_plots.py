@@ -200,14 +200,15 @@ def test_wide_deep_diagram_reads_fields_sizes_and_optimisers_from_the_objects():
     from recsys_course.models import WideAndDeep
     from recsys_course.optim import FTRL, Joint
 
-    model = WideAndDeep(120, {"user": 30, "movie": 40}, dim=5, hidden=(12, 7), n_dense=3)
-    optimiser = Joint(FTRL(model.wide_parameters(), alpha=0.3, l1=0.02), torch.optim.Adagrad(model.deep_parameters(), lr=0.05))
+    model = WideAndDeep(120, {"user": 30, "movie": 40}, dim=5, hidden=(12, 7), n_dense=3, history_items=40)
+    optimiser = Joint(FTRL(model.wide_parameters(), alpha=0.3, l1=0.02),
+                      torch.optim.Adagrad(model.deep_parameters(), lr=0.05))
     fig, ax = plt.subplots()
     try:
         plots.wide_deep_diagram(model, {"user": 30, "movie": 40, "user x movie": 50}, optimiser, ax)
         texts = " | ".join(t.get_text() for t in ax.texts)
         for expected in ["user x movie (50)", "120 weights", "FTRL (alpha 0.3, L1 0.02)", "Adagrad (lr 0.05)",
-                         "user 30, movie 40", "2 embeddings x 5 + 3 dense = 13", "-> 12", "-> 7", "sigmoid"]:
+                         "user 30, movie 40", "liked history (40 items)", "2 embeddings x 5 + liked-history mean 5\n+ 3 dense = 18", "-> 12", "-> 7", "sigmoid"]:
             assert expected in texts, (expected, texts)
     finally:
         plt.close(fig)

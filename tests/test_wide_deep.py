@@ -78,3 +78,21 @@ def test_two_optimisers_train_their_own_part_and_the_wide_gradient_is_sparse():
     assert losses[-1] < 0.5 * losses[0]
     unused = np.setdiff1d(np.arange(size), wide_ids.unique().numpy())
     assert torch.all(model.wide.weight[torch.as_tensor(unused)] == 0)        # rows no batch touched stay zero
+
+
+def test_the_deep_part_reads_the_mean_of_the_liked_history():
+    torch.manual_seed(0)
+    model = WideAndDeep(20, {"user": 5}, dim=3, hidden=(4,), history_items=9, wide=False)
+    assert model.inputs == ("wide", "deep", "dense", "history")
+    deep = torch.tensor([[1], [1], [1]])
+    history = torch.tensor([[2, 4, 9], [4, 2, 9], [9, 9, 9]])       # 9 pads; the last row has no history
+    with torch.no_grad():
+        pooled = model.history(history)
+        expected = (model.history.weight[2] + model.history.weight[4]) / 2
+        assert torch.allclose(pooled[0], expected) and torch.allclose(pooled[1], expected)
+        assert torch.count_nonzero(pooled[2]) == 0
+        out = model(None, deep, None, history)
+    assert torch.isclose(out[0], out[1]) and not torch.isclose(out[0], out[2])
+    assert set(map(id, model.history.parameters())) <= set(map(id, model.deep_parameters()))
+    with pytest.raises(ValueError, match="history"):
+        model(None, deep, None, None)

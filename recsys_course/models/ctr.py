@@ -31,20 +31,26 @@ class WideAndDeep(nn.Module):
 
     **Deep**: :class:`~recsys_course.embeddings.MultiFieldEmbedding` over
     ``deep_fields`` (name -> number of ids), flattened, joined by
-    ``n_dense`` numeric inputs, through ReLU layers ``hidden`` (the paper:
+    ``n_dense`` numeric inputs and - with ``history_items`` - the mean
+    embedding of a padded list of item ids (the user's liked movies, as the
+    paper's deep part embedded the user's installed apps; id
+    ``history_items`` pads), through ReLU layers ``hidden`` (the paper:
     three, 1024-512-256) to one output.
+
+    The bias belongs to the wide part when there is one (as in a linear
+    model), so FTRL trains it too.
     """
 
-    inputs = ("wide", "deep", "dense")     # what it reads from a CTR task's split
-
     def __init__(self, wide_size: int, deep_fields: Mapping[str, int], *, dim: int = 8,
-                 hidden: Sequence[int] = (256, 128, 64), n_dense: int = 0, wide: bool = True, deep: bool = True,
-                 sparse_wide: bool = True):
+                 hidden: Sequence[int] = (256, 128, 64), n_dense: int = 0, history_items: int | None = None,
+                 wide: bool = True, deep: bool = True, sparse_wide: bool = True):
         super().__init__()
         if not (wide or deep):
             raise ValueError("a model needs a wide part, a deep part, or both")
         self.wide_size, self.n_dense, self.hidden = int(wide_size), int(n_dense), tuple(hidden)
-        self.wide = self.deep = None
+        self.wide = self.deep = self.history = None
+        # what it reads from a CTR task's split
+        self.inputs = ("wide", "deep", "dense") + (("history",) if deep and history_items is not None else ())
         if wide:
             self.wide = nn.EmbeddingBag(self.wide_size + 1, 1, mode="sum", sparse=sparse_wide,
                                         padding_idx=self.wide_size)
@@ -52,6 +58,9 @@ class WideAndDeep(nn.Module):
         if deep:
             self.fields = MultiFieldEmbedding(deep_fields, dim)
             width = len(deep_fields) * dim + self.n_dense
+            if history_items is not None:
+                self.history = nn.EmbeddingBag(history_items + 1, dim, mode="mean", padding_idx=history_items)
+                width += dim
             self.deep = nn.Sequential(mlp_tower([width, *self.hidden]), nn.Linear(self.hidden[-1] if self.hidden
                                                                                   else width, 1))
         self.bias = nn.Parameter(torch.zeros(()))
@@ -59,20 +68,26 @@ class WideAndDeep(nn.Module):
     def wide_logit(self, wide_ids: torch.Tensor) -> torch.Tensor:
         return self.wide(wide_ids).squeeze(-1)
 
-    def deep_logit(self, deep_ids: torch.Tensor, dense: torch.Tensor | None = None) -> torch.Tensor:
-        x = self.fields(deep_ids).flatten(start_dim=1)
+    def deep_logit(self, deep_ids: torch.Tensor, dense: torch.Tensor | None = None,
+                   history: torch.Tensor | None = None) -> torch.Tensor:
+        parts = [self.fields(deep_ids).flatten(start_dim=1)]
         if self.n_dense:
             if dense is None or dense.shape[-1] != self.n_dense:
                 raise ValueError(f"the deep part expects {self.n_dense} dense inputs per row")
-            x = torch.cat([x, dense], dim=1)
-        return self.deep(x).squeeze(-1)
+            parts.append(dense)
+        if self.history is not None:
+            if history is None:
+                raise ValueError("the deep part expects a history of item ids per row")
+            parts.append(self.history(history))       # padding is left out of the mean; none at all gives 0
+        return self.deep(torch.cat(parts, dim=1)).squeeze(-1)
 
-    def forward(self, wide_ids: torch.Tensor, deep_ids: torch.Tensor, dense: torch.Tensor | None = None):
+    def forward(self, wide_ids: torch.Tensor, deep_ids: torch.Tensor, dense: torch.Tensor | None = None,
+                history: torch.Tensor | None = None):
         logit = self.bias.expand(len(wide_ids) if wide_ids is not None else len(deep_ids))
         if self.wide is not None:
             logit = logit + self.wide_logit(wide_ids)
         if self.deep is not None:
-            logit = logit + self.deep_logit(deep_ids, dense)
+            logit = logit + self.deep_logit(deep_ids, dense, history)
         return logit
 
     def wide_parameters(self) -> list[nn.Parameter]:
@@ -83,7 +98,9 @@ class WideAndDeep(nn.Module):
         """Embeddings and tower (and the bias of a deep-only model): what the paper trains with AdaGrad."""
         if self.deep is None:
             return []
-        return list(self.fields.parameters()) + list(self.deep.parameters()) + ([self.bias] if self.wide is None else [])
+        history = list(self.history.parameters()) if self.history is not None else []
+        return (list(self.fields.parameters()) + history + list(self.deep.parameters())
+                + ([self.bias] if self.wide is None else []))
 
 
 class FM(nn.Module):
