@@ -65,6 +65,7 @@ class CTRTask:
     dense_names: list[str]
     crosses: pd.DataFrame           # name, buckets, distinct training pairs, collision rate
     n_items: int = 0                # the history's padding id (MovieLens)
+    positive: str = "clicks"        # what a label of 1 means
 
     @property
     def wide_size(self) -> int:
@@ -92,7 +93,8 @@ class CTRTask:
             return replace(split, wide=np.where(ids[:, :width] >= 0, ids[:, :width], new_size))
 
         return replace(self, train=narrowed(self.train), valid=narrowed(self.valid), test=narrowed(self.test),
-                       wide_fields=kept, crosses=self.crosses[self.crosses["cross"].isin(fields)].reset_index(drop=True))
+                       wide_fields=kept,
+                       crosses=self.crosses[self.crosses["cross"].isin(fields)].reset_index(drop=True))
 
     def with_extra_wide(self, name: str, size: int, parts) -> "CTRTask":
         """The same task with one more wide field: ``parts`` gives train, valid and test ids in [0, size), -1 absent.
@@ -112,7 +114,7 @@ class CTRTask:
                        wide_fields={**self.wide_fields, name: int(size)})
 
     def describe(self) -> str:
-        parts = ", ".join(f"{s}: {len(getattr(self, s)):,} ({getattr(self, s).label.mean():.1%} clicks)"
+        parts = ", ".join(f"{s}: {len(getattr(self, s)):,} ({getattr(self, s).label.mean():.1%} {self.positive})"
                           for s in ("train", "valid", "test"))
         return (f"{self.name}: {parts}; wide table {self.wide_size:,} weights over {len(self.wide_fields)} "
                 f"fields and crosses; {len(self.deep_fields)} deep fields, {len(self.dense_names)} dense inputs")
@@ -228,16 +230,23 @@ def movielens_ctr(ml: MovieLens, *, history_len: int = 20, cross_buckets: int = 
                    n_items=ml.n_items)
 
 
-def adult_ctr(adult: Adult, *, valid_frac: float = 0.1, seed: int = 0, cross_buckets: int = 1000) -> CTRTask:
-    """UCI Adult as a CTR task, with the wide and deep columns of TensorFlow's census tutorial.
+# TensorFlow 1.x's census tutorial (wide_n_deep_tutorial.py): the wide part's columns and crosses (buckets),
+# and the columns its deep part embedded.
+ADULT_WIDE = ["sex", "native_country", "education", "occupation", "workclass", "relationship"]
+ADULT_CROSSES = {"education x occupation": 10_000, "age x education x occupation": 1_000_000,
+                 "native country x occupation": 10_000}
+ADULT_DEEP = ["workclass", "education", "sex", "relationship", "native_country", "occupation"]
 
-    Wide: every categorical column, age buckets, and the tutorial's crosses
-    (education x occupation; age bucket x education x occupation; native
-    country x occupation), each hashed into ``cross_buckets``. Deep: an
-    embedding per categorical column; dense: age, years of education,
-    log capital gain and loss, hours per week, standardised on training rows.
-    A seeded ``valid_frac`` of adult.data is held out for early stopping;
-    adult.test is the test set.
+
+def adult_ctr(adult: Adult, *, valid_frac: float = 0.1, seed: int = 0) -> CTRTask:
+    """UCI Adult as a CTR task, with the wide and deep columns of TensorFlow 1.x's census tutorial.
+
+    Wide: :data:`ADULT_WIDE` and age buckets, and the crosses of
+    :data:`ADULT_CROSSES` hashed into the tutorial's bucket counts. Deep: an
+    embedding per column of :data:`ADULT_DEEP`; dense: age, years of
+    education, capital gain and loss (log1p - the tutorial fed them raw) and
+    hours per week, standardised on training rows. A seeded ``valid_frac``
+    of adult.data is held out for early stopping; adult.test is the test set.
     """
     order = np.random.default_rng(seed).permutation(len(adult.train))
     n_valid = int(round(len(order) * valid_frac))
@@ -247,14 +256,16 @@ def adult_ctr(adult: Adult, *, valid_frac: float = 0.1, seed: int = 0, cross_buc
     ids = {c: [vocabs[c].transform(s[c]) for s in splits] for c in CATEGORICAL}
     ids["age"] = [bucketize(s["age"], AGE_EDGES) for s in splits]
     wide, report = _Wide(), []
-    for c in CATEGORICAL:
+    for c in ADULT_WIDE:
         wide.add(c, vocabs[c].size, ids[c])
     wide.add("age", len(AGE_EDGES) + 2, ids["age"])
     n_occ = vocabs["occupation"].size
     edu_occ = [e * n_occ + o for e, o in zip(ids["education"], ids["occupation"])]
-    _crossed("education x occupation", ids["education"], ids["occupation"], cross_buckets, wide, report)
-    _crossed("age x education x occupation", ids["age"], edu_occ, cross_buckets, wide, report)
-    _crossed("native country x occupation", ids["native_country"], ids["occupation"], cross_buckets, wide, report)
+    pairs = {"education x occupation": (ids["education"], ids["occupation"]),
+             "age x education x occupation": (ids["age"], edu_occ),
+             "native country x occupation": (ids["native_country"], ids["occupation"])}
+    for name, (a, b) in pairs.items():
+        _crossed(name, a, b, ADULT_CROSSES[name], wide, report)
 
     def numbers(s: pd.DataFrame) -> np.ndarray:
         return np.stack([s["age"], s["education_num"], np.log1p(s["capital_gain"]), np.log1p(s["capital_loss"]),
@@ -264,14 +275,13 @@ def adult_ctr(adult: Adult, *, valid_frac: float = 0.1, seed: int = 0, cross_buc
     parts = []
     for k, (rows, wide_ids) in enumerate(zip(splits, wide.tables())):
         n = len(rows)
-        parts.append(CTRSplit(wide=wide_ids, deep=np.stack([ids[c][k] for c in CATEGORICAL], axis=1),
+        parts.append(CTRSplit(wide=wide_ids, deep=np.stack([ids[c][k] for c in ADULT_DEEP], axis=1),
                               dense=((numbers(rows) - mean) / std).astype(np.float32),
                               label=rows["label"].to_numpy(np.float32), user=np.arange(n),
                               item=np.zeros(n, np.int64), history=np.zeros((n, 0), np.int64), rows=rows))
-    return CTRTask("UCI Adult", *parts, wide_fields=wide.fields,
-                   deep_fields={c: vocabs[c].size for c in CATEGORICAL},
+    return CTRTask("UCI Adult", *parts, wide_fields=wide.fields, deep_fields={c: vocabs[c].size for c in ADULT_DEEP},
                    dense_names=["age", "education years", "log capital gain", "log capital loss", "hours per week"],
-                   crosses=pd.DataFrame(report))
+                   crosses=pd.DataFrame(report), positive="earn >50K")
 
 
 __all__ = ["CTRSplit", "CTRTask", "movielens_ctr", "adult_ctr"]

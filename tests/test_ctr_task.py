@@ -30,7 +30,8 @@ def test_labels_are_ratings_of_four_or_five_and_every_test_user_has_training_row
 
 
 def test_histories_hold_only_liked_items_rated_strictly_before(ml, task):
-    when = {(u, i): (t, r) for u, i, r, t in ml.ratings[["user", "item", "rating", "timestamp"]].itertuples(index=False)}
+    columns = ml.ratings[["user", "item", "rating", "timestamp"]]
+    when = {(u, i): (t, r) for u, i, r, t in columns.itertuples(index=False)}
     checked = 0
     for split in (task.train, task.valid, task.test):
         for user, stamp, history in zip(split.user, split.rows["timestamp"], split.history):

@@ -19,7 +19,7 @@ LESSON = "05"
 PAPER_AUC = {"wide": 0.726, "deep": 0.722, "joint": 0.728}
 CHENG_TABLE_1 = ("Cheng et al. (DLRS 2016), Table 1: offline AUC wide 0.726, deep 0.722, joint 0.728; online "
                  "app acquisitions +3.9% for joint over wide, +1% over deep")
-# TensorFlow's census tutorial (wide_deep, UCI Adult), test accuracy.
+# TensorFlow 1.x's census tutorial (wide_n_deep_tutorial.py, UCI Adult), test accuracy.
 TF_CENSUS = {"linear": 0.8356, "wide & deep": 0.8443}
 SMALLEST_GAIN = 0.001   # AUC: a tenth of a point, the scale of the paper's own offline differences (0.002-0.006)
 
@@ -49,8 +49,9 @@ def movielens_claims(everything: Results, slices: dict[str, Results], evidence: 
               "test AUC of the joint model minus the deep-only model (both with AdaGrad on the deep part)",
               auc_gain(joint, {"model": "deep"}), half_paper_gain("joint", "deep")),
         claim("Joint training is not an ensemble: it does better than averaging separately trained parts",
-              "Cheng et al. (2016), section 3.3: joint training optimises both parts together, so the wide "
-              "part need only mend the deep part's weaknesses; the paper reports no ensemble to compare",
+              "Cheng et al. (2016), section 3.3: an ensemble trains its parts apart, so each must be large "
+              "enough to work alone, while joint training lets a small wide part mend the deep part's "
+              "weaknesses - an argument about model size; the paper reports no ensemble's accuracy",
               "test AUC of the joint model minus the average of the wide-only and deep-only models' logits",
               auc_gain(joint, {"model": "ensemble"}), SMALLEST_GAIN),
         claim("FTRL with L1 on the wide part and AdaGrad on the deep part beats one Adam for both",
@@ -78,7 +79,7 @@ def adult_claim(adult: Results, evidence: str) -> Claim:
     """Wide & Deep against the linear model on UCI Adult's test rows (accuracy), beside TensorFlow's tutorial."""
     effect = paired_effect(adult, "accuracy", {"model": "wide & deep"}, {"model": "linear"}, relative=False)
     return judge(lesson=LESSON, claim="On the census data, Wide & Deep is more accurate than the linear model",
-                 source=(f"TensorFlow's census tutorial (UCI Adult): linear {TF_CENSUS['linear']}, wide & deep "
+                 source=(f"TensorFlow 1.x's census tutorial (UCI Adult): linear {TF_CENSUS['linear']}, wide & deep "
                          f"{TF_CENSUS['wide & deep']} test accuracy"),
                  measured="test accuracy of Wide & Deep minus the linear (wide-only) model, per test row",
                  evidence=evidence, effect=effect,
@@ -86,7 +87,7 @@ def adult_claim(adult: Results, evidence: str) -> Claim:
 
 
 def slice_effects(slices: dict[str, Results]) -> pd.DataFrame:
-    """Per memorisation slice, the test-AUC gain of the liked-movie x movie cross and of the wide part, with intervals."""
+    """Per memorisation slice, the test-AUC gain of the liked-movie x movie cross and of the wide part."""
     joint = {"model": "joint", "optimiser": PAPER}
     comparisons = {"joint with the cross - joint without it": {"model": "joint, no liked x movie"},
                    "joint - deep only": {"model": "deep"}}
