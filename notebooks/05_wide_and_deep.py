@@ -23,21 +23,22 @@
 # AND the candidate is Pandora" - which can remember any co-occurrence it has seen often. The
 # **deep** part embeds every id in a few dense numbers and runs them through ReLU layers,
 # which lets it say something about pairs it has never seen. The paper trained the two
-# *jointly*, the wide part with FTRL and L1, the deep part with AdaGrad. The companion
-# article repeats three of its claims: joint training is not an ensemble, the wide part
-# memorises, and the two optimisers are essential. This lesson builds the model on a
-# MovieLens click task and measures all three.
+# *jointly*, the wide part with FTRL and L1, the deep part with AdaGrad. The course's
+# companion article - the overview of deep-learning recommenders whose claims this course
+# tests - draws three claims from the paper: joint training is not an ensemble, the wide part
+# memorises, and the wide/deep optimiser split is essential. This lesson builds the model on
+# a MovieLens click task and measures all three.
 #
 # **You will learn to**
 # - turn ratings into a click-through-rate (CTR) task with a time split, and score it with AUC, LogLoss and the user-weighted AUC;
 # - build CTR features: vocabularies fitted on training rows, buckets, hashed crosses and their collisions, and histories with no look-ahead;
 # - write FTRL-Proximal as a PyTorch optimiser and watch its L1 term set weights to exactly zero;
-# - build Wide & Deep from an `EmbeddingBag` and a ReLU tower, train its halves alone, together and as an ensemble, and read chart 5 off the model;
+# - build Wide & Deep from an `EmbeddingBag` and a ReLU tower, train its halves alone, together and as an ensemble, and draw the article's Wide & Deep chart (its chart 5) from the model object;
 # - find where a cross feature's memorisation pays, and test the two-optimiser claim;
 # - reproduce the classic census (UCI Adult) demo.
 #
-# The notebook trains every model once, on one seed, in about a minute on a laptop CPU. The
-# verdicts use the full-size run - five seeds, optimiser rates chosen on validation - made by
+# The notebook trains every model once, on one seed, on a laptop CPU. The verdicts use the
+# full-size run - five seeds, optimiser rates chosen on validation - made by
 # `python -m recsys_course.experiments.wide_deep` and committed with the course.
 
 # %%
@@ -65,7 +66,6 @@ from recsys_course.experiments import wide_deep_claims
 from recsys_course.experiments.results import paired_effect
 from recsys_course.metrics import ctr_metrics
 from recsys_course.splits import temporal_split
-from recsys_course.train import predict_logits
 
 plots.use_course_style()
 DATASET = "ml-100k"                 # "ml-1m" also works (needs a download; about 10x slower)
@@ -105,8 +105,9 @@ print(f"global time split: {global_test['user'].nunique()} users in the test set
 # each user's own timeline instead: their oldest 80% of ratings train, the next 10% validate,
 # the newest 10% test. Every test user then has a past, and every history is built from
 # ratings strictly before the impression. The price: one user's test ratings may be older
-# than another user's training ratings, so popularity features see a little of the "future"
-# of other users. The cold-start users of a global split come back in lesson 06.
+# than another user's training ratings, so whatever is learned from other users' rows - item
+# weights and embeddings, popularity, the liked-movie crosses - may have seen ratings made
+# after a given test impression. The cold-start users of a global split come back in lesson 06.
 
 # %%
 task = movielens_ctr(ml)
@@ -129,14 +130,18 @@ movie_mean = baselines.loc["item mean"]
 print(f"The movie's click rate alone reaches a test AUC of {movie_mean['auc']:.3f} and a user-weighted AUC of "
       f"{movie_mean['uauc']:.3f}: {'less' if movie_mean['uauc'] < movie_mean['auc'] else 'no less'} within a user's "
       f"own movies than across everybody's.")
+print(f"Clicks are {task.train.label.mean():.1%} of training impressions but {task.test.label.mean():.1%} of test "
+      f"ones (users' later ratings are lower), so the training rate predicts test clicks with a LogLoss of "
+      f"{baselines.loc['global rate', 'logloss']:.3f}, against {np.log(2):.3f} for a flat 50%.")
 
 # %% [markdown]
 # ## 2. Features: ids, buckets, crosses and the liked history
 #
 # `movielens_ctr` builds every feature from the *training rows only*: vocabularies map each
-# user, movie, gender and occupation to an id (0 for anything training never showed - the
-# out-of-vocabulary id), ages fall into the census tutorial's buckets, release years and
-# movie popularity into deciles of the training rows. One test impression, in words:
+# user, movie, gender and occupation to an id from 1 up (0 is kept for anything training
+# never showed - the out-of-vocabulary id), ages fall into the census tutorial's buckets,
+# release years and movie popularity into buckets cut at the training rows' deciles. One test
+# impression, in words:
 
 # %%
 row = 0
@@ -166,9 +171,9 @@ print(f"checked {present.sum():,} history entries: every one liked, every one st
 
 # %% [markdown]
 # The wide part's features are ids and **crosses**. A cross joins two ids into one new id -
-# (gender, genre), (occupation, genre), and the paper's kind: each movie the user liked
-# crossed with the candidate, as Cheng et al. crossed each installed app with the impression
-# app. There are far too many pairs to give each its own row, so `features.cross` *hashes*
+# (gender, genre), (age bucket, genre), (occupation, genre), and the paper's kind: each movie
+# the user liked crossed with the candidate, as Cheng et al. crossed each installed app with
+# the impression app. There are far too many pairs to give each its own row, so `features.cross` *hashes*
 # each pair into a fixed number of buckets. Two pairs that land in the same bucket share one
 # weight - a collision:
 
@@ -188,7 +193,10 @@ print(f"{int(liked_cross['training pairs']):,} distinct liked-movie x movie pair
 # Proximal (McMahan et al., KDD 2013) gives every weight its own learning rate, large while it
 # has seen little, and an L1 penalty that keeps a weight at *exactly* zero until its
 # accumulated evidence exceeds λ1. `recsys_course.optim.FTRL` is Algorithm 1 of the paper,
-# one coordinate at a time:
+# one coordinate at a time. Each weight $w_i$ keeps two sums: $z_i$, its gradients $g_i$
+# corrected for how the weight moved, and $n_i$, its squared gradients. The learning rate of
+# coordinate $i$ is $\alpha / (\beta + \sqrt{n_i})$ - large while $n_i$ is small - and λ2 is an
+# ordinary L2 penalty:
 #
 # $$z_i \mathrel{+}= g_i - \sigma_i w_i, \qquad n_i \mathrel{+}= g_i^2, \qquad
 # w_i = \begin{cases} 0 & |z_i| \le \lambda_1 \\ -\dfrac{z_i - \operatorname{sign}(z_i)\,\lambda_1}{(\beta + \sqrt{n_i})/\alpha + \lambda_2} & \text{otherwise}\end{cases}$$
@@ -209,21 +217,25 @@ for l1 in sorted({0.0, 4.0, SETTINGS["wide"].ftrl_l1}):
 #
 # `WideAndDeep` sums two logits. The wide logit is one weight per id of the row, summed by an
 # `EmbeddingBag` of width 1 - a sparse linear layer that never builds the multi-million-wide
-# one-hot vector. The deep logit comes from an embedding per field and the 19 genre flags
-# through three ReLU layers. `wide=False` or `deep=False` leaves one half; an **ensemble**
+# one-hot vector. The deep logit comes from an embedding per field, the mean embedding of the
+# user's liked movies (the paper's deep part embedded the user's installed apps) and the 19
+# genre flags, through three ReLU layers. `wide=False` or `deep=False` leaves one half; an **ensemble**
 # averages the logits of a wide and a deep model trained *separately*. `run_movielens` trains
 # them all on one seed - with the paper's optimisers, then the joint model with one Adam and
 # with Adam split into two rates - and keeps every test user's numbers. Each kind of model
-# (wide, deep, joint) uses the rates the full run chose for it on validation, for every
-# optimiser, so no optimiser is compared at a rate tuned for another:
+# uses the rates the full run chose for it on validation (`wd.tune`): the joint model's
+# optimisers were all tuned on the joint model, the paper's pair over the most settings.
+# *best epoch* is the epoch whose weights early stopping kept:
 
 # %%
 live = wd.run_movielens(task, SETTINGS, seeds=(SEED,), log=lambda *_: None)
-columns = ["model", "optimiser", "epochs", "auc", "uauc", "logloss", "zero share"]
+columns = ["model", "optimiser", "best epoch", "auc", "uauc", "logloss", "zero share"]
 live["all"].frame()[columns].round(4)
 
 # %% [markdown]
-# Chart 5 of the article, drawn from the joint model object and its optimiser:
+# The article's Wide & Deep chart, drawn from the joint model object and its optimiser. FTRL's
+# λ1 is printed as the optimiser holds it, per batch-mean gradient: the per-example λ1
+# divided by the batch size.
 
 # %%
 joint_model = wd.make_model(task, SETTINGS["joint"], seed=SEED)
@@ -234,15 +246,16 @@ plots.save_fig(fig, "05_wide_deep_diagram")
 plt.show()
 
 # %% [markdown]
-# One seed cannot separate models a few thousandths of AUC apart. The full-size run repeats
-# everything on five seeds; the verdicts below use it when it exists for this dataset.
+# One seed cannot tell apart models whose difference is smaller than the spread from seed to
+# seed. The full-size run repeats everything on five seeds; the verdicts below use it when it
+# exists for this dataset.
 
 # %%
 full = wd.load_results(DATASET) if not ml.is_synthetic else None
 runs = full["all"] if full is not None else live["all"]
 slices = full["slices"] if full is not None else {k: v for k, v in live.items() if k != "all"}
 n_seeds = runs.frame()["seed"].nunique()
-summary = (runs.frame().groupby(["model", "optimiser"], sort=False)[["auc", "uauc", "logloss", "epochs"]]
+summary = (runs.frame().groupby(["model", "optimiser"], sort=False)[["auc", "uauc", "logloss", "best epoch"]]
            .mean().round(4))
 print(f"means over {n_seeds} seed(s); {'full-size run' if full is not None else 'this notebook run'}")
 summary
@@ -257,7 +270,7 @@ for other in ("wide", "deep", "ensemble", "LR on ids"):
     gain = paired_effect(runs, "auc", joint, {"model": other}, relative=False)
     paper = (f"; paper: {wide_deep_claims.PAPER_AUC['joint'] - wide_deep_claims.PAPER_AUC[other]:+.3f}"
              if other in wide_deep_claims.PAPER_AUC else "")
-    print(f"joint - {other:>9}: test AUC {gain}{paper}")
+    print(f"joint - {other:>9}: {gain}{paper}")
 
 # %% [markdown]
 # The course's bar for this lesson is that the joint model beats logistic regression on user
@@ -265,26 +278,30 @@ for other in ("wide", "deep", "ensemble", "LR on ids"):
 
 # %%
 vs_lr = paired_effect(runs, "auc", joint, {"model": "LR on ids"}, relative=False)
-epochs = runs.frame().groupby(["model", "optimiser"])["epochs"].mean()
+best_epoch = runs.frame().groupby("model")["best epoch"].mean()
 if vs_lr.low > 0:
     print(f"met: joint - LR on ids = {vs_lr}")
 else:
     print(f"not met: joint - LR on ids = {vs_lr}. The joint model kept the weights of epoch "
-          f"{epochs[('joint', wd.PAPER)]:.1f} on average, the deep model alone those of epoch "
-          f"{epochs[('deep', wd.PAPER)]:.1f}: one early-stopping point serves two parts that learn at different "
-          f"speeds (exercise 4 looks into it), and {n_seeds} seed(s) may be too few to separate the two.")
+          f"{best_epoch['joint']:.1f} on average, the wide model alone those of epoch {best_epoch['wide']:.1f}: "
+          f"one early-stopping point serves two parts that learn at different speeds (exercise 4 looks into "
+          f"it), and {n_seeds} seed(s) may be too few to separate the two models.")
 
 # %% [markdown]
 # ## 5. Memorisation: where does the cross pay?
 #
 # If the wide part memorises, the liked-movie x movie cross should help on impressions whose
-# pairs training showed many times, and do nothing where every pair is new. Each test
-# impression is put in a slice by how often its *most frequent* (liked movie, candidate) pair
-# occurred in training - counted exactly, before hashing:
+# pairs training showed many times, and do nothing where every pair is new. The deep part
+# already reads the liked movies (their mean embedding), so what the cross can add is the
+# *exact* pair. Each test impression is put in a slice by how often its *most frequent*
+# (liked movie, candidate) pair occurred in training - counted exactly, before hashing. Heavy
+# users and popular movies fill the frequent slice, but each comparison is paired: both models
+# are scored on the same impressions of the same users.
 
 # %%
 slice_sizes = {name: len(rows) for name, rows in wd.slice_rows(task).items()}
-print({name: f"{n:,} impressions ({n / len(task.test):.0%})" for name, n in slice_sizes.items()})
+display(pd.DataFrame({"impressions": slice_sizes, "share": {k: f"{v / len(task.test):.0%}" for k, v in
+                                                             slice_sizes.items()}}))
 effects = wide_deep_claims.slice_effects(slices)
 effects.round(4)
 
@@ -299,7 +316,7 @@ shown = list(effects["slice"].unique())
 ax.set_xticks(range(len(shown)), [f"{name}\n{slice_sizes[name]:,} impressions" for name in shown])
 ax.set_xlabel("how often the impression's most frequent liked-movie x movie pair occurred in training")
 ax.set_ylabel("test AUC gain (95% interval)")
-ax.set_title(f"Where the wide part pays ({n_seeds} seed{'s' if n_seeds > 1 else ''})")
+ax.set_title(f"Where the liked-movie x movie cross and the wide part pay ({n_seeds} seed{'s' if n_seeds > 1 else ''})")
 ax.legend(loc="best", fontsize=8)
 plots.save_fig(fig, "05_memorisation_slices")
 plt.show()
@@ -307,23 +324,26 @@ plt.show()
 # %% [markdown]
 # ## 6. One optimiser or two?
 #
-# The paper trained the wide part with FTRL and L1 and the deep part with AdaGrad. Open
-# benchmarks (BARS) train Wide & Deep with a single Adam. Here are the three ways on the same
-# joint model, with the share of the wide weights that training uses left at exactly zero:
+# The paper trained the wide part with FTRL and L1 and the deep part with AdaGrad. The open
+# benchmark BARS (Zhu et al., SIGIR 2022), which reruns CTR models under one protocol, trains
+# Wide & Deep with a single Adam. Here are the three ways on the same joint model, with the
+# share of the wide weights that training uses left at exactly zero:
 
 # %%
 joint_runs = runs.frame()[runs.frame()["model"] == "joint"]
-joint_runs.groupby("optimiser", sort=False)[["auc", "uauc", "logloss", "zero share", "epochs"]].mean().round(4)
+joint_runs.groupby("optimiser", sort=False)[["auc", "uauc", "logloss", "zero share", "best epoch"]].mean().round(4)
 
 # %% [markdown]
 # ## 7. UCI Adult: the census demo
 #
-# TensorFlow's tutorial for Wide & Deep predicted whether a person earns more than $50K from
-# the 1994 US census. Its wide part: the categorical columns, age buckets and three crosses
-# (education x occupation; age x education x occupation; native country x occupation), each
-# hashed into 1,000 buckets. Its deep part: an embedding of 8 per categorical column and five
-# numbers through layers of 100 and 50. It reported test accuracies of 0.8356 (linear) and
-# 0.8443 (wide & deep). `adult_ctr` builds the same columns:
+# TensorFlow 1.x's tutorial for Wide & Deep predicted whether a person earns more than $50K
+# from the 1994 US census. Its wide part: six categorical columns (sex, native country,
+# education, occupation, workclass, relationship), age buckets and three crosses - education
+# x occupation and native country x occupation hashed into 10,000 buckets, age x education x
+# occupation into 1,000,000. Its deep part: an embedding of 8 for each of the six columns and
+# five numbers, through layers of 100 and 50. It reported test accuracies of 0.8356 (linear)
+# and 0.8443 (wide & deep). `adult_ctr` builds the same columns (with the capital gains on a
+# log scale):
 
 # %%
 try:
@@ -333,21 +353,18 @@ except DataError as err:              # offline with no cached copy: this sectio
     print(f"UCI Adult is not available here, so this section is skipped:\n{err}")
 if adult is not None:
     print(adult.describe())
-    display(adult.crosses.style.format({"collision rate": "{:.1%}"}))
+    display(adult.crosses.style.format({"collision rate": "{:.1%}", "buckets": "{:,}", "training pairs": "{:,}"}))
 
 # %% [markdown]
-# A hashed cross is only as precise as its bucket count: where a cross has more distinct
-# values than buckets, many values must share a weight. One seed of each model:
+# Two values of a hashed cross share a weight whenever they land in the same bucket, and the
+# fewer buckets per value, the more often they do. One seed of each model:
 
 # %%
 if adult is not None:
-    widest = adult.crosses.loc[adult.crosses["training pairs"].idxmax()]
-    print(f"{widest['cross']}: {int(widest['training pairs']):,} distinct training values in {int(widest['buckets']):,} "
-          f"buckets, {widest['collision rate']:.0%} of them sharing a weight")
     adult_settings = wd.load_settings(wd.folder() / "settings_adult.json", wd.ADULT)
     adult_live = wd.run_adult(adult, wd.fast(adult_settings) if FAST else adult_settings, seeds=(SEED,),
                               log=lambda *_: None)
-    display(adult_live.frame()[["model", "epochs", "accuracy", "auc", "logloss"]].round(4))
+    display(adult_live.frame()[["model", "best epoch", "accuracy", "auc", "logloss"]].round(4))
     print("TensorFlow's tutorial:", wide_deep_claims.TF_CENSUS)
 
 # %% [markdown]
@@ -391,14 +408,14 @@ display(Markdown(stats.conclusion(claims)))
 # - A CTR task needs a split that respects time and features fitted on training rows only; decide, and say, what to do with users the training period never saw.
 # - AUC, LogLoss and the user-weighted AUC answer different questions: ordering everything, calibrated probabilities, and ordering each user's own items.
 # - A wide model is a linear model over ids and crosses. Hashing bounds its size at the price of collisions; measure them.
-# - FTRL with L1 keeps most wide weights at exactly zero - a smaller model to serve - and its per-weight rates suit features seen once and features seen a million times alike.
+# - FTRL's L1 term sets wide weights to exactly zero: λ1 trades the size of the model to serve against accuracy, and section 3 shows the trade on this task.
 # - Joint training gives one gradient to two parts that learn at different speeds; early stopping and learning rates must suit both. Compare a joint model with its halves *and* with an ensemble before crediting the joint training.
 # - Memorisation can only pay where co-occurrences repeat: count how often a cross's values occur in training before expecting it to help, and measure its gain slice by slice.
 #
 # ## Exercises
 #
-# 1. **Design a cross.** Build release year x movie, `parts = [features.cross(s.deep[:, 5], s.item, 2**16) for s in (task.train, task.valid, task.test)]`, add it with `task2 = task.with_extra_wide("year x movie", 2**16, parts)`, train `wd.train(task2, SETTINGS["wide"], deep=False)` and compare the wide model's test AUC (`ctr_metrics` on `predict_logits`) with section 4's. Then design one you expect to help more, and say why before you run it.
+# 1. **Design a cross.** Build occupation x movie - does a programmer like what other programmers liked? - with `parts = [features.cross(s.deep[:, 4], s.item, 2**16) for s in (task.train, task.valid, task.test)]` (column 4 of `deep` is the occupation id), add it with `task2 = task.with_extra_wide("occupation x movie", 2**16, parts)`, train `model, history, seconds = wd.train(task2, SETTINGS["wide"], deep=False)` and compare `wd.test_metrics(model, task2)` with the wide model of section 4. Then design a cross you expect to help more, say why before you run it, and measure it.
 # 2. **Buckets.** Rebuild the task with `movielens_ctr(ml, cross_buckets=2**16)`: how does the liked-movie x movie collision rate change, and what does it do to the wide model's AUC?
 # 3. **L1 and size.** Train the wide model for `ftrl_l1` in 0, 1, 4, 16 and 64 and plot the share of exact zeros against validation AUC. How small can the wide model get before it loses 0.005 AUC?
-# 4. **Early stopping for two parts.** Train the joint model with `wd.train(task, replace(SETTINGS["joint"], patience=5))`. Does it still stop before the deep model alone does, and does its test AUC change?
+# 4. **Early stopping for two parts.** Compare the best epoch of the joint model with those of the wide and the deep model alone (section 4's tables). Train the joint model with `wd.train(task, replace(SETTINGS["joint"], patience=5))`: which epoch does it keep now, and does its test AUC (`wd.test_metrics`) change?
 # 5. **Census crosses.** Use `adult.with_wide([...])` to drop the three crosses from the linear census model. How much of the linear model's accuracy do they carry?
