@@ -128,3 +128,32 @@ def test_every_ctr_model_trains_on_a_ctr_task():
         assert len(history) == 2 and np.isfinite(history["train_loss"]).all(), name
         assert history["train_loss"][1] < history["train_loss"][0], name
         assert predict_logits(model, task.test).shape == (len(task.test),)
+
+
+def test_the_benchmark_runs_every_model_and_draws_chart_1(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from recsys_course.ctr_task import movielens_ctr
+    from recsys_course.experiments import ctr, ctr_figure, wide_deep
+    from recsys_course.synthetic import synthetic_movielens
+
+    task = movielens_ctr(synthetic_movielens(seed=6, n_users=80, n_items=120, n_ratings=4000), history_len=5)
+    s = ctr.fast_settings(ctr.Settings(dim=4))
+    rates = ctr.tune(task, s, log=lambda *_: None)
+    assert set(rates) == set(ctr.MODELS) - {"Wide & Deep"}
+    small = {kind: wide_deep.fast_settings(wide_deep.Settings(dim=4)) for kind in wide_deep.KINDS}
+    results = ctr.run(task, s, rates, seeds=(0, 1), log=lambda *_: None, wide_deep_settings=small)
+    frame = results.frame()
+    assert list(frame["model"]) == list(ctr.MODELS) * 2
+    assert frame[["auc", "uauc", "logloss"]].notna().all().all()
+    table = ctr_figure.seed_means(results, ctr.CHART)
+    assert len(table) == len(ctr.CHART) * 3 and (table["seeds"] == 2).all() and (table["half"] >= 0).all()
+    path = ctr_figure.draw(results, tmp_path / "chart1.png", models=ctr.CHART)
+    assert path.stat().st_size > 10_000
+    from recsys_course.experiments import ctr_claims
+
+    claims = ctr_claims.benchmark_claims(results, "test")
+    assert len(claims) == 3 + 4 + 2
+    assert all(c.verdict in ("supported", "contradicted", "inconclusive") for c in claims)
+    assert claims[0].threshold == 0.04 and claims[0].effect.relative             # the caption: 4% relative

@@ -1,0 +1,159 @@
+"""Lesson 06's CTR benchmark (the article's chart 1): MF, FM, Wide & Deep, DeepFM and DIN on lesson 05's task.
+
+Every model is trained on the same MovieLens CTR task (liked = 4-5 stars, split
+per user by time), its Adam learning rate chosen on validation, and scored on
+the same test users over several seeds; ``python -m recsys_course.experiments.ctr``
+runs it at full size and commits the CSV and chart 1.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+from torch import nn
+
+from .. import config
+from ..ctr_task import CTRTask
+from ..models import DIN, FM, MF, DeepFM
+from ..train import fit_ctr, predict_logits
+from . import wide_deep
+from .results import Results
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What every model of the benchmark shares: embedding size, batch, epochs, early stopping, the rate grid."""
+
+    dim: int = 16
+    hidden: tuple = (256, 128, 64)          # DeepFM's tower
+    din_hidden: tuple = (128, 64)           # DIN's tower (PReLU or Dice)
+    batch_size: int = 1024
+    max_epochs: int = 20
+    patience: int = 2
+    rates: tuple = (1e-3, 3e-3, 1e-2, 3e-2)  # Adam learning rates tried on validation, per model
+
+
+def fast_settings(s: Settings) -> Settings:
+    return replace(s, max_epochs=3, patience=1, hidden=(32, 16), din_hidden=(16,), rates=(1e-3,))
+
+
+def _builders(task: CTRTask, s: Settings) -> dict[str, Callable[[], nn.Module]]:
+    n_dense = len(task.dense_names)
+    n_users = int(max(task.train.user.max(), task.valid.user.max(), task.test.user.max())) + 1
+    return {
+        "MF": lambda: MF(n_users, task.n_items, dim=s.dim),
+        "FM": lambda: FM(task.deep_fields, dim=s.dim, n_dense=n_dense),
+        "DeepFM": lambda: DeepFM(task.deep_fields, dim=s.dim, n_dense=n_dense, hidden=s.hidden),
+        "BaseModel": lambda: DIN(task.n_items, task.deep_fields, dim=s.dim, n_dense=n_dense, hidden=s.din_hidden,
+                                 attention=False),
+        "DIN": lambda: DIN(task.n_items, task.deep_fields, dim=s.dim, n_dense=n_dense, hidden=s.din_hidden),
+        "DIN + Dice": lambda: DIN(task.n_items, task.deep_fields, dim=s.dim, n_dense=n_dense, hidden=s.din_hidden,
+                                  activation="dice"),
+    }
+
+
+# The models in the order of the article's chart, each adding a source of nonlinearity to the one before,
+# then the DIN paper's BaseModel (DIN without its activation unit) and DIN with Dice. Wide & Deep is
+# lesson 05's joint model, built by :func:`train_model`.
+MODELS = ("MF", "FM", "Wide & Deep", "DeepFM", "DIN", "BaseModel", "DIN + Dice")
+CHART = ("MF", "FM", "Wide & Deep", "DeepFM", "DIN")     # the article's chart 1
+
+
+def train_model(name: str, task: CTRTask, s: Settings, lr: float, seed: int,
+                wide_deep_settings: dict | None = None):
+    """Train one benchmark model; returns ``(model, history, seconds)``.
+
+    Wide & Deep is lesson 05's joint model trained as lesson 05 chose (FTRL+L1
+    on the wide part, AdaGrad on the deep, rates from its validation search);
+    the others use Adam at rate ``lr``.
+    """
+    if name == "Wide & Deep":
+        tuned = wide_deep_settings or wide_deep.load_settings(wide_deep.folder() / "settings_ml-100k.json")
+        joint = replace(tuned["joint"], max_epochs=s.max_epochs, patience=s.patience, batch_size=s.batch_size)
+        return wide_deep.train(task, joint, seed=seed)
+    torch.manual_seed(seed)
+    model = _builders(task, s)[name]()
+    start = time.perf_counter()
+    history = fit_ctr(model, task, optimizer=torch.optim.Adam(model.parameters(), lr=lr), epochs=s.max_epochs,
+                      patience=s.patience, batch_size=s.batch_size, seed=seed, desc=name)
+    return model, history, time.perf_counter() - start
+
+
+def tune(task: CTRTask, s: Settings, models=MODELS, seed: int = 0, log=print) -> dict[str, float]:
+    """Each Adam-trained model's learning rate, chosen by validation AUC on ``seed``."""
+    chosen = {}
+    for name in models:
+        if name == "Wide & Deep":
+            continue
+        scores = {}
+        for lr in s.rates:
+            _, history, _ = train_model(name, task, s, lr, seed)
+            scores[lr] = history.best_value
+            log(f"  {name} lr {lr:g}: validation AUC {history.best_value:.4f}")
+        chosen[name] = max(scores, key=scores.get)
+    return chosen
+
+
+def run(task: CTRTask, s: Settings, rates: dict[str, float], seeds=(0,), models=MODELS, log=print,
+        wide_deep_settings: dict | None = None) -> Results:
+    """Every model on every seed, scored on the test users (AUC, user-weighted AUC and LogLoss terms)."""
+    results = Results()
+    for seed in seeds:
+        for name in models:
+            model, history, seconds = train_model(name, task, s, rates.get(name, np.nan), seed, wide_deep_settings)
+            terms = wide_deep.per_user(task.test, predict_logits(model, task.test)).drop(columns="accuracy")
+            row = {"model": name, "seed": seed, "lr": rates.get(name, np.nan), "best epoch": history.best_epoch,
+                   "valid": history.best_value, "seconds": seconds,
+                   "parameters": sum(p.numel() for p in model.parameters()),
+                   **{m: float(terms[m].mean()) for m in ("auc", "uauc", "logloss")}}
+            results.add(row, terms)
+            log(f"{name:>12} | seed {seed} | AUC {row['auc']:.4f} | user-weighted {row['uauc']:.4f} "
+                f"| LogLoss {row['logloss']:.4f} | {seconds:.0f} s")
+    return results
+
+
+def folder() -> Path:
+    return config.figures_dir() / "ctr"
+
+
+def load_results(dataset: str = "ml-100k") -> Results | None:
+    """The committed full-size results (``figures/ctr/``), or None where there are none."""
+    return Results.committed("ctr", dataset)
+
+
+def main(argv=None) -> int:
+    import argparse
+    import json
+
+    from ..ctr_task import movielens_ctr
+    from ..data import load_movielens
+    from . import ctr_figure
+
+    parser = argparse.ArgumentParser(description="Run lesson 06's CTR benchmark (chart 1) at full size.")
+    parser.add_argument("--dataset", default="ml-100k")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
+    parser.add_argument("--out", type=Path, default=None, help="output folder (default: figures/ctr/)")
+    args = parser.parse_args(argv)
+    config.seed_everything(args.seeds[0])
+    out = Path(args.out or folder())
+    out.mkdir(parents=True, exist_ok=True)
+    task = movielens_ctr(load_movielens(args.dataset))
+    print(task.describe())
+    s = Settings()
+    print("choosing each model's Adam rate on validation (seed 0) ...")
+    rates = tune(task, s)
+    (out / f"rates_{args.dataset}.json").write_text(json.dumps(rates, indent=1) + "\n")
+    results = run(task, s, rates, tuple(args.seeds))
+    for path in results.save(out, args.dataset):
+        print("wrote", path)
+    print("wrote", ctr_figure.draw(results, out / f"{args.dataset}.png"))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
