@@ -1,0 +1,209 @@
+"""Lesson 06's speed measurements: training throughput of the CTR models by threads, batch, loader and device.
+
+``python -m recsys_course.experiments.speed`` times training steps (examples per
+second, the median of several repeats) of FM, DeepFM, Wide & Deep and DIN on
+lesson 05's task: on the CPU with 1..all threads, batch sizes, tensors kept in
+memory against a ``DataLoader`` with workers, and - where CUDA is present -
+fp32 against automatic mixed precision. It appends to a CSV naming each device.
+"""
+
+from __future__ import annotations
+
+import platform
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+from torch.utils.data import DataLoader, TensorDataset
+
+from .. import config
+from ..ctr_task import CTRSplit, CTRTask
+from ..models import DIN, FM, DeepFM, WideAndDeep
+
+MODELS = ("FM", "DeepFM", "Wide & Deep", "DIN")
+
+
+def build(name: str, task: CTRTask, dim: int = 16) -> torch.nn.Module:
+    n_dense = len(task.dense_names)
+    if name == "FM":
+        return FM(task.deep_fields, dim=dim, n_dense=n_dense)
+    if name == "DeepFM":
+        return DeepFM(task.deep_fields, dim=dim, n_dense=n_dense)
+    if name == "Wide & Deep":          # one Adam over both parts: a dense wide gradient, the costly case
+        return WideAndDeep(task.wide_size, task.deep_fields, dim=dim, n_dense=n_dense, history_items=task.n_items,
+                           sparse_wide=False)
+    if name == "DIN":
+        return DIN(task.n_items, task.deep_fields, dim=dim, n_dense=n_dense)
+    raise ValueError(f"unknown model {name!r}; choose from {MODELS}")
+
+
+def _tensors(split: CTRSplit, names) -> list[torch.Tensor]:
+    arrays = [torch.tensor(a) for a in split.inputs(names)] + [torch.tensor(split.label)]  # copies, writable
+    return [a.float() if n in ("dense", "label") else a.long() for a, n in zip(arrays, [*names, "label"])]
+
+
+def device_name(device: torch.device) -> str:
+    """What was measured: the GPU's name, or the CPU's model and its logical cores."""
+    if device.type == "cuda":
+        return torch.cuda.get_device_name(device)
+    name = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                name = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{name} ({torch.get_num_threads()} threads)"
+
+
+def throughput(model: torch.nn.Module, split: CTRSplit, *, batch_size: int, steps: int, device: torch.device,
+               amp: bool = False, loader: str = "tensors", workers: int = 0, repeats: int = 3,
+               seed: int = 0) -> list[float]:
+    """Examples per second of ``steps`` training steps (after a warm-up), once per repeat.
+
+    ``loader="tensors"`` slices batches out of tensors already on ``device``;
+    ``"dataloader"`` draws them through a ``DataLoader`` (``workers`` processes)
+    and copies each to the device, as a training loop over files would.
+    """
+    torch.manual_seed(seed)
+    model = model.to(device).train()
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    names = getattr(model, "inputs")
+    data = _tensors(split, names)
+    n = len(data[0])
+    if batch_size > n:
+        raise ValueError(f"a batch of {batch_size} rows is larger than the {n} rows to time it on")
+    if loader == "tensors":
+        on_device = [t.to(device) for t in data]
+
+        def batches():
+            while True:
+                order = torch.randperm(n, device=device)
+                for begin in range(0, n - batch_size + 1, batch_size):
+                    idx = order[begin:begin + batch_size]
+                    yield [t[idx] for t in on_device]
+    elif loader == "dataloader":
+        source = DataLoader(TensorDataset(*data), batch_size=batch_size, shuffle=True, drop_last=True,
+                            num_workers=workers, persistent_workers=workers > 0, pin_memory=device.type == "cuda")
+
+        def batches():
+            while True:
+                for batch in source:
+                    yield [t.to(device, non_blocking=True) for t in batch]
+    else:
+        raise ValueError(f"loader must be 'tensors' or 'dataloader', got {loader!r}")
+    scaler = torch.amp.GradScaler(device.type, enabled=amp and device.type == "cuda")
+    stream = batches()
+
+    def step():
+        *inputs, target = next(stream)
+        optimizer.zero_grad(set_to_none=True)
+        with torch.autocast(device.type, dtype=torch.float16 if device.type == "cuda" else torch.bfloat16,
+                            enabled=amp):
+            loss = torch.nn.functional.binary_cross_entropy_with_logits(model(*inputs), target)
+        scaler.scale(loss).backward()
+        scaler.step(optimizer)
+        scaler.update()
+
+    def sync():
+        if device.type == "cuda":
+            torch.cuda.synchronize(device)
+
+    for _ in range(min(10, steps)):
+        step()
+    rates = []
+    for _ in range(repeats):
+        sync()
+        start = time.perf_counter()
+        for _ in range(steps):
+            step()
+        sync()
+        rates.append(steps * batch_size / (time.perf_counter() - start))
+    return rates
+
+
+def plan(device: torch.device, fast: bool = False) -> list[dict]:
+    """The measurements for one device: each a dict of settings (model, threads, batch, loader, workers, amp)."""
+    models = MODELS[:2] if fast else MODELS
+    rows = []
+    if device.type == "cpu":
+        cores = torch.get_num_threads()
+        threads = sorted({1, cores})
+        for model in models:
+            for t in threads:
+                rows.append(dict(model=model, threads=t, batch=1024, loader="tensors", workers=0, amp=False))
+        for batch in (256, 4096):
+            rows.append(dict(model="DeepFM", threads=cores, batch=batch, loader="tensors", workers=0, amp=False))
+        for workers in (0, 2):
+            rows.append(dict(model="DeepFM", threads=cores, batch=1024, loader="dataloader", workers=workers,
+                             amp=False))
+    else:
+        for model in models:
+            for batch in (1024, 8192):
+                for amp in (False, True):
+                    rows.append(dict(model=model, threads=torch.get_num_threads(), batch=batch, loader="tensors",
+                                     workers=0, amp=amp))
+        rows.append(dict(model="DeepFM", threads=torch.get_num_threads(), batch=1024, loader="dataloader",
+                         workers=2, amp=False))
+    return rows
+
+
+def measure(task: CTRTask, device: torch.device, *, steps: int = 100, repeats: int = 3, fast: bool = False,
+            log=print) -> pd.DataFrame:
+    """Run :func:`plan` on ``device``: one row per measurement, with the median and range of the repeats."""
+    rows = []
+    default_threads = torch.get_num_threads()
+    try:
+        for settings in plan(device, fast):
+            torch.set_num_threads(settings["threads"])
+            model = build(settings["model"], task)
+            rates = throughput(model, task.train, batch_size=settings["batch"], steps=steps, device=device,
+                               amp=settings["amp"], loader=settings["loader"], workers=settings["workers"],
+                               repeats=repeats)
+            row = {"device": device.type, "device name": device_name(device), **settings,
+                   "examples per second": float(np.median(rates)), "low": min(rates), "high": max(rates),
+                   "repeats": repeats, "steps": steps, "torch": torch.__version__}
+            rows.append(row)
+            log(f"{row['device']:>4} | {row['model']:>11} | threads {row['threads']} | batch {row['batch']:>5} | "
+                f"{row['loader']}/{row['workers']} | amp {row['amp']} | {row['examples per second']:,.0f} ex/s")
+    finally:
+        torch.set_num_threads(default_threads)
+    return pd.DataFrame(rows)
+
+
+def main(argv=None) -> int:
+    import argparse
+
+    from ..ctr_task import movielens_ctr
+    from ..data import load_movielens
+
+    parser = argparse.ArgumentParser(description="Measure lesson 06's training throughput (append to a CSV).")
+    parser.add_argument("--dataset", default="ml-100k")
+    parser.add_argument("--steps", type=int, default=100)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--out", type=Path, default=None, help="CSV (default: figures/speed/speed.csv)")
+    args = parser.parse_args(argv)
+    out = Path(args.out or config.figures_dir() / "speed" / "speed.csv")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    task = movielens_ctr(load_movielens(args.dataset, verbose=False))
+    frames = [measure(task, torch.device("cpu"), steps=args.steps, repeats=args.repeats)]
+    if torch.cuda.is_available():
+        frames.append(measure(task, torch.device("cuda"), steps=args.steps, repeats=args.repeats))
+    else:
+        print("no CUDA device here: only CPU rows are measured")
+    new = pd.concat(frames, ignore_index=True)
+    if out.is_file():                                   # keep other devices' rows; replace this device's
+        old = pd.read_csv(out)
+        new = pd.concat([old[~old["device name"].isin(new["device name"])], new], ignore_index=True)
+    tmp = out.with_name(out.name + ".tmp")
+    new.to_csv(tmp, index=False)
+    tmp.replace(out)
+    print("wrote", out)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
