@@ -54,7 +54,6 @@ from dataclasses import replace
 
 import numpy as np
 import pandas as pd
-import torch
 import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from torch import nn
 
 from recsys_course.models import DIN, FM, MF, DeepFM, Dice
 

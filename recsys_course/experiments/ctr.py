@@ -151,7 +151,7 @@ def main(argv=None) -> int:
     results = run(task, s, rates, tuple(args.seeds))
     for path in results.save(out, args.dataset):
         print("wrote", path)
-    print("wrote", ctr_figure.draw(results, out / f"{args.dataset}.png"))
+    print("wrote", ctr_figure.draw(results, out / f"{args.dataset}.png", CHART))
     return 0
 
 
