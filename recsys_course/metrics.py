@@ -2,7 +2,8 @@
 
 Classification / CTR (one prediction per (user, item) pair): :func:`auc`,
 :func:`user_weighted_auc`, :func:`log_loss`, :func:`rmse` for ratings, and
-:func:`ctr_per_user` - all three split into per-user terms, for intervals.
+:func:`ctr_per_user` - all three split into per-user terms, for intervals;
+:func:`fit_temperature` recalibrates a model's probabilities.
 
 Ranking (which items should the user see?): :func:`hit_rate_at_k`,
 :func:`ndcg_at_k`, :func:`recall_at_k`, and for the leave-one-out protocol -
@@ -121,6 +122,26 @@ def log_loss(labels, probs, eps: float = 1e-7) -> float:
     labels = np.asarray(labels, dtype=np.float64).ravel()
     p = np.clip(np.asarray(probs, dtype=np.float64).ravel(), eps, 1 - eps)
     return float(-np.mean(labels * np.log(p) + (1 - labels) * np.log(1 - p)))
+
+
+def fit_temperature(labels, logits, bounds=(0.05, 20.0)) -> float:
+    """Temperature scaling (Guo et al., ICML 2017): the T > 0 for which ``sigmoid(logits / T)`` has the least LogLoss.
+
+    Fit it on validation rows and divide test logits by it: dividing by a
+    positive number keeps every ordering, so AUC is unchanged, while the
+    probabilities move towards (T > 1) or away from (T < 1) one half.
+    """
+    from scipy.optimize import minimize_scalar
+
+    labels = np.asarray(labels, dtype=np.float64).ravel()
+    logits = np.asarray(logits, dtype=np.float64).ravel()
+
+    def loss(log_t: float) -> float:
+        z = logits / np.exp(log_t)
+        return float(np.mean(np.logaddexp(0.0, z) - labels * z))   # cross-entropy of sigmoid(z), stable
+
+    found = minimize_scalar(loss, bounds=np.log(bounds), method="bounded", options={"xatol": 1e-6})
+    return float(np.exp(found.x))
 
 
 def rmse(targets, predictions) -> float:

@@ -318,3 +318,19 @@ def test_ctr_per_user_auc_terms_give_the_spread_of_a_user_bootstrap():
         linear.append(terms[drawn].mean())
     assert np.std(linear) == pytest.approx(np.std(exact), rel=0.2)
     assert np.mean(linear) == pytest.approx(np.mean(exact), abs=0.01)
+
+
+def test_temperature_scaling_mends_logloss_and_leaves_auc_alone():
+    from recsys_course.metrics import fit_temperature
+
+    rng = np.random.default_rng(3)
+    true_logits = rng.normal(0, 1.5, 5000)
+    labels = (rng.random(5000) < 1 / (1 + np.exp(-true_logits))).astype(int)
+    overconfident = 3.0 * true_logits                       # the right order, probabilities far too sure
+    t = fit_temperature(labels, overconfident)
+    assert t == pytest.approx(3.0, rel=0.15)                 # it finds the factor that was applied
+    before = log_loss(labels, 1 / (1 + np.exp(-overconfident)))
+    after = log_loss(labels, 1 / (1 + np.exp(-overconfident / t)))
+    assert after < before - 0.05
+    assert auc(labels, overconfident / t) == pytest.approx(auc(labels, overconfident), abs=1e-12)
+    assert fit_temperature(labels, true_logits) == pytest.approx(1.0, rel=0.15)   # a calibrated model keeps T ~ 1
