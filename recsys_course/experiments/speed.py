@@ -9,6 +9,7 @@ fp32 against automatic mixed precision. It appends to a CSV naming each device.
 
 from __future__ import annotations
 
+import os
 import platform
 import time
 from pathlib import Path
@@ -45,7 +46,7 @@ def _tensors(split: CTRSplit, names) -> list[torch.Tensor]:
 
 
 def device_name(device: torch.device) -> str:
-    """What was measured: the GPU's name, or the CPU's model and its logical cores."""
+    """What was measured: the GPU's name, or the CPU's model and its logical cores (threads are a column apart)."""
     if device.type == "cuda":
         return torch.cuda.get_device_name(device)
     name = platform.processor() or platform.machine()
@@ -56,7 +57,7 @@ def device_name(device: torch.device) -> str:
                 break
     except OSError:
         pass
-    return f"{name} ({torch.get_num_threads()} threads)"
+    return f"{name} ({os.cpu_count()} logical cores)"
 
 
 def throughput(model: torch.nn.Module, split: CTRSplit, *, batch_size: int, steps: int, device: torch.device,
