@@ -40,6 +40,13 @@ class CTRSplit:
     def __len__(self) -> int:
         return len(self.label)
 
+    def subset(self, rows) -> "CTRSplit":
+        """The impressions at ``rows`` (indices or a boolean mask), as a split of their own."""
+        rows = np.flatnonzero(rows) if np.asarray(rows).dtype == bool else np.asarray(rows, dtype=np.int64)
+        return CTRSplit(wide=self.wide[rows], deep=self.deep[rows], dense=self.dense[rows], label=self.label[rows],
+                        user=self.user[rows], item=self.item[rows], history=self.history[rows],
+                        rows=self.rows.iloc[rows].reset_index(drop=True))
+
     def inputs(self, names) -> tuple[np.ndarray, ...]:
         """The arrays a model reads, by name ("wide", "deep", "dense", "user", "item", "history")."""
         return tuple(getattr(self, name) for name in names)
