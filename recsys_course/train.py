@@ -226,14 +226,17 @@ def predict_logits(model: nn.Module, split, batch_size: int = 16_384) -> np.ndar
 
 
 def fit_ctr(model: nn.Module, task, *, batch_size: int = 1024, seed: int = 0, monitor: str = "auc",
-            patience: int | None = 2, lr_patience: int | None = None, **fit_kwargs) -> History:
+            patience: int | None = 2, lr_patience: int | None = None, record_test: bool = False,
+            **fit_kwargs) -> History:
     """Train a CTR model on a :class:`recsys_course.ctr_task.CTRTask`'s training impressions.
 
     The model reads the inputs it names in ``model.inputs`` (default
     :data:`CTR_INPUTS`). After each epoch the validation AUC and LogLoss
     are measured; early stopping watches ``monitor``. The learning rate is
-    constant unless ``lr_patience`` is given. Other keyword arguments
-    (``optimizer``, ``lr``, ``epochs``...) go to :func:`fit`.
+    constant unless ``lr_patience`` is given. With ``record_test`` the test
+    AUC is recorded every epoch too - to study early stopping afterwards,
+    never to choose anything. Other keyword arguments (``optimizer``, ``lr``,
+    ``epochs``...) go to :func:`fit`.
     """
     from .metrics import auc, log_loss
 
@@ -245,7 +248,11 @@ def fit_ctr(model: nn.Module, task, *, batch_size: int = 1024, seed: int = 0, mo
 
     def evaluate(m: nn.Module) -> dict:
         logits = predict_logits(m, task.valid)
-        return {"auc": auc(task.valid.label, logits), "logloss": log_loss(task.valid.label, 1 / (1 + np.exp(-logits)))}
+        record = {"auc": auc(task.valid.label, logits),
+                  "logloss": log_loss(task.valid.label, 1 / (1 + np.exp(-logits)))}
+        if record_test:
+            record["test auc"] = auc(task.test.label, predict_logits(m, task.test))
+        return record
 
     return fit(model, batches, evaluate=evaluate, monitor=monitor, mode="min" if monitor == "logloss" else "max",
                patience=patience, lr_patience=lr_patience, **fit_kwargs)

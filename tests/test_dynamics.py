@@ -26,7 +26,7 @@ def test_curves_record_every_epoch_and_the_chart_marks_the_stops():
     small = {k: wide_deep.fast_settings(wide_deep.Settings(dim=4)) for k in wide_deep.KINDS}
     frame = dynamics.curves(task, epochs=4, wide_deep_settings=small, dim=4)
     assert sorted(frame.groupby("model").size().tolist()) == [4, 4, 4]       # no model stopped early
-    assert frame[["train_loss", "auc"]].notna().all().all()
+    assert frame[["train_loss", "auc", "test auc"]].notna().all().all()
     fig, axes = plt.subplots(1, 2)
     try:
         stops = dynamics.chart(frame, axes, patience=1)
@@ -35,3 +35,15 @@ def test_curves_record_every_epoch_and_the_chart_marks_the_stops():
     assert list(stops["model"]) == list(dynamics.MODELS)
     assert (stops["keeps epoch"] <= stops["stops at"]).all()
     assert (stops["validation AUC kept"] <= stops["best validation AUC"]).all()
+
+
+def test_patience_table_replays_every_patience_on_the_recorded_curve():
+    import pandas as pd
+
+    frame = pd.DataFrame({"model": "m", "seed": 0, "epoch": range(1, 9),
+                          "auc": [0.60, 0.70, 0.72, 0.71, 0.73, 0.72, 0.71, 0.70],
+                          "test auc": [0.61, 0.69, 0.70, 0.71, 0.74, 0.73, 0.72, 0.71]})
+    table = dynamics.patience_table(frame, patiences=(1, 2))
+    assert table["patience"].tolist() == [1, 2, "never"]
+    assert table["epochs trained"].tolist() == [4, 7, 8] and table["keeps epoch"].tolist() == [3, 5, 5]
+    assert table["test AUC"].tolist() == [0.70, 0.74, 0.74]

@@ -43,7 +43,7 @@ def stopping_point(values, patience: int, mode: str = "max") -> tuple[int, int]:
 
 def curves(task: CTRTask, *, epochs: int = 50, seed: int = 0, rates: dict | None = None,
            wide_deep_settings: dict | None = None, models=MODELS, dim: int = 16) -> pd.DataFrame:
-    """One row per model and epoch: training BCE and validation AUC and LogLoss, no early stopping.
+    """One row per model and epoch: training BCE, validation AUC and LogLoss, and test AUC; no early stopping.
 
     MF and NeuMF use Adam at ``rates[name]`` (default 1e-3); Wide & Deep is
     lesson 05's joint model with its optimisers and rates.
@@ -56,15 +56,34 @@ def curves(task: CTRTask, *, epochs: int = 50, seed: int = 0, rates: dict | None
         if name == "Wide & Deep":
             tuned = wide_deep_settings or wide_deep.load_settings(wide_deep.folder() / "settings_ml-100k.json")
             joint = replace(tuned["joint"], max_epochs=epochs, patience=10 ** 9)
-            _, history, _ = wide_deep.train(task, joint, seed=seed)
+            _, history, _ = wide_deep.train(task, joint, seed=seed, record_test=True)
         else:
             model = MF(n_users, task.n_items, dim=dim) if name == "MF" else \
                 NeuMF(n_users, task.n_items, factors=dim, mlp_layers=(4 * dim, 2 * dim, dim))
             optimizer = torch.optim.Adam(model.parameters(), lr=rates.get(name, 1e-3))
-            history = fit_ctr(model, task, optimizer=optimizer, epochs=epochs, patience=None, seed=seed, desc=name)
-        frame = history.frame()[["epoch", "train_loss", "auc", "logloss"]]
+            history = fit_ctr(model, task, optimizer=optimizer, epochs=epochs, patience=None, seed=seed, desc=name,
+                              record_test=True)
+        frame = history.frame()[["epoch", "train_loss", "auc", "logloss", "test auc"]]
         frames.append(frame[frame["epoch"] >= 1].assign(model=name, seed=seed))
     return pd.concat(frames, ignore_index=True)
+
+
+def patience_table(frame: pd.DataFrame, patiences=(1, 3, 5, 10)) -> pd.DataFrame:
+    """What each patience costs and gains, replayed on the recorded curves: one row per model, seed and patience.
+
+    ``epochs trained`` is where early stopping would stop; ``test AUC`` is
+    that of the weights it keeps. ``never`` (patience = the whole run) keeps
+    the run's best validation epoch, found only by training to the end.
+    """
+    rows = []
+    for (name, seed), part in frame.groupby(["model", "seed"], sort=False):
+        part = part.sort_values("epoch")
+        for patience in (*patiences, len(part)):
+            stop, kept = stopping_point(part["auc"].to_numpy(), patience)
+            rows.append({"model": name, "seed": seed, "patience": patience if patience < len(part) else "never",
+                         "epochs trained": stop, "keeps epoch": kept,
+                         "test AUC": float(part["test auc"].iloc[kept - 1])})
+    return pd.DataFrame(rows)
 
 
 def chart(frame: pd.DataFrame, axes, patience: int = 5) -> pd.DataFrame:
@@ -131,6 +150,10 @@ def main(argv=None) -> int:
     frame.to_csv(out / f"curves_{args.dataset}.csv", index=False)
     print("wrote", out / f"curves_{args.dataset}.csv")
     print("wrote", draw(frame[frame["seed"] == args.seeds[0]], out / f"curves_{args.dataset}.png"))
+    table = patience_table(frame)
+    table.to_csv(out / f"patience_{args.dataset}.csv", index=False)
+    print("wrote", out / f"patience_{args.dataset}.csv")
+    print(table.groupby(["model", "patience"], sort=False)[["epochs trained", "test AUC"]].mean().round(4))
     return 0
 
 

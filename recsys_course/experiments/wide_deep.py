@@ -95,12 +95,13 @@ def make_optimiser(model: WideAndDeep, name: str, s: Settings):
 
 
 def train(task: CTRTask, s: Settings, *, wide: bool = True, deep: bool = True, optimiser: str = PAPER,
-          seed: int = 0):
+          seed: int = 0, record_test: bool = False):
     """Train one model with early stopping on validation AUC; returns ``(model, history, seconds)``."""
     model = make_model(task, s, wide=wide, deep=deep, optimiser=optimiser, seed=seed)
     start = time.perf_counter()
     history = fit_ctr(model, task, optimizer=make_optimiser(model, optimiser, s), epochs=s.max_epochs,
-                      patience=s.patience, batch_size=s.batch_size, seed=seed, desc=optimiser)
+                      patience=s.patience, batch_size=s.batch_size, seed=seed, desc=optimiser,
+                      record_test=record_test)
     return model, history, time.perf_counter() - start
 
 
