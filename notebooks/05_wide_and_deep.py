@@ -139,8 +139,8 @@ print(f"Clicks are {task.train.label.mean():.1%} of training impressions but {ta
 # `movielens_ctr` builds every feature from the *training rows only*: vocabularies map each
 # user, movie, gender and occupation to an id from 1 up (0 is kept for anything training
 # never showed - the out-of-vocabulary id), ages fall into the census tutorial's buckets,
-# release years and movie popularity into buckets cut at the training rows' deciles. One test
-# impression, in words:
+# release years into buckets cut at the training rows' deciles, and movie popularity at the
+# deciles of the movies' training counts. One test impression, in words:
 
 # %%
 row = 0

@@ -24,6 +24,11 @@ AGE_EDGES = (18, 25, 30, 35, 40, 45, 50, 55, 60, 65)  # TensorFlow's census tuto
 LIKED = 4                                              # a rating of 4 or 5 is a click
 
 
+def _dtypes(names) -> list[torch.dtype]:
+    """Float for the dense inputs and the label, long for every kind of id."""
+    return [torch.float32 if name == "dense" else torch.long for name in names] + [torch.float32]
+
+
 @dataclass
 class CTRSplit:
     """One part of a CTR task (train, valid or test): row k of every array is impression k."""
@@ -54,9 +59,12 @@ class CTRSplit:
     def batches(self, names, batch_size: int = 1024, generator: torch.Generator | None = None,
                 shuffle: bool = True):
         """Tensor batches of the named inputs and the label last: what :func:`recsys_course.train.fit` reads."""
-        arrays = self.inputs(names) + (self.label,)
-        dtypes = [torch.float32 if name == "dense" else torch.long for name in names] + [torch.float32]
-        return tensor_batches(*arrays, batch_size=batch_size, shuffle=shuffle, generator=generator, dtypes=dtypes)
+        return tensor_batches(*self.inputs(names), self.label, batch_size=batch_size, shuffle=shuffle,
+                              generator=generator, dtypes=_dtypes(names))
+
+    def tensors(self, names) -> list[torch.Tensor]:
+        """The named inputs and the label (last) as whole tensors (copies), for loops that slice them themselves."""
+        return [torch.tensor(a, dtype=d) for a, d in zip(self.inputs(names) + (self.label,), _dtypes(names))]
 
 
 @dataclass
@@ -72,6 +80,7 @@ class CTRTask:
     dense_names: list[str]
     crosses: pd.DataFrame           # name, buckets, distinct training pairs, collision rate
     n_items: int = 0                # the history's padding id (MovieLens)
+    n_users: int = 0                # raw user ids run over [0, n_users) (MovieLens)
     positive: str = "clicks"        # what a label of 1 means
 
     @property
@@ -234,7 +243,7 @@ def movielens_ctr(ml: MovieLens, *, history_len: int = 20, cross_buckets: int = 
                               rows=rows))
     return CTRTask(f"{ml.name} CTR", *parts, wide_fields=wide.fields, deep_fields=deep_fields,
                    dense_names=[f"genre: {g}" for g in ml.genres], crosses=pd.DataFrame(report),
-                   n_items=ml.n_items)
+                   n_items=ml.n_items, n_users=ml.n_users)
 
 
 # TensorFlow 1.x's census tutorial (wide_n_deep_tutorial.py): the wide part's columns and crosses (buckets),

@@ -174,6 +174,8 @@ def pair_frequency(history, items, train_history, train_items, pad: int) -> np.n
     train_keys = keys(train_history, train_items)
     seen, counts = np.unique(train_keys[train_keys >= 0], return_counts=True)
     query = keys(history, items)
-    slot = np.clip(np.searchsorted(seen, query), 0, max(len(seen) - 1, 0))
-    found = (query >= 0) & (len(seen) > 0) & (seen[slot] == query) if len(seen) else np.zeros(query.shape, bool)
-    return np.where(found, counts[slot] if len(seen) else 0, 0).max(axis=1, initial=0)
+    if len(seen) == 0:
+        return np.zeros(len(query), dtype=np.int64)
+    slot = np.minimum(np.searchsorted(seen, query), len(seen) - 1)
+    found = (query >= 0) & (seen[slot] == query)
+    return np.where(found, counts[slot], 0).max(axis=1, initial=0)

@@ -113,7 +113,7 @@ def test_experiment_runs_end_to_end_and_judges(task):
     slices = {k: v for k, v in results.items() if k != "all"}
     assert slices and set(slices) <= set(wide_deep.SLICES)
     for part in slices.values():                           # every slice records every run, on its own users
-        assert len(part.rows) == len(frame) and len(part.users) < len(results["all"].users) + 1
+        assert len(part.rows) == len(frame) and set(part.users) <= set(results["all"].users)
     claims = wide_deep_claims.movielens_claims(results["all"], slices, "test")
     assert len(claims) == 5 + (list(wide_deep.SLICES)[-1] in slices)
     assert all(c.verdict in ("supported", "contradicted", "inconclusive") for c in claims)
@@ -140,3 +140,14 @@ def test_settings_round_trip_per_kind(tmp_path):
     path = wide_deep.save_settings(tuned, tmp_path / "s.json")
     assert wide_deep.load_settings(path) == tuned                       # tuples come back as tuples
     assert wide_deep.load_settings(tmp_path / "absent.json") == {k: wide_deep.Settings() for k in wide_deep.KINDS}
+
+
+def test_tensors_are_writable_copies_with_the_models_dtypes(task):
+    import torch
+
+    wide, dense, label = task.train.tensors(("wide", "dense"))
+    assert (wide.dtype, dense.dtype, label.dtype) == (torch.long, torch.float32, torch.float32)
+    assert torch.equal(wide, torch.as_tensor(task.train.wide)) and len(label) == len(task.train)
+    wide[0, 0] = -5                                                  # a copy: the split is untouched
+    assert task.train.wide[0, 0] != -5
+    assert task.n_users == 80

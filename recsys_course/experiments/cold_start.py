@@ -55,11 +55,10 @@ def run(task: CTRTask, item_genres: np.ndarray, *, seeds=(0,), share: float = 0.
     cold = cold_items(task.n_items, share, holdout_seed)
     warm_task = without(task, cold)
     test = task.test.subset(np.isin(task.test.item, cold))
-    n_users = int(max(task.train.user.max(), task.test.user.max())) + 1
     results = Results()
     for seed in seeds:
         torch.manual_seed(seed)
-        model = MF(n_users, task.n_items, dim=dim)
+        model = MF(task.n_users, task.n_items, dim=dim)
         history = fit_ctr(model, warm_task, optimizer=torch.optim.Adam(model.parameters(), lr=lr), epochs=epochs,
                           patience=patience, seed=seed, desc="MF")
         scored = {"random start": predict_logits(model, test)}

@@ -42,11 +42,11 @@ def fast_settings(s: Settings) -> Settings:
     return replace(s, max_epochs=3, patience=1, hidden=(32, 16), din_hidden=(16,), rates=(1e-3,))
 
 
-def _builders(task: CTRTask, s: Settings) -> dict[str, Callable[[], nn.Module]]:
+def build_model(name: str, task: CTRTask, s: Settings) -> nn.Module:
+    """A fresh Adam-trained benchmark model (any of :data:`MODELS` but Wide & Deep) for ``task``."""
     n_dense = len(task.dense_names)
-    n_users = int(max(task.train.user.max(), task.valid.user.max(), task.test.user.max())) + 1
-    return {
-        "MF": lambda: MF(n_users, task.n_items, dim=s.dim),
+    builders: dict[str, Callable[[], nn.Module]] = {
+        "MF": lambda: MF(task.n_users, task.n_items, dim=s.dim),
         "FM": lambda: FM(task.deep_fields, dim=s.dim, n_dense=n_dense),
         "DeepFM": lambda: DeepFM(task.deep_fields, dim=s.dim, n_dense=n_dense, hidden=s.hidden),
         "BaseModel": lambda: DIN(task.n_items, task.deep_fields, dim=s.dim, n_dense=n_dense, hidden=s.din_hidden,
@@ -55,6 +55,9 @@ def _builders(task: CTRTask, s: Settings) -> dict[str, Callable[[], nn.Module]]:
         "DIN + Dice": lambda: DIN(task.n_items, task.deep_fields, dim=s.dim, n_dense=n_dense, hidden=s.din_hidden,
                                   activation="dice"),
     }
+    if name not in builders:
+        raise ValueError(f"no Adam-trained benchmark model {name!r}; choose from {sorted(builders)}")
+    return builders[name]()
 
 
 # The models in the order of the article's chart, each adding a source of nonlinearity to the one before,
@@ -73,11 +76,11 @@ def train_model(name: str, task: CTRTask, s: Settings, lr: float, seed: int,
     the others use Adam at rate ``lr``.
     """
     if name == "Wide & Deep":
-        tuned = wide_deep_settings or wide_deep.load_settings(wide_deep.folder() / "settings_ml-100k.json")
+        tuned = wide_deep_settings or wide_deep.committed_settings()
         joint = replace(tuned["joint"], max_epochs=s.max_epochs, patience=s.patience, batch_size=s.batch_size)
         return wide_deep.train(task, joint, seed=seed)
     torch.manual_seed(seed)
-    model = _builders(task, s)[name]()
+    model = build_model(name, task, s)
     start = time.perf_counter()
     history = fit_ctr(model, task, optimizer=torch.optim.Adam(model.parameters(), lr=lr), epochs=s.max_epochs,
                       patience=s.patience, batch_size=s.batch_size, seed=seed, desc=name)

@@ -27,7 +27,7 @@ def train(name: str, task: CTRTask, s: ctr.Settings, *, lr: float, weight_decay:
           lr_patience: int | None = None, seed: int = 0):
     """One Adam-trained benchmark model; returns ``(model, history, seconds)``."""
     torch.manual_seed(seed)
-    model = ctr._builders(task, s)[name]()
+    model = ctr.build_model(name, task, s)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
     start = time.perf_counter()
     history = fit_ctr(model, task, optimizer=optimizer, epochs=s.max_epochs, patience=s.patience,

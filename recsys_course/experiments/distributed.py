@@ -70,9 +70,7 @@ def train(task: CTRTask, *, epochs: int, batch_size: int, lr: float, seed: int, 
     ddp = DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
     optimizer = torch.optim.Adam(ddp.parameters(), lr=lr)
     names = model.inputs
-    arrays = [torch.tensor(a) for a in task.train.inputs(names)]          # copies: arrays may be read-only
-    arrays = [a.float() if name == "dense" else a.long() for a, name in zip(arrays, names)]
-    labels = torch.tensor(task.train.label).float()
+    *arrays, labels = task.train.tensors(names)
     local_batch, examples, losses = batch_size // world, 0, []
     dist.barrier()
     start = time.perf_counter()

@@ -49,17 +49,16 @@ def curves(task: CTRTask, *, epochs: int = 50, seed: int = 0, rates: dict | None
     lesson 05's joint model with its optimisers and rates.
     """
     rates = rates or {}
-    n_users = int(max(task.train.user.max(), task.valid.user.max(), task.test.user.max())) + 1
     frames = []
     for name in models:
         torch.manual_seed(seed)
         if name == "Wide & Deep":
-            tuned = wide_deep_settings or wide_deep.load_settings(wide_deep.folder() / "settings_ml-100k.json")
+            tuned = wide_deep_settings or wide_deep.committed_settings()
             joint = replace(tuned["joint"], max_epochs=epochs, patience=10 ** 9)
             _, history, _ = wide_deep.train(task, joint, seed=seed, record_test=True)
         else:
-            model = MF(n_users, task.n_items, dim=dim) if name == "MF" else \
-                NeuMF(n_users, task.n_items, factors=dim, mlp_layers=(4 * dim, 2 * dim, dim))
+            model = MF(task.n_users, task.n_items, dim=dim) if name == "MF" else \
+                NeuMF(task.n_users, task.n_items, factors=dim, mlp_layers=(4 * dim, 2 * dim, dim))
             optimizer = torch.optim.Adam(model.parameters(), lr=rates.get(name, 1e-3))
             history = fit_ctr(model, task, optimizer=optimizer, epochs=epochs, patience=None, seed=seed, desc=name,
                               record_test=True)

@@ -40,11 +40,6 @@ def build(name: str, task: CTRTask, dim: int = 16) -> torch.nn.Module:
     raise ValueError(f"unknown model {name!r}; choose from {MODELS}")
 
 
-def _tensors(split: CTRSplit, names) -> list[torch.Tensor]:
-    arrays = [torch.tensor(a) for a in split.inputs(names)] + [torch.tensor(split.label)]  # copies, writable
-    return [a.float() if n in ("dense", "label") else a.long() for a, n in zip(arrays, [*names, "label"])]
-
-
 def device_name(device: torch.device) -> str:
     """What was measured: the GPU's name, or the CPU's model and its logical cores (threads are a column apart)."""
     if device.type == "cuda":
@@ -73,7 +68,7 @@ def throughput(model: torch.nn.Module, split: CTRSplit, *, batch_size: int, step
     model = model.to(device).train()
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     names = getattr(model, "inputs")
-    data = _tensors(split, names)
+    data = split.tensors(names)
     n = len(data[0])
     if batch_size > n:
         raise ValueError(f"a batch of {batch_size} rows is larger than the {n} rows to time it on")

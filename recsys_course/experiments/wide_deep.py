@@ -267,6 +267,11 @@ def load_settings(path: Path, default: Settings = Settings()) -> dict[str, Setti
             for kind, values in saved.items()}
 
 
+def committed_settings(dataset: str = "ml-100k") -> dict[str, Settings]:
+    """The rates the full run chose for ``dataset`` (``figures/wide_deep/settings_<dataset>.json``), or the defaults."""
+    return load_settings(folder() / f"settings_{dataset}.json")
+
+
 def fast(tuned: dict[str, Settings]) -> dict[str, Settings]:
     """:func:`fast_settings` for every kind."""
     return {kind: fast_settings(s) for kind, s in tuned.items()}
