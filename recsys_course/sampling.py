@@ -124,6 +124,24 @@ def training_pairs(users, items, seen: InteractionSet, n_neg: int, rng: np.rando
     return all_users[order], all_items[order], labels[order]
 
 
+def pick_hard(scores, n_pick: int, temperature: float, rng: np.random.Generator) -> np.ndarray:
+    """Column indices of ``n_pick`` distinct entries per row, drawn with probability softmax(scores / temperature).
+
+    The hard-negative step: ``scores`` is the current model's score of a pool
+    of candidate negatives per positive, [n_rows, pool]. A low temperature
+    picks the highest-scored (hardest) ones, a high one approaches uniform.
+    Sampling without replacement uses the Gumbel-top-k trick: add Gumbel
+    noise to ``scores / temperature`` and keep each row's ``n_pick`` largest.
+    """
+    scores = np.asarray(scores, dtype=np.float64)
+    if scores.ndim != 2 or not 0 < n_pick <= scores.shape[1]:
+        raise ValueError(f"need a [rows, pool] score array with pool >= n_pick={n_pick}; got shape {scores.shape}")
+    if not temperature > 0:
+        raise ValueError(f"temperature must be > 0, got {temperature}")
+    keys = scores / temperature + rng.gumbel(size=scores.shape)
+    return np.argpartition(-keys, n_pick - 1, axis=1)[:, :n_pick]
+
+
 def evaluation_candidates(users, positives, seen: InteractionSet, rng: np.random.Generator,
                           n_neg: int = 99, max_rounds: int = 100) -> np.ndarray:
     """Fixed ranking candidates: column 0 the held-out positive, then ``n_neg`` distinct negatives.

@@ -141,7 +141,7 @@ def fit(
             loss = loss_fn(model(*inputs), target)
             loss.backward()
             if clip_norm is not None:
-                nn.utils.clip_grad_norm_(model.parameters(), clip_norm)
+                clip_gradients(model.parameters(), clip_norm)
             optimizer.step()
             total += loss.item() * len(target)
             count += len(target)
@@ -158,6 +158,23 @@ def fit(
     if best_state is not None:
         model.load_state_dict(best_state)
     return history
+
+
+@torch.no_grad()
+def clip_gradients(parameters, max_norm: float) -> float:
+    """Scale all gradients together so their joint L2 norm is at most ``max_norm``; returns the norm before.
+
+    :func:`torch.nn.utils.clip_grad_norm_` does the same for dense gradients;
+    this also takes the sparse ones a sparse embedding (Wide & Deep's FTRL
+    part) produces, whose norm is that of their coalesced values.
+    """
+    grads = [p.grad for p in parameters if p.grad is not None]
+    squares = [(g.coalesce().values() if g.is_sparse else g).pow(2).sum() for g in grads]
+    total = float(torch.stack(squares).sum().sqrt()) if squares else 0.0
+    if total > max_norm:
+        for g in grads:
+            g.mul_(max_norm / (total + 1e-6))
+    return total
 
 
 def fit_implicit(model: nn.Module, loo, *, n_neg: int = 4, batch_size: int = 2048, seed: int = 0,

@@ -111,6 +111,12 @@ class Results:
         return cls.load(root / "figures" / folder, name)
 
     @classmethod
+    def required(cls, folder: str, name: str, script: str) -> "Results":
+        """Like :meth:`committed`, but a missing file is an error that names the script writing it."""
+        committed_file(folder, f"{name}.csv", script)
+        return cls.committed(folder, name)
+
+    @classmethod
     def load(cls, folder: str | Path, name: str) -> "Results":
         """Read what :meth:`save` wrote."""
         folder = Path(folder)
@@ -146,3 +152,16 @@ def paired_effect(results: Results, metric: str, a: dict, b: dict, relative: boo
         a, b = {**a, "seed": common}, {**b, "seed": common}
     return paired_bootstrap(results.per_user(metric, **a), results.per_user(metric, **b), metric=metric,
                             relative=relative)
+
+
+def committed_file(folder: str, name: str, script: str) -> Path:
+    """The path of a file a full-size script committed under ``figures/<folder>/``; an error naming the script if absent."""
+    from .. import config
+
+    root = config.repo_root()
+    path = None if root is None else root / "figures" / folder / name
+    if path is None or not path.is_file():
+        raise FileNotFoundError(
+            f"figures/{folder}/{name} is missing. It comes with the course repository; a pip-installed package "
+            f"has no copy. Clone the repository, or write it with `python -m {script}`.")
+    return path
