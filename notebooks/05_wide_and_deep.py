@@ -106,7 +106,7 @@ print(f"global time split: {global_test['user'].nunique()} users in the test set
 # ratings strictly before the impression. The price: one user's test ratings may be older
 # than another user's training ratings, so whatever is learned from other users' rows - item
 # weights and embeddings, popularity, the liked-movie crosses - may have seen ratings made
-# after a given test impression. The cold-start users of a global split come back in lesson 06.
+# after a given test impression. Lesson 06 measures one cold start, new movies with no rating yet.
 
 # %%
 task = movielens_ctr(ml)

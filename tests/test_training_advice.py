@@ -142,7 +142,7 @@ def test_selection_chooses_by_each_validation_metric(task):
     assert chosen["auc"] == frame.loc[frame["valid auc"].idxmax(), "model"]
 
 
-def _fake_results(column: str, values: dict, n_users: int = 40, seeds=(0, 1, 2)) -> "Results":
+def _fake_results(column: str, values: dict, n_users: int = 40, seeds=(0, 1, 2)):
     """Results whose per-user AUC terms are each setting's value plus shared user noise (a known effect)."""
     from recsys_course.experiments.results import Results
 
