@@ -32,6 +32,13 @@ def test_the_defaults_reach_the_optimiser_and_the_schedule(monkeypatch):
     monkeypatch.setattr(defaults, "fit_ctr", spy)
     defaults.train("FM", task, ctr.fast_settings(ctr.Settings(dim=4)), seed=0, **defaults.DEFAULTS)
     assert seen["group"]["lr"] == pytest.approx(1e-3) and seen["group"]["weight_decay"] == pytest.approx(1e-5)
-    assert seen["lr_patience"] == 1                                   # ReduceLROnPlateau after one flat epoch
+    assert seen["lr_patience"] == 0                                   # ReduceLROnPlateau at each flat epoch
     defaults.train("FM", task, ctr.fast_settings(ctr.Settings(dim=4)), seed=0, lr=3e-3)
     assert seen["group"]["weight_decay"] == 0 and seen["lr_patience"] is None
+
+
+def test_the_schedule_has_room_to_act_before_early_stopping():
+    s = defaults.settings()
+    # PyTorch halves the rate once more than lr_patience flat epochs have passed; early stopping needs patience
+    assert defaults.DEFAULTS["lr_patience"] + 1 < s.patience
+    assert s.max_epochs >= 40

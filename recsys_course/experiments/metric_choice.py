@@ -149,8 +149,8 @@ def main(argv=None) -> int:
     task = movielens_ctr(load_movielens(args.dataset, verbose=False))
     out = Path(args.out or config.figures_dir() / "metric_choice")
     seeds = tuple(args.seeds)
-    for name, results in (("calibration", calibration(task, ctr.Settings(), json.loads(rates_file.read_text())["DeepFM"],
-                                                      seeds)),
+    for name, results in (("calibration", calibration(task, defaults.settings(),
+                                                      json.loads(rates_file.read_text())["DeepFM"], seeds)),
                           ("selection", selection(task, seeds))):
         for path in results.save(out, f"{name}_{args.dataset}"):
             print("wrote", path)
