@@ -33,6 +33,14 @@ def test_held_out_movies_leave_training_and_both_starts_are_scored():
     assert len(warm.test) == len(task.test)
     results = cold_start.run(task, ml.item_genres, seeds=(0, 1), share=0.2, epochs=2, dim=4, log=lambda *_: None)
     frame = results.frame()
-    assert list(frame["model"]) == ["random start", "genre-mean start"] * 2
+    assert list(frame["model"]) == ["random start", "all-movies mean start", "genre-mean start"] * 2
     assert (frame["impressions"] == np.isin(task.test.item, cold).sum()).all()
     assert frame["auc"].between(0, 1).all()
+
+
+def test_overall_mean_start_is_the_mean_of_the_warm_items():
+    model = MF(2, 4, dim=2)
+    with torch.no_grad():
+        model.item_emb.weight[:3] = torch.tensor([[1.0, 0.0], [3.0, 2.0], [2.0, 4.0]])
+    cold_start.overall_mean_start(model, np.array([3]))
+    assert torch.allclose(model.item_emb.weight[3], torch.tensor([2.0, 2.0]))
