@@ -25,6 +25,17 @@ def _claim(text, source, measured, evidence, effect, threshold, direction="above
                  threshold=threshold, direction=direction, notes=notes)
 
 
+def stronger_mf_claim(benchmark: Results, defaults: Results, evidence: str) -> Claim:
+    """FM of the benchmark against MF trained with the defaults (weight decay 1e-5), a stronger MF on the same users."""
+    seeds = sorted(set(benchmark.runs(model="FM")["seed"]) & set(defaults.runs(model="MF")["seed"]))
+    effect = paired_bootstrap(benchmark.per_user("auc", model="FM", seed=seeds),
+                              defaults.per_user("auc", model="MF", setting="defaults", seed=seeds), metric="auc")
+    return _claim("Adding a source of nonlinearity buys a few AUC points: FM over MF trained with the defaults",
+                  "the article; BARS (Zhu et al., SIGIR 2022), Criteo: LR 0.7886, FM 0.8022",
+                  "test AUC of FM minus MF with Adam 1e-3, weight decay 1e-5 and ReduceLROnPlateau (section 4), "
+                  "a stronger MF than the benchmark's", evidence, effect, 0.01)
+
+
 def sampler_claims(results: Results, evidence: str) -> list[Claim]:
     """Each sampler against uniform, on lesson 03's 99 sampled candidates and on the whole catalogue."""
     from .samplers import SAMPLERS
@@ -88,7 +99,8 @@ def patience_claim(table: pd.DataFrame, n_users: int, evidence: str, short: int 
     return _claim(f"Early stopping needs patience 5-10: patience {long} keeps a better model than patience {short}",
                   ARTICLE + " (it says: early stopping on validation AUC, patience 5-10)",
                   f"test AUC of the weights kept at patience {long} minus at patience {short}, over {runs} runs "
-                  f"(MF, NeuMF, Wide & Deep x seeds); patience {long} trains {extra:.1f} more epochs on average",
+                  f"(MF, NeuMF, Wide & Deep x seeds, each at a constant rate); patience {long} trains {extra:.1f} "
+                  f"more epochs on average",
                   evidence, effect, TENTH_POINT, notes={"extra epochs": extra})
 
 
@@ -140,9 +152,15 @@ def selection_claims(results: Results, chosen: dict[str, str], evidence: str) ->
     ]
 
 
-def cold_start_claim(results: Results, evidence: str) -> Claim:
-    return _claim("New items start better at their genre's mean embedding than at random",
-                  "the article's FAQ on cold start; no source given",
-                  "relative test AUC on the held-out movies' impressions, genre-mean start over random start",
-                  evidence, paired_effect(results, "auc", {"model": "genre-mean start"}, {"model": "random start"}),
-                  ONE_PERCENT)
+def cold_start_claims(results: Results, evidence: str) -> list[Claim]:
+    """Genre-mean start against random (the FAQ's comparison), and against the mean of all movies (the genres' share)."""
+    source = "the article's FAQ on cold start; no source given"
+    genre = {"model": "genre-mean start"}
+    return [
+        _claim("New items start better at their genre's mean embedding than at random", source,
+               "relative test AUC on the held-out movies' impressions, genre-mean start over random start", evidence,
+               paired_effect(results, "auc", genre, {"model": "random start"}), ONE_PERCENT),
+        _claim("The genre is what helps: a genre-mean start beats the mean of all movies", source,
+               "relative test AUC on the held-out movies' impressions, genre-mean start over all-movies mean start",
+               evidence, paired_effect(results, "auc", genre, {"model": "all-movies mean start"}), ONE_PERCENT),
+    ]
