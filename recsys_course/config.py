@@ -24,6 +24,11 @@ import torch
 PACKAGE_DIR = Path(__file__).resolve().parent
 _REPO_CANDIDATE = PACKAGE_DIR.parent
 
+# The course's GitHub repository, "owner/name": the one place it is set. The badges (Colab, Binder) and the
+# Colab setup cells of the notebooks and the README are written from it by `python scripts/sync_repository.py`,
+# and tests/test_repository.py fails when one of them names another repository.
+REPOSITORY = "recsys-course/recsys-course"
+
 
 def _truthy(value: str | None) -> bool:
     return (value or "").strip().lower() in {"1", "true", "yes", "on"}
