@@ -63,7 +63,7 @@ from recsys_course.ctr_task import movielens_ctr
 from recsys_course.data import load_movielens
 from recsys_course.experiments import (advice_claims, advice_figures, clipping, ctr, ctr_claims, ctr_figure,
                                        dynamics, metric_choice, samplers)
-from recsys_course.experiments.results import Results, committed_file
+from recsys_course.experiments.results import Results, committed_file, seed_summary
 from recsys_course.metrics import auc, ctr_metrics, fit_temperature
 from recsys_course.splits import prepare_leave_one_out, to_implicit
 from recsys_course.train import predict_logits
@@ -106,11 +106,12 @@ print("chosen at an end of the grid", ctr.Settings().rates, "(a wider grid might
 # %%
 ml = load_movielens(DATASET)
 task = movielens_ctr(ml)
-live = {}
+live, live_metrics = {}, {}
 for name in ("FM", "DeepFM"):
     model, history, seconds = ctr.train_model(name, task, S, RATES[name], SEED)
     live[name] = model
-    metrics = ctr_metrics(task.test.user, task.test.label, 1 / (1 + np.exp(-predict_logits(model, task.test))))
+    live_metrics[name] = metrics = ctr_metrics(task.test.user, task.test.label,
+                                               1 / (1 + np.exp(-predict_logits(model, task.test))))
     print(f"{name:>7}: best epoch {history.best_epoch}, test AUC {metrics['auc']:.4f}, "
           f"user-weighted AUC {metrics['uauc']:.4f}, LogLoss {metrics['logloss']:.4f}")
 
@@ -127,10 +128,9 @@ seed0 = frame[frame["seed"] == SEED].set_index("model")
 for name in live:
     print(f"committed seed-{SEED} run of {name}: test AUC {seed0.loc[name, 'auc']:.4f}")
 if not ml.is_synthetic and not FAST:
-    for name, model in live.items():
-        mine = ctr_metrics(task.test.user, task.test.label, 1 / (1 + np.exp(-predict_logits(model, task.test))))
+    for name, mine in live_metrics.items():
         assert abs(mine["auc"] - seed0.loc[name, "auc"]) < 0.003, f"{name} does not reproduce the committed run"
-table = ctr_figure.seed_means(bench, ctr.MODELS).pivot(index="model", columns="metric", values="mean")
+table = seed_summary(bench, "model", ctr_figure.METRICS).set_index("model")       # means over seeds
 display(table.loc[list(ctr.MODELS), ["auc", "uauc", "logloss"]].round(4))
 
 # %%
@@ -193,8 +193,8 @@ display(stops.round(4))
 # The star marks the weights early stopping keeps - the best validation epoch - and the
 # dotted line where it stops, five epochs later. What each patience costs in epochs and
 # gains in test AUC, over every model and seed. These runs keep each model's rate constant
-# (the rate the benchmark chose, no schedule); a small rate with a schedule makes slower,
-# noisier curves, where a long patience has more to find:
+# (the rate the benchmark chose, no schedule); with a small rate and a schedule the curves
+# may climb for longer, and exercise 2 lets you see what patience finds there:
 
 # %%
 patience = dynamics.patience_table(curves)
@@ -341,9 +341,9 @@ display(Markdown(f"Over the {len(norms)} steps of the first epoch the gradient n
 
 # %% [markdown]
 # `python -m recsys_course.experiments.clipping` repeated the 50-epoch run on three seeds with
-# limits of 1 and 0.1. FTRL and AdaGrad scale each weight's step by its own gradient history,
-# so a clip that only touches rare steps changes little, while a clip below most norms
-# shrinks every step:
+# limits of 1 and 0.1. FTRL and AdaGrad scale each weight's step by its own history of
+# gradients, so a clip changes both the step it cuts and the history later steps are
+# scaled by:
 
 # %%
 clip = Results.required("clipping", DATASET, "recsys_course.experiments.clipping")

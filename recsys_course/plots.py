@@ -93,6 +93,17 @@ def plot_history(histories: dict, metric: str, ax: plt.Axes, *, mark_best: bool 
     ax.legend()
 
 
+def interval_bars(ax: plt.Axes, labels, means, halves, title: str, color: str = "#9ecae1") -> None:
+    """Bars of ``means`` with ``halves`` as error bars, the y-axis zoomed to where the bars differ."""
+    means, halves = np.asarray(means, dtype=float), np.nan_to_num(np.asarray(halves, dtype=float))
+    x = np.arange(len(means))
+    ax.bar(x, means, yerr=halves, capsize=4, color=color, edgecolor="#3b6e8f")
+    low, high = (means - halves).min(), (means + halves).max()
+    ax.set_ylim(max(0.0, low - 0.4 * (high - low)), high + 0.4 * (high - low))
+    ax.set_xticks(x, labels, rotation=25, ha="right")
+    ax.set_title(title)
+
+
 def preference_map(ax: plt.Axes, probs, title: str | None = None, xlabel: str = "items",
                    ylabel: str = "users"):
     """Show a users x items matrix of P(like) as an image: a model's decision surface over ids.

@@ -5,7 +5,7 @@ What it does each epoch:
 1. gets the epoch's batches from ``batches(epoch)`` (a function, so negatives
    can be re-sampled every epoch) or from a re-iterable such as a DataLoader;
 2. for each batch ``(*inputs, target)``: ``loss_fn(model(*inputs), target)``,
-   backward, optional gradient clipping, optimizer step;
+   backward, optional gradient clipping (each step's norm is kept), optimizer step;
 3. calls ``evaluate(model)`` for validation metrics, steps ReduceLROnPlateau on
    the monitored one, keeps a copy of the best weights, and stops early when
    the monitored metric has not improved for ``patience`` epochs in a row.
@@ -42,6 +42,7 @@ class History:
     best_epoch: int | None = None
     best_value: float | None = None
     stopped_early: bool = False
+    grad_norms: list[float] = field(default_factory=list)    # every step's norm before clipping, when clip_norm is set
 
     def frame(self) -> pd.DataFrame:
         return pd.DataFrame(self.records)
@@ -141,7 +142,7 @@ def fit(
             loss = loss_fn(model(*inputs), target)
             loss.backward()
             if clip_norm is not None:
-                clip_gradients(model.parameters(), clip_norm)
+                history.grad_norms.append(clip_gradients(model.parameters(), clip_norm))
             optimizer.step()
             total += loss.item() * len(target)
             count += len(target)

@@ -135,6 +135,7 @@ def test_the_benchmark_runs_every_model_and_draws_chart_1(tmp_path):
     matplotlib.use("Agg")
     from recsys_course.ctr_task import movielens_ctr
     from recsys_course.experiments import ctr, ctr_figure, wide_deep
+    from recsys_course.experiments.results import seed_summary
     from recsys_course.synthetic import synthetic_movielens
 
     task = movielens_ctr(synthetic_movielens(seed=6, n_users=80, n_items=120, n_ratings=4000), history_len=5)
@@ -146,8 +147,8 @@ def test_the_benchmark_runs_every_model_and_draws_chart_1(tmp_path):
     frame = results.frame()
     assert list(frame["model"]) == list(ctr.MODELS) * 2
     assert frame[["auc", "uauc", "logloss"]].notna().all().all()
-    table = ctr_figure.seed_means(results, ctr.CHART)
-    assert len(table) == len(ctr.CHART) * 3 and (table["seeds"] == 2).all() and (table["half"] >= 0).all()
+    table = seed_summary(results, "model", ctr_figure.METRICS)
+    assert len(table) == len(ctr.MODELS) and (table["seeds"] == 2).all() and (table["auc ±"] >= 0).all()
     path = ctr_figure.draw(results, tmp_path / "chart1.png", models=ctr.CHART)
     assert path.stat().st_size > 10_000
     from recsys_course.experiments import ctr_claims

@@ -93,7 +93,7 @@ def test_every_sampler_trains_and_is_scored_on_both_protocols():
     assert samplers.chosen_temperatures(tuning) == {"hard": 1.0}
 
 
-def test_dropout_sweep_reaches_the_model(task, monkeypatch):
+def test_dropout_sweep_reaches_the_model(task):
     s = ctr.fast_settings(ctr.Settings(dim=4))
     results = dropout.run(task, s, lr=3e-3, seeds=(0,), rates=(0.0, 0.5), **QUIET)
     assert list(results.frame()["dropout"]) == [0.0, 0.5]
@@ -205,10 +205,25 @@ def test_reliability_chart_bins_by_decile_and_reads_the_click_rate():
 
 
 def test_seed_summary_gives_means_and_intervals_in_order():
-    from recsys_course.experiments import advice_figures
+    from recsys_course.experiments.results import seed_summary
 
     results = _fake_results("dropout", {0.3: 0.72, 0.0: 0.70})
-    summary = advice_figures.seed_summary(results, "dropout", ["auc"])
+    summary = seed_summary(results, "dropout", ["auc"])
     assert list(summary["dropout"]) == [0.3, 0.0]
     assert summary["auc"].to_numpy() == pytest.approx([0.72, 0.70], abs=0.02)
     assert (summary["auc ±"] > 0).all() and (summary["seeds"] == 3).all()
+
+
+def test_gradient_norms_are_measured_by_fit_and_nothing_is_clipped(task):
+    from recsys_course.experiments import wide_deep
+
+    small = {kind: wide_deep.fast_settings(wide_deep.Settings(dim=4)) for kind in wide_deep.KINDS}
+    norms = clipping.gradient_norms(task, settings=small)
+    steps = -(-len(task.train) // small["joint"].batch_size)                  # one epoch of batches
+    assert len(norms) == steps and (norms > 0).all()
+    # the first step's norm, computed by hand on the same first batch of the same model
+    s = small["joint"]
+    model = wide_deep.make_model(task, s, seed=0)
+    *inputs, target = next(iter(task.train.batches(model.inputs, s.batch_size, torch.Generator().manual_seed(0))))
+    torch.nn.functional.binary_cross_entropy_with_logits(model(*inputs), target).backward()
+    assert norms[0] == pytest.approx(clip_gradients(model.parameters(), float("inf")), rel=1e-5)

@@ -9,35 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.stats import t as student_t
 
-from .results import Results
-
-
-def seed_summary(results: Results, by: str, metrics) -> pd.DataFrame:
-    """Per value of ``by`` (in first-seen order): each metric's mean over seeds and its 95% half-width."""
-    frame = results.frame()
-    rows = []
-    for value, runs in frame.groupby(by, sort=False):
-        row = {by: value, "seeds": len(runs)}
-        for metric in metrics:
-            values = runs[metric].to_numpy(dtype=float)
-            row[metric] = values.mean()
-            row[f"{metric} ±"] = (student_t.ppf(0.975, len(values) - 1) * values.std(ddof=1) / np.sqrt(len(values))
-                                  if len(values) > 1 else np.nan)
-        rows.append(row)
-    return pd.DataFrame(rows)
-
-
-def bars(summary: pd.DataFrame, by: str, metric: str, ax, title: str, color: str = "#9ecae1") -> None:
-    """Bars of ``metric``'s mean per ``by`` with seed intervals, the y-axis zoomed to where they differ."""
-    x = np.arange(len(summary))
-    ax.bar(x, summary[metric], yerr=summary[f"{metric} ±"], capsize=4, color=color, edgecolor="#3b6e8f")
-    low = (summary[metric] - summary[f"{metric} ±"].fillna(0)).min()
-    high = (summary[metric] + summary[f"{metric} ±"].fillna(0)).max()
-    ax.set_ylim(max(0.0, low - 0.4 * (high - low)), high + 0.4 * (high - low))
-    ax.set_xticks(x, summary[by], rotation=25, ha="right")
-    ax.set_title(title)
+from .. import plots
+from .results import Results, seed_summary
 
 
 def sampler_chart(results: Results, axes) -> pd.DataFrame:
@@ -46,7 +20,7 @@ def sampler_chart(results: Results, axes) -> pd.DataFrame:
                "top-10 count": "mean training count of the top 10"}
     summary = seed_summary(results, "sampler", metrics)
     for ax, (metric, title) in zip(axes, metrics.items()):
-        bars(summary, "sampler", metric, ax, title)
+        plots.interval_bars(ax, summary["sampler"], summary[metric], summary[f"{metric} ±"], title)
     axes[0].set_ylabel(f"mean over {int(summary['seeds'].min())} seeds (95% interval)")
     return summary
 

@@ -154,6 +154,26 @@ def paired_effect(results: Results, metric: str, a: dict, b: dict, relative: boo
                             relative=relative)
 
 
+def seed_summary(results: Results, by: str, metrics) -> pd.DataFrame:
+    """Per value of ``by`` (in first-seen order): each metric's mean over seeds and its 95% t half-width.
+
+    The spread a learner sees when rerunning with another seed - for charts;
+    verdicts use :func:`paired_effect`'s intervals instead.
+    """
+    from scipy.stats import t as student_t
+
+    rows = []
+    for value, runs in results.frame().groupby(by, sort=False):
+        row = {by: value, "seeds": len(runs)}
+        for metric in metrics:
+            values = runs[metric].to_numpy(dtype=float)
+            row[metric] = values.mean()
+            row[f"{metric} ±"] = (student_t.ppf(0.975, len(values) - 1) * values.std(ddof=1) / np.sqrt(len(values))
+                                  if len(values) > 1 else np.nan)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
 def committed_file(folder: str, name: str, script: str) -> Path:
     """The path of a file a full-size script committed under ``figures/<folder>/``; an error naming the script if absent."""
     from .. import config
