@@ -9,7 +9,9 @@ from pathlib import Path
 import jupytext
 import pytest
 
-NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+SOLUTIONS = sorted((ROOT / "solutions").glob("[0-9][0-9]_*_solutions.ipynb"))
 # A verdict about a measured result is rendered from claim records (recsys_course.stats), never typed.
 VERDICT_WORDS = re.compile(r"\b(supported|contradicted|inconclusive|confounded|refuted|not reproduced|"
                            r"does not survive|is false)\b", re.I)
@@ -23,14 +25,14 @@ def test_there_are_notebooks():
     assert len(NOTEBOOKS) >= 3
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", NOTEBOOKS + SOLUTIONS, ids=lambda p: p.name)
 def test_py_twin_has_the_same_cells(path):
     """Each notebook's percent-format .py twin (the diff a reviewer reads) holds exactly its cells."""
     twin = path.with_suffix(".py")
-    assert twin.is_file(), f"{twin.name} is missing: run `jupytext --sync {path.name}` in notebooks/"
+    assert twin.is_file(), f"{twin.name} is missing: run `jupytext --sync {path.name}` in {path.parent.name}/"
     ipynb = [(c.cell_type, c.source) for c in jupytext.read(path).cells]
     py = [(c.cell_type, c.source) for c in jupytext.read(twin).cells]
-    assert ipynb == py, f"{path.name} and {twin.name} differ: run `jupytext --sync notebooks/{path.name}`"
+    assert ipynb == py, f"{path.name} and {twin.name} differ: run `jupytext --sync {path.parent.name}/{path.name}`"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -40,7 +42,7 @@ def test_no_verdict_word_in_typed_markdown(path):
     assert not hits, f"{path.name}: markdown cells {hits} type a verdict; render it from claim records"
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", NOTEBOOKS + SOLUTIONS, ids=lambda p: p.name)
 def test_outputs_are_clean(path):
     """Committed with outputs, none of them an error, a timing or a path of the machine that ran it."""
     cells = [c for c in _cells(path) if c["cell_type"] == "code"]

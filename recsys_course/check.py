@@ -1,0 +1,222 @@
+"""Checks for the lessons' exercises: a learner's answer goes in, a verdict with a hint comes out.
+
+Three kinds of check: a number within a tolerance, a function run on cases the learner does not see,
+and a short choice. A check never raises and never prints its answer; the exercises live in
+``recsys_course.exercises`` (one module per lesson), and ``exercises("03")`` hands a notebook its checker.
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from recsys_course import config
+
+PASSED, FAILED, NOT_ATTEMPTED, CANNOT_CHECK = "passed", "not yet", "not attempted yet", "cannot check here"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one check says: the exercise, its status and a message for the learner."""
+
+    exercise: int
+    status: str
+    message: str
+
+    @property
+    def passed(self) -> bool:
+        return self.status == PASSED
+
+    def __repr__(self) -> str:
+        return f"Exercise {self.exercise}: {self.status}. {self.message}".rstrip()
+
+
+def unattempted(answer: Any) -> bool:
+    """The scaffold's placeholders - None or ... - mean the learner has not answered yet."""
+    return answer is None or answer is Ellipsis
+
+
+@dataclass
+class Exercise:
+    """One exercise's check. ``mistakes`` names the common mistakes it catches (for the instructors' guide)."""
+
+    number: int
+    title: str
+    mistakes: tuple[str, ...] = ()
+    dataset: str | None = None       # the data the reference belongs to; None when any data will do
+
+    def judge(self, answer: Any, **context) -> Outcome:
+        raise NotImplementedError
+
+    def _outcome(self, status: str, message: str = "") -> Outcome:
+        return Outcome(self.number, status, message)
+
+    def _no_reference(self, err: FileNotFoundError) -> Outcome:
+        return self._outcome(CANNOT_CHECK, f"The reference is read from the course repository's committed "
+                                           f"results, which this install lacks ({err}).")
+
+
+@dataclass
+class Number(Exercise):
+    """A measured number, right when it lies within ``reference()``'s (value, tolerance).
+
+    ``hints`` are (test, hint) pairs tried in order on (answer, value); the first whose test holds
+    is shown. They describe a mistake ("you reported an error rate, not an accuracy"), never the value.
+    """
+
+    reference: Callable[..., tuple[float, float]] = None
+    hints: tuple[tuple[Callable[[float, float], bool], str], ...] = ()
+
+    def judge(self, answer: Any, **context) -> Outcome:
+        try:
+            if isinstance(answer, (bool, str)):
+                raise TypeError
+            answer = float(answer)          # a Python or NumPy number, or a 0-d array or tensor
+        except (TypeError, ValueError):
+            return self._outcome(FAILED, f"Give a single number, not a {type(answer).__name__}.")
+        if not math.isfinite(answer):
+            return self._outcome(FAILED, "Your answer is not a finite number: did the training diverge?")
+        try:
+            value, tolerance = self.reference(**context)
+        except FileNotFoundError as err:     # a pip install has no committed results to read the reference from
+            return self._no_reference(err)
+        if abs(answer - value) <= tolerance:
+            return self._outcome(PASSED, "Matches the reference within its tolerance.")
+        for test, hint in self.hints:
+            if test(answer, value):
+                return self._outcome(FAILED, f"Hint: {hint}")
+        side = "above" if answer > value else "below"
+        return self._outcome(FAILED, f"Hint: your number lies {side} the range the reference runs reach; "
+                                     f"check the setting the exercise asks for and which split you scored.")
+
+
+@dataclass
+class Function(Exercise):
+    """A function the learner writes, run on ``cases()`` against ``reference``; the cases stay hidden.
+
+    Each case is (description, args): a failure shows the description ("a user with no positives"),
+    never the arguments or the expected result.
+    """
+
+    reference: Callable = None
+    cases: Callable[[], list[tuple[str, tuple]]] = None
+    same: Callable[[Any, Any], bool] = None
+
+    def judge(self, answer: Any, **context) -> Outcome:
+        if not callable(answer):
+            return self._outcome(FAILED, f"Pass your function itself (its name, no brackets), not a "
+                                         f"{type(answer).__name__}.")
+        failed = []
+        for description, args in self.cases():
+            try:
+                got = answer(*args)
+            except NotImplementedError:
+                return self._outcome(NOT_ATTEMPTED, "Your function still raises NotImplementedError.")
+            except Exception as err:  # the learner's code: report any error as a hint, never crash the cell
+                failed.append(f"{description} (it raised {type(err).__name__}: {err})")
+                continue
+            if got is None:
+                return self._outcome(NOT_ATTEMPTED, "Your function returns None: write its body and return "
+                                                    "the result.")
+            if not (self.same or _close)(got, self.reference(*args)):
+                failed.append(description)
+        if not failed:
+            return self._outcome(PASSED, "Right on every hidden case.")
+        return self._outcome(FAILED, "Hint: wrong on " + "; ".join(failed[:3]) + ".")
+
+
+@dataclass
+class Choice(Exercise):
+    """A short choice: one of ``options``' keys. ``hints`` gives, per wrong option, why it is wrong.
+
+    ``correct`` is the right key, or a function that reads it off the committed results.
+    """
+
+    options: dict[str, str] = field(default_factory=dict)
+    correct: str | Callable[[], str] = ""
+    hints: dict[str, str] = field(default_factory=dict)
+
+    def answer(self) -> str:
+        return self.correct() if callable(self.correct) else self.correct
+
+    def judge(self, answer: Any, **context) -> Outcome:
+        key = str(answer).strip().lower()
+        if key not in self.options:
+            return self._outcome(FAILED, f"Answer with one of {', '.join(map(repr, self.options))}.")
+        try:
+            correct = self.answer()
+        except FileNotFoundError as err:
+            return self._no_reference(err)
+        if key == correct:
+            return self._outcome(PASSED, "Right.")
+        return self._outcome(FAILED, "Hint: " + self.hints.get(key, "reread the section the exercise names."))
+
+
+def _close(got, expected, rtol: float = 1e-6, atol: float = 1e-9) -> bool:
+    """Equal numbers or arrays, to rounding."""
+    import numpy as np
+    try:
+        got, expected = np.asarray(got, dtype=float), np.asarray(expected, dtype=float)
+    except (TypeError, ValueError):
+        return False
+    return got.shape == expected.shape and bool(np.allclose(got, expected, rtol=rtol, atol=atol, equal_nan=True))
+
+
+class Checker:
+    """A lesson's exercises, as a notebook holds them: ``check(2, answer)`` judges exercise 2.
+
+    ``dataset`` is the name of the data the notebook runs on; a check whose reference belongs to
+    other data says so instead of judging.
+    """
+
+    def __init__(self, lesson: str, exercises: list[Exercise], dataset: str | None = None):
+        self.lesson = lesson
+        self.exercises = {exercise.number: exercise for exercise in exercises}
+        self.dataset = dataset
+        self.outcomes: dict[int, Outcome] = {}
+
+    def __call__(self, number: int, answer: Any, **context) -> Outcome:
+        if number not in self.exercises:
+            raise KeyError(f"Lesson {self.lesson} has no exercise {number}; it has {sorted(self.exercises)}.")
+        exercise = self.exercises[number]
+        if unattempted(answer):
+            outcome = exercise._outcome(NOT_ATTEMPTED, "Replace the placeholder with your answer and run the "
+                                                      "cell again.")
+        elif exercise.dataset is not None and self.dataset != exercise.dataset:
+            outcome = exercise._outcome(CANNOT_CHECK, f"This check knows the answer on {exercise.dataset}; "
+                                                      f"this notebook runs on {self.dataset}.")
+        else:
+            outcome = exercise.judge(answer, **context)
+        self.outcomes[number] = outcome
+        return outcome
+
+    def summary(self) -> str:
+        """One line per exercise: where the learner stands."""
+        lines = []
+        for number, exercise in sorted(self.exercises.items()):
+            outcome = self.outcomes.get(number)
+            lines.append(f"Exercise {number} ({exercise.title}): {outcome.status if outcome else NOT_ATTEMPTED}")
+        return "\n".join(lines)
+
+    def assert_all_passed(self) -> None:
+        """For the solution notebooks: fail loudly unless every exercise's check has passed.
+
+        Offline, on the synthetic twin, a check that knows only ML-100K's answer cannot pass; that
+        is allowed unless strict data mode (RECSYS_COURSE_STRICT_DATA=1, as in CI) is on.
+        """
+        excused = () if config.strict_data() else (CANNOT_CHECK,)
+        missing = [n for n in self.exercises
+                   if not (n in self.outcomes and (self.outcomes[n].passed or self.outcomes[n].status in excused))]
+        if missing:
+            raise AssertionError(f"Lesson {self.lesson}: exercises {missing} did not pass.\n{self.summary()}")
+
+
+def exercises(lesson: str, data=None) -> Checker:
+    """The checker for lesson ``lesson`` ("01" to "06"); ``data`` is the notebook's dataset, if it has one."""
+    module = importlib.import_module(f"recsys_course.exercises.lesson{lesson}")
+    dataset = getattr(data, "name", data)
+    if getattr(data, "is_synthetic", False):
+        dataset = f"the synthetic twin of {dataset}"
+    return Checker(lesson, module.exercises(), dataset)

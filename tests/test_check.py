@@ -1,0 +1,119 @@
+"""The exercise checks' machinery: each kind judges right, wrong and missing answers without raising."""
+
+import numpy as np
+import pytest
+import torch
+
+from recsys_course import check
+from recsys_course.check import CANNOT_CHECK, FAILED, NOT_ATTEMPTED, PASSED, Checker, Choice, Function, Number
+
+
+def _number(**kw):
+    return Number(1, "a share", reference=lambda: (0.6, 0.02),
+                  hints=((lambda answer, value: answer > 1, "a share lies between 0 and 1"),), **kw)
+
+
+def _function():
+    return Function(2, "double", reference=lambda x: 2 * np.asarray(x, dtype=float),
+                    cases=lambda: [("a short array", (np.arange(3),)), ("an empty array", (np.array([]),))])
+
+
+def _choice():
+    return Choice(3, "pick", options={"a": "the dot product", "b": "the MLP"}, correct="b",
+                  hints={"a": "look at the fit column, not the held-out one"})
+
+
+@pytest.mark.parametrize("answer", [0.6, 0.615, np.float32(0.59), torch.tensor(0.6), 1 - 0.4])
+def test_number_passes_within_its_tolerance(answer):
+    assert _number().judge(answer).status == PASSED
+
+
+@pytest.mark.parametrize("answer", [0.5, 0.7, 60.0, float("nan"), "0.6", True, np.array([0.6, 0.6])])
+def test_number_fails_with_a_hint_that_hides_the_value(answer):
+    outcome = _number().judge(answer)
+    assert outcome.status == FAILED
+    assert "0.6" not in outcome.message and "0.62" not in outcome.message and "0.58" not in outcome.message
+
+
+def test_number_shows_the_mistake_specific_hint_first():
+    assert "between 0 and 1" in _number().judge(60.0).message
+    assert "above" in _number().judge(0.9).message and "below" in _number().judge(0.1).message
+
+
+def test_function_passes_the_right_function_and_names_only_the_failing_case():
+    assert _function().judge(lambda x: np.asarray(x) * 2).status == PASSED
+    wrong = _function().judge(lambda x: x[-1] * np.ones(len(x)))       # wrong on [0, 1, 2], crashes on []
+    assert wrong.status == FAILED and "a short array" in wrong.message
+    assert "an empty array" in wrong.message and "IndexError" in wrong.message
+    assert "[0" not in wrong.message                                      # no hidden arguments shown
+
+
+def test_function_stub_is_not_attempted():
+    def stub(x):
+        ...
+
+    def raises(x):
+        raise NotImplementedError
+
+    assert _function().judge(stub).status == NOT_ATTEMPTED
+    assert _function().judge(raises).status == NOT_ATTEMPTED
+    assert _function().judge(3).status == FAILED
+
+
+def test_choice_accepts_any_case_and_hints_per_wrong_option():
+    assert _choice().judge(" B ").status == PASSED
+    wrong = _choice().judge("a")
+    assert wrong.status == FAILED and "fit column" in wrong.message and "MLP" not in wrong.message
+    assert _choice().judge("c").status == FAILED
+
+
+def test_checker_never_raises_on_placeholders_and_records_the_latest_outcome():
+    checker = Checker("xx", [_number(), _function(), _choice()])
+    for number in (1, 2, 3):
+        assert checker(number, None).status == NOT_ATTEMPTED
+        assert checker(number, ...).status == NOT_ATTEMPTED
+    assert "not attempted yet" in repr(checker(1, None))
+    with pytest.raises(AssertionError, match=r"\[1, 2, 3\]"):
+        checker.assert_all_passed()
+    checker(1, 0.6), checker(2, lambda x: 2 * np.asarray(x)), checker(3, "b")
+    checker.assert_all_passed()
+    assert checker.summary().count(PASSED) == 3
+    with pytest.raises(KeyError, match="has no exercise 9"):
+        checker(9, 1)
+
+
+def test_a_reference_for_other_data_is_not_judged():
+    checker = Checker("xx", [_number(dataset="ml-100k")], dataset="the synthetic twin of ml-100k")
+    outcome = checker(1, 0.6)
+    assert outcome.status == CANNOT_CHECK and "ml-100k" in outcome.message
+    assert Checker("xx", [_number(dataset="ml-100k")], dataset="ml-100k")(1, 0.6).status == PASSED
+
+
+def test_exercises_names_the_synthetic_twin(monkeypatch):
+    import types
+    import sys
+    module = types.ModuleType("recsys_course.exercises.lesson99")
+    module.exercises = lambda: [_number(dataset="ml-100k")]
+    monkeypatch.setitem(sys.modules, "recsys_course.exercises.lesson99", module)
+    data = types.SimpleNamespace(name="ml-100k", is_synthetic=True)
+    assert check.exercises("99", data)(1, 0.6).status == CANNOT_CHECK
+    data.is_synthetic = False
+    assert check.exercises("99", data)(1, 0.6).status == PASSED
+
+
+def test_offline_a_check_that_cannot_judge_is_excused_unless_data_is_strict(monkeypatch):
+    checker = Checker("xx", [_number(dataset="ml-100k")], dataset="the synthetic twin of ml-100k")
+    checker(1, 0.6)
+    monkeypatch.setenv("RECSYS_COURSE_STRICT_DATA", "0")
+    checker.assert_all_passed()
+    monkeypatch.setenv("RECSYS_COURSE_STRICT_DATA", "1")
+    with pytest.raises(AssertionError, match="cannot check here"):
+        checker.assert_all_passed()
+
+
+def test_a_reference_that_cannot_be_read_is_not_judged():
+    def missing():
+        raise FileNotFoundError("figures/ncf/ncf_ml-100k.csv")
+
+    outcome = Number(1, "a share", reference=missing).judge(0.6)
+    assert outcome.status == CANNOT_CHECK and "figures/ncf" in outcome.message
