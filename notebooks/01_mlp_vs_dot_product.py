@@ -62,7 +62,7 @@ plots.use_course_style()
 FAST = config.fast_mode()          # RECSYS_COURSE_FAST=1 shrinks the experiments
 DEVICE = config.get_device()       # cuda when a GPU is present, else cpu
 SEEDS = [0, 1, 2] if FAST else [0, 1, 2, 3, 4]   # every experiment is repeated once per seed
-LABEL_NOISE = 0.0                  # exercise 4: the share of training labels flipped at random
+LABEL_NOISE = 0.0                  # the share of training labels flipped at random (try 0.1)
 config.seed_everything(0)
 print("device:", DEVICE, "| fast mode:", FAST, "| seeds:", SEEDS)
 
@@ -554,7 +554,66 @@ with pd.option_context("display.max_colwidth", 80):
 #
 # ## Exercises
 #
-# 1. In section 3, give the items a third feature column, $a_i \cdot b_i$ (a hand-made *cross feature*), and rerun MF. Can the dot product now learn the pattern? This is the idea behind the "wide" part of Wide & Deep (lesson 05).
-# 2. In section 4, set `K = 4` (16 kinds). Forster's bound becomes rank $\ge 4$. Find the smallest $d$ at which MF fits the pattern perfectly, and compare.
-# 3. In section 5, add weight decay to both models (pass `optimizer=torch.optim.Adam(model.parameters(), lr=1e-2, weight_decay=...)` to `train_pairs`). Does the gap close? Try a deeper MLP, e.g. `layers=(128, 64, 32)`.
-# 4. Set `LABEL_NOISE = 0.1` in the setup cell and rerun sections 2 and 3. Which model's held-out accuracy (against the true labels) drops the most, and why?
+# Each exercise ends with a check cell: put your answer in place of `None` (or write the
+# function's body in place of `...`) and run the cell. A failed check gives a hint, never the
+# answer. The worked solutions are in `solutions/01_mlp_vs_dot_product_solutions.ipynb`.
+
+# %%
+from recsys_course.check import exercises
+check = exercises("01")
+
+# %% [markdown]
+# **1. Count an MLP's parameters.** Write `mlp_parameters(n_users, n_items, dim, hidden)`,
+# which returns the number of parameters of `MLP(n_users, n_items, dim=dim, layers=(hidden,))`
+# as a formula in its four arguments (compare it with `n_params` on a model or two if you like).
+# Section 4's matched pairs rest on this count.
+
+# %%
+def mlp_parameters(n_users, n_items, dim, hidden):
+    """How many parameters MLP(n_users, n_items, dim=dim, layers=(hidden,)) has."""
+    ...
+
+check(1, mlp_parameters)
+
+# %% [markdown]
+# **2. A hand-made cross feature.** In section 3, give every item a third feature column,
+# $a_i b_i$ (a *cross feature*: 1 exactly when the item has both A and B; the "wide" part
+# of Wide & Deep in lesson 05 is built from such columns), for instance
+# `np.column_stack([features, features[:, 0] * features[:, 1]])`, and rerun
+# `xor_run(likes, seed, item_features=...)` over `SEEDS`. Can the dot product now learn the
+# pattern? Answer with a letter:
+#
+# - **a** - yes: MF's held-out accuracy now reaches the MLP's
+# - **b** - no: an item is still a sum of feature vectors, so MF stays where it was
+# - **c** - only with a larger embedding, e.g. d = 16
+# - **d** - no: a cross feature helps a linear model only, never a dot product
+
+# %%
+# for seed in SEEDS: build the three-column features from feature_data[seed], then call xor_run(...)
+answer_2 = None  # "a", "b", "c" or "d"
+check(2, answer_2)
+
+# %% [markdown]
+# **3. Build the parity pattern.** Write `parity_likes(k)`, returning section 4's
+# $2^k \times 2^k$ matrix of 0s and 1s for $k$ traits: kind $r$ has trait $j$ when bit $j$
+# of $r$ is 1, and entry $(r, c)$ is 1 when kinds $r$ and $c$ share an **odd** number of
+# traits. Try it without looking back at section 4's cell: bitwise operators on
+# `np.arange(2 ** k)` are enough.
+
+# %%
+def parity_likes(k):
+    """The 2**k x 2**k like matrix of the parity pattern (1 = like)."""
+    ...
+
+check(3, parity_likes)
+
+# %% [markdown]
+# **4. Forster's bound for 32 kinds.** Take $k = 5$ traits, so 32 kinds of user and of item.
+# What is the smallest embedding size $d$ of the package's `MF` (with its user and item
+# biases) that Forster's bound does **not** rule out for the parity pattern? Give a whole
+# number. Then, if you like, train `MF` at that $d$ and at one less on the 32 x 32 pattern
+# with `train_pairs` and compare their fit.
+
+# %%
+answer_4 = None  # a whole number
+check(4, answer_4)

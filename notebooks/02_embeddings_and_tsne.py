@@ -471,7 +471,63 @@ assert (by_dim["auc"] > popularity_auc).all(), (by_dim["auc"], popularity_auc)
 #
 # ## Exercises
 #
-# 1. Colour the t-SNE map by a user-side signal instead: for each movie, the share of its ratings given by women. Do the clusters change meaning?
-# 2. Replace `neighbour_agreement`'s "share at least one genre" with "share the colour genre". How do the three numbers move, and why is the shuffled baseline essential for reading them?
-# 3. Train with popularity-weighted negatives (`fit_implicit(model, loo, probs=popularity_probs(counts))`, from `recsys_course.train` and `recsys_course.sampling`). What happens to `rim_ratio` and to the long-tail dots on the map?
-# 4. Run the dimension sweep with `DATASET = "ml-1m"` (download needed). Does the doubling rule stop at the same size?
+# Each exercise ends with a check cell: put your answer in place of `None` (or write the
+# function's body in place of `...`) and run the cell. A failed check gives a hint, never the
+# answer. The worked solutions are in `solutions/02_embeddings_and_tsne_solutions.ipynb`.
+
+# %%
+from recsys_course.check import exercises
+check = exercises("02", ml)
+
+# %% [markdown]
+# **1. Neighbour agreement for one label.** Write `label_agreement(vectors, labels, k)`:
+# `vectors` is an `[n, d]` array and `labels` holds one label per row (numbers or strings).
+# For each row, find its `k` nearest *other* rows by cosine similarity, take the share of
+# them whose label equals the row's own, and return the mean of that share over all rows.
+# It is section 4's `neighbour_agreement` with one label per movie instead of a set of genres.
+
+# %%
+def label_agreement(vectors, labels, k):
+    """Mean over rows of the share of the k cosine-nearest other rows that carry the same label."""
+    ...
+
+check(1, label_agreement)
+
+# %% [markdown]
+# **2. The exact chance level.** Section 4's *shuffled genres* baseline estimates, with
+# random error, a number you can compute exactly. Among the movies with at least 20 training
+# ratings (`counts >= 20`, as in section 4), what share of the ordered pairs of two
+# **different** movies have at least one genre in common? Give a share between 0 and 1.
+
+# %%
+# genres = ml.item_genres[counts >= 20] ...
+answer_2 = None  # a share between 0 and 1
+check(2, answer_2)
+
+# %% [markdown]
+# **3. A stricter criterion.** Recompute two of section 4's numbers for section 3's model
+# `mf` (k = 10, the movies with `counts >= 20`) with "has the same colour genre"
+# (`colour_genre(ml)`, one label per movie) in place of "shares at least one genre": the
+# trained embeddings' agreement, and the agreement with the labels shuffled among the
+# movies (`np.random.default_rng(SEED).permutation`). Your `label_agreement` does it. How do
+# the two numbers move, compared with section 4's table? Answer with a letter:
+#
+# - **a** - both fall, and the trained embeddings still beat shuffled labels by more than 10 percentage points
+# - **b** - the trained number falls but the shuffled one stays put, since shuffling ignores the criterion
+# - **c** - both fall, and the trained embeddings no longer beat shuffled labels by more than 10 percentage points
+# - **d** - the trained number rises, since one label per movie is cleaner than a set of genres
+
+# %%
+answer_3 = None  # "a", "b", "c" or "d"
+check(3, answer_3)
+
+# %% [markdown]
+# **4. NDCG@10 at d = 64.** Train MF with 64-dimensional embeddings exactly as section 3
+# trains its model (`dimensions.train_mf(loo, 64, seed=SEED, epochs=EPOCHS)`) and give its
+# test NDCG@10 from `evaluate_ranking(model, test_users, loo.test_candidates)`. The check
+# compares it with the five seeds of the full-size sweep.
+
+# %%
+# model_64, _ = dimensions.train_mf(...)
+answer_4 = None  # a number between 0 and 1
+check(4, answer_4)

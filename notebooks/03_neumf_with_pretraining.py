@@ -46,8 +46,6 @@ if "google.colab" in sys.modules:
                     "git+https://github.com/recsys-course/recsys-course"], check=True)
 
 # %%
-from dataclasses import replace
-
 import numpy as np
 import pandas as pd
 import torch
@@ -415,8 +413,71 @@ paper_rows.rename_axis(columns="factors").round(3)
 #
 # ## Exercises
 #
-# 1. Set `SETTINGS = replace(SETTINGS, factors=8)` in the setup cell and rerun. The paper saw no pretraining gain at 8 factors - compare the fused and fine-tuned rows with NeuMF from scratch.
-# 2. Fuse this run's trained GMF and MLP with another weight: `NeuMF.from_pretrained(trained[0]["GMF"], trained[0]["MLP"], alpha=0.8)`, and score it with `ncf.test(model, loo)`. Which half of the model carries more?
-# 3. Run `ncf.negative_ratio_sweep(loo, SETTINGS, ratios=[1, 4, 16], model="NeuMF (scratch)")`. Does the best ratio move for the larger model?
-# 4. Give NeuMF weight decay - `model = ncf.make_model("NeuMF (scratch)", loo, SETTINGS)`, then `ncf.train(model, loo, SETTINGS, seed=0, optimizer=torch.optim.Adam(model.parameters(), lr=SETTINGS.lr, weight_decay=1e-5))` and `row, per_user = ncf.test(model, loo)` - and compare its per-user hits with the tuned MF's (`results.per_user("hr@10", model="tuned MF")`) using `stats.paired_bootstrap`.
-# 5. Run the full script, `python -m recsys_course.experiments.ncf` (about 20 minutes on a laptop), and rerun this notebook: the verdicts then come from your own run.
+# Each exercise ends with a check cell: put your answer in place of `None` (or write the
+# function's body in place of `...`) and run the cell. A failed check gives a hint, never the
+# answer. The worked solutions are in `solutions/03_neumf_with_pretraining_solutions.ipynb`.
+
+# %%
+from recsys_course.check import exercises
+check = exercises("03", ml)
+
+# %% [markdown]
+# **1. NDCG@k from ranks.** Write `ndcg_from_ranks(ranks, k)`: `ranks` is a NumPy array of
+# 0-based ranks, one held-out item per user; return the mean NDCG@k over the users, as
+# section 1 defines it, without calling the package's `ndcg_at_k`. The check runs your
+# function on cases you do not see.
+
+# %%
+def ndcg_from_ranks(ranks, k):
+    ...  # your code: each user's gain, then the mean over users
+
+
+check(1, ndcg_from_ranks)
+
+# %% [markdown]
+# **2. The rank of the held-out item.** Write `rank_of_held_out(scores)`: `scores` is a 2-D
+# array with one row per user; column 0 holds the held-out item's score, the other columns
+# its sampled negatives' scores. Return, per row, the 0-based rank of column 0, with a tie
+# counted against the held-out item (section 1's rule), without calling `rank_of_positive`.
+
+# %%
+def rank_of_held_out(scores):
+    ...  # your code: one rank per row
+
+
+check(2, rank_of_held_out)
+
+# %% [markdown]
+# **3. Popularity on the validation items.** Score the popularity baseline by hand on the
+# *validation* candidates, `loo.valid_candidates` (one row per user of `loo.valid`; column 0
+# is the validation item): each item's score is its number of interactions in `loo.train`.
+# Rank the rows with your `rank_of_held_out` and give the mean NDCG@10 from your
+# `ndcg_from_ranks`.
+
+# %%
+answer_3 = None   # the popularity baseline's validation NDCG@10, a number
+check(3, answer_3)
+
+# %% [markdown]
+# **4. Fused GMF + MLP, before fine-tuning.** Fuse the GMF and MLP this notebook trained on
+# seed 0 (`trained[0]["GMF"]`, `trained[0]["MLP"]`, at the lesson's 32 factors) with
+# `NeuMF.from_pretrained(gmf, mlp, alpha=0.5)`, score the fused model with
+# `row, per_user = ncf.test(model, loo)`, and give its test HR@10. The reference is the
+# full-size run at the lesson's default settings, so run the notebook without FAST mode.
+
+# %%
+answer_4 = None   # the fused model's test HR@10, a number
+check(4, answer_4)
+
+# %% [markdown]
+# **5. What SGD fine-tuning did.** In the full-size run (`full.frame()`), read the rows of
+# `NeuMF (pretrained, SGD)` and `GMF+MLP (fused, not fine-tuned)` at 32 factors - their
+# `best epoch` and their test metrics, seed by seed. Which sentence describes them?
+#
+# - **a** - Its validation NDCG@10 improved in most seeds, and its test HR@10 rose above the fused model's.
+# - **b** - No SGD epoch beat the fused start on validation, so every kept model is the fused average itself, with the same test numbers.
+# - **c** - SGD diverged at the tuned learning rate, and its test HR@10 fell far below NeuMF from scratch.
+
+# %%
+answer_5 = None   # "a", "b" or "c"
+check(5, answer_5)

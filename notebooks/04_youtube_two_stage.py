@@ -557,8 +557,75 @@ if "MF" in table.index:
 #
 # ## Exercises
 #
-# 1. Train the sampled softmax with fewer samples: `model, _ = two_stage.train_tower("sampled, popularity + logQ", data, replace(SETTINGS, n_samples=32), SEED)` (add `from dataclasses import replace`), then `catalogue_evaluation(data, two_stage.tower_scores(model, data))["recall@50"].mean()`. Compare with the 256-sample row of the full-size table (a mean over four seeds - how much of the gap could one seed's noise explain?).
-# 2. Change the temperature: `replace(SETTINGS, temperature=0.2)`. Why does a softmax over cosines need a small temperature before it can be confident?
-# 3. Build a 100,000-item catalogue, `catalogue = retrieval.mixture_catalogue(item_vectors, 100_000)` (add `from recsys_course import retrieval`), and find the smallest `nprobe` for which `FaissIndex("ivf", catalogue)` reaches recall@10 >= 0.95 against `ExactIndex(catalogue)` on `queries`. How does its latency compare with HNSW's at the same recall?
-# 4. Weight the ranker's positives by `np.clip(rating - 2, 0, None)` - so 1- and 2-star watches count as nothing - by passing `engagement=` to `training_impressions` in a copy of `ranking_stage.train_ranker`, and compare the engagement-weighted NDCG@10 with weighted LR's.
-# 5. Run the full script, `python -m recsys_course.experiments.two_stage` (about 20 minutes on a laptop), and rerun this notebook: the verdicts then come from your own run.
+# Each exercise ends with a check cell: put your answer in place of `None` (or write the
+# function's body in place of `...`) and run the cell. A failed check gives a hint, never the
+# answer. The worked solutions are in `solutions/04_youtube_two_stage_solutions.ipynb`.
+
+# %%
+from recsys_course.check import exercises
+check = exercises("04", ml)
+
+# %% [markdown]
+# **1. Rank against the whole catalogue.** Write `rank_in_catalogue(scores, target, seen)` for
+# one user: `scores` is a 1-D array with one score per item, `target` the held-out item's id,
+# and `seen` a boolean array marking the items the user had rated before (the target is never
+# among them). Return the target's 0-based rank among the items the user has not seen, with a
+# tie counted against the target - the rule of section 1 - without calling the package's
+# ranking functions. The check runs it on cases you do not see.
+
+# %%
+def rank_in_catalogue(scores, target, seen):
+    ...  # your code: one whole number
+
+
+check(1, rank_in_catalogue)
+
+# %% [markdown]
+# **2. The logQ correction.** Write `logq_correct(logits, q)`: `logits` holds the logits of
+# a set of items (a 1-D array, or a 2-D array with one row per example and one column per
+# item), and `q[j]` is the probability that item `j` is drawn as a negative. Return the
+# corrected logits of section 2, as an array of the same shape.
+
+# %%
+def logq_correct(logits, q):
+    ...  # your code
+
+
+check(2, logq_correct)
+
+# %% [markdown]
+# **3. A tower that reads only the last movie.** Train the `last item only` ablation of
+# section 2 at the default settings on seed 0 -
+# `model, _ = two_stage.train_tower("last item only", data, two_stage.Settings(), seed=0)`,
+# well under a minute on a laptop CPU - then score it on the test users against the whole catalogue
+# with `catalogue_evaluation(data, two_stage.tower_scores(model, data))`, and give its mean
+# Recall@50.
+
+# %%
+answer_3 = None   # the tower's test Recall@50 over the whole catalogue, a number
+check(3, answer_3)
+
+# %% [markdown]
+# **4. Where HNSW overtakes IVF.** In the committed scaling sweep, `full["retrieval_scaling"]`,
+# take for each catalogue size each index's cheapest setting: the lowest latency at batch 1
+# (`ms/query, batch 1`) among its settings that reach recall@10 >= 0.95. At which of the
+# measured sizes is HNSW first faster than IVF? Answer `10000`, `100000`, `1000000` or
+# `"never"`.
+
+# %%
+answer_4 = None   # 10000, 100000, 1000000 or "never"
+check(4, answer_4)
+
+# %% [markdown]
+# **5. What weighted LR's odds converge to.** One context of a watch log: `clicked` is a 0/1
+# array with one entry per impression, and `minutes` the watch time logged with each (it
+# counts only where `clicked` is 1). Write `weighted_odds(clicked, minutes)`, returning the
+# odds $e^{\text{logit}}$ that weighted logistic regression converges to on this context, as
+# section 4 derives them: one number.
+
+# %%
+def weighted_odds(clicked, minutes):
+    ...  # your code: one number
+
+
+check(5, weighted_odds)

@@ -410,11 +410,88 @@ display(Markdown(stats.conclusion(claims)))
 # - FTRL's L1 term sets wide weights to exactly zero: λ1 trades the size of the model to serve against accuracy, and section 3 shows the trade on this task.
 # - Joint training gives one gradient to two parts that learn at different speeds; early stopping and learning rates must suit both. Compare a joint model with its halves *and* with an ensemble before crediting the joint training.
 # - Memorisation can only pay where co-occurrences repeat: count how often a cross's values occur in training before expecting it to help, and measure its gain slice by slice.
-#
+
+# %% [markdown]
 # ## Exercises
 #
-# 1. **Design a cross.** Build occupation x movie - does a programmer like what other programmers liked? - with `parts = [features.cross(s.deep[:, 4], s.item, 2**16) for s in (task.train, task.valid, task.test)]` (column 4 of `deep` is the occupation id), add it with `task2 = task.with_extra_wide("occupation x movie", 2**16, parts)`, train `model, history, seconds = wd.train(task2, SETTINGS["wide"], deep=False)` and compare `wd.test_metrics(model, task2)` with the wide model of section 4. Then design a cross you expect to help more, say why before you run it, and measure it.
-# 2. **Buckets.** Rebuild the task with `movielens_ctr(ml, cross_buckets=2**16)`: how does the liked-movie x movie collision rate change, and what does it do to the wide model's AUC?
-# 3. **L1 and size.** Train the wide model for `ftrl_l1` in 0, 1, 4, 16 and 64 and plot the share of exact zeros against validation AUC. How small can the wide model get before it loses 0.005 AUC?
-# 4. **Early stopping for two parts.** Compare the best epoch of the joint model with those of the wide and the deep model alone (section 4's tables). Train the joint model with `wd.train(task, replace(SETTINGS["joint"], patience=5))`: which epoch does it keep now, and does its test AUC (`wd.test_metrics`) change?
-# 5. **Census crosses.** Use `adult.with_wide([...])` to drop the three crosses from the linear census model. How much of the linear model's accuracy do they carry?
+# Each exercise ends with a check cell: put your answer in place of `None` (or write the
+# function's body) and run the cell. A failed check gives a hint, never the answer. The worked
+# solutions are in `solutions/05_wide_and_deep_solutions.ipynb`.
+
+# %%
+from recsys_course.check import exercises
+
+check = exercises("05", ml)
+
+# %% [markdown]
+# **1. A movie's shrunk click rate.** Section 1's second baseline scores an impression by the
+# candidate movie's training click rate, shrunk towards the global rate by 10 pseudo-views. Write
+# it: given the training impressions' movie ids `items`, their 0/1 `labels`, the number of movie
+# ids `n_items` and the number of pseudo-views `prior`, return an array of `n_items` rates, one
+# per movie id, each equal to (the movie's clicks + `prior` x the global click rate of `labels`)
+# / (the movie's views + `prior`). Test it with
+# `auc(task.test.label, movie_click_rate(task.train.item, task.train.label, task.n_items, 10.0)[task.test.item])`
+# (`from recsys_course.metrics import auc`) against section 1's table.
+
+# %%
+def movie_click_rate(items, labels, n_items, prior):
+    ...  # your code: one rate per movie id, 0 to n_items - 1
+
+
+check(1, movie_click_rate)
+
+# %% [markdown]
+# **2. Collisions with fewer buckets.** Rebuild the task with 64 times fewer buckets for the
+# hashed crosses, `task16 = movielens_ctr(ml, cross_buckets=2**16)`, and read `task16.crosses`.
+# What share of the distinct liked-movie x movie pairs now share their bucket with another pair?
+# Give a share between 0 and 1. (Then, if you like, train the wide model on `task16` as in
+# exercise 3 and compare its test AUC with section 4's.)
+
+# %%
+answer_2 = None  # the liked-movie x movie collision rate of task16
+
+check(2, answer_2)
+
+# %% [markdown]
+# **3. How sparse FTRL leaves the wide model.** Train the wide half alone with the paper's
+# optimiser at the rates the full run chose:
+# `wide_model, history, seconds = wd.train(task, SETTINGS["wide"], deep=False, seed=SEED)`.
+# What share of the wide weights the training rows use is exactly zero (`wd.zero_share`)? Then
+# try `replace(SETTINGS["wide"], ftrl_l1=l1)` for a few `l1` and watch the share and the
+# validation AUC (`history.best_value`) move together.
+
+# %%
+answer_3 = None  # the share, between 0 and 1, of the used wide weights that are exactly zero
+
+check(3, answer_3)
+
+# %% [markdown]
+# **4. Early stopping for two parts.** In the full-size run (`runs.frame()` in section 4, with
+# the `best epoch` column), average over the seeds the epoch whose weights early stopping kept,
+# for the wide model, the deep model and the joint model, all three with the paper's optimisers.
+# Whose stopping point does the joint model share? Answer `"a"`, `"b"` or `"c"`:
+#
+# - a: the wide half's - the joint model keeps about the epoch the wide model alone keeps;
+# - b: the deep half's - the joint model keeps about the epoch the deep model alone keeps;
+# - c: neither - the joint model keeps a later epoch than both halves alone.
+#
+# Then train `wd.train(task, replace(SETTINGS["joint"], patience=5), seed=SEED)`: which epoch does
+# it keep now, and does its test AUC (`wd.test_metrics`) move?
+
+# %%
+answer_4 = None  # "a", "b" or "c"
+
+check(4, answer_4)
+
+# %% [markdown]
+# **5. The linear census model.** With section 7's `adult` task and `adult_settings`, train the
+# linear model alone: `linear, _, _ = wd.train(adult, adult_settings["wide"], deep=False, seed=SEED)`.
+# What is its test accuracy - the share of test rows where `predict_logits(linear, adult.test)`,
+# turned into a probability and cut at 0.5, matches `adult.test.label`
+# (`from recsys_course.train import predict_logits`)? Compare it with the tutorial's linear model;
+# then drop the three crosses with `adult.with_wide([...])` and see how much accuracy they carry.
+
+# %%
+answer_5 = None  # the linear census model's test accuracy, between 0 and 1
+
+check(5, answer_5)

@@ -577,11 +577,84 @@ display(Markdown(stats.conclusion(claims)))
 # - Dropout, clipping and schedules are knobs to measure, not rules: measure each with an interval before adopting it, and expect the answer to depend on the model, the data and the optimiser.
 # - Pick the metric for the decision the model serves: AUC for ranking, LogLoss for probabilities, RMSE for stars. Temperature scaling mends calibration and leaves ranking alone.
 # - Speed depends on the model, the batch and the hardware; measure examples per second where you will train.
-#
+
+# %% [markdown]
 # ## Exercises
 #
-# 1. **Your own benchmark row.** Train `ctr.train_model("FM", task, S, 5e-3, SEED)` - a rate the grid did not try - and, with `from dataclasses import replace`, a smaller DeepFM: `ctr.train_model("DeepFM", task, replace(S, hidden=(64, 32)), RATES["DeepFM"], SEED)`. Each returns `(model, history, seconds)`; score the model with `ctr_metrics(task.test.user, task.test.label, 1 / (1 + np.exp(-predict_logits(model, task.test))))` and compare with section 1's table. How big must a change be before it leaves the seed-to-seed spread of chart 1?
-# 2. **Patience in your own run.** With `S2 = replace(S, max_epochs=30, patience=30)`, train `model, history, _ = ctr.train_model("DeepFM", task, S2, RATES["DeepFM"], SEED)`. Plot `history.frame()["auc"]` against the epoch and mark where patience 1, 3 and 5 would stop with `dynamics.stopping_point(history.frame()["auc"].dropna().to_numpy(), patience)`.
-# 3. **A hard-negative temperature.** Build the lesson 03 split with `loo = prepare_leave_one_out(to_implicit(ml.ratings), ml.n_users, ml.n_items)` and train `model, _, _ = samplers.train("hard", loo, samplers.Settings(), temperature=0.1)`, then again with `temperature=10`. Compare `samplers.catalogue_per_user(model, loo).mean()` for the two: which temperature recommends more popular movies, and which ranks the held-out movie higher?
-# 4. **Calibrate another model.** Fit a temperature for the FM of section 1 (`live["FM"]`) as section 7 did for DeepFM. Is its T above or below 1, and what does that say about its probabilities before scaling? Draw its reliability chart with `advice_figures.reliability_chart`.
-# 5. **Read the speed table as an engineer.** From section 9's tables, how many DeepFM epochs over the training impressions (`len(task.train)`) does one minute buy at batch 256 and at batch 4096? What would you try next on this machine, and what on a GPU?
+# Each exercise ends with a check cell: put your answer in place of `None` (or write the
+# function's body) and run the cell. A failed check gives a hint, never the answer. The worked
+# solutions are in `solutions/06_training_discipline_solutions.ipynb`.
+
+# %%
+from recsys_course.check import exercises
+
+check = exercises("06", ml)
+
+# %% [markdown]
+# **1. Your own benchmark row.** Train MF at the rate the benchmark chose, on seed 0:
+# `model, history, seconds = ctr.train_model("MF", task, S, RATES["MF"], SEED)`, and score it with
+# `ctr_metrics(task.test.user, task.test.label, 1 / (1 + np.exp(-predict_logits(model, task.test))))`.
+# Give its test AUC. Then try a rate the grid did not (`ctr.train_model("FM", task, S, 5e-3, SEED)`)
+# or a smaller DeepFM (`replace(S, hidden=(64, 32))`, with `from dataclasses import replace`): how
+# big must a change be before it leaves the seed-to-seed spread of chart 1?
+
+# %%
+answer_1 = None  # MF's test AUC
+
+check(1, answer_1)
+
+# %% [markdown]
+# **2. Replay early stopping.** Write `stop_and_keep(values, patience)`: `values` is a validation
+# AUC per epoch (epoch 1 first); training stops once `patience` epochs in a row bring no value
+# strictly above the best so far. Return `(the epoch it stops at, the epoch whose weights it
+# keeps)`, with epochs numbered from 1; a curve that never stalls that long stops at its last
+# epoch. Then apply it to section 2's curves (`curves`, column `auc`, one model and seed at a time).
+
+# %%
+def stop_and_keep(values, patience):
+    ...  # your code: return (stop epoch, kept epoch)
+
+
+check(2, stop_and_keep)
+
+# %% [markdown]
+# **3. Calibrate DeepFM on another seed.** Train DeepFM at its chosen rate on seed 1:
+# `ctr.train_model("DeepFM", task, S, RATES["DeepFM"], 1)`. Fit a temperature on its validation
+# logits as section 7 did (`fit_temperature`) and give T. Is it above or below 1, and what does that
+# say about the probabilities before scaling? Divide the test logits by it and compare the LogLoss
+# and the AUC before and after; draw the reliability chart with `advice_figures.reliability_chart`.
+
+# %%
+answer_3 = None  # the temperature T fitted on validation
+
+check(3, answer_3)
+
+# %% [markdown]
+# **4. A cold start with no genres.** Look at the all-movies mean start in section 8's committed
+# runs, seed by seed (`cold.frame()`): its user-weighted AUC, and its AUC over all impressions.
+# What explains the user-weighted AUC you find there? Answer `"a"`, `"b"`, `"c"` or `"d"`:
+#
+# - a: every cold movie gets the same vector and bias, so within one user every cold movie gets the same score;
+# - b: the vectors of the cold movies were never trained, so their scores are random;
+# - c: every cold test user clicked all of their cold movies, so there is nothing to order;
+# - d: the mean of the trained vectors is zero, so every score in the test is the same.
+#
+# You can test your answer with `cold_start.cold_items`, `cold_start.without` and
+# `cold_start.overall_mean_start` (`from recsys_course.experiments import cold_start`).
+
+# %%
+answer_4 = None  # "a", "b", "c" or "d"
+
+check(4, answer_4)
+
+# %% [markdown]
+# **5. Bigger batches on this CPU.** From section 9's committed speed table (`cpu`), take DeepFM
+# with the plain tensor loader and the most threads. How many times as many training examples per
+# second does batch 4096 process as batch 256? From it, how many epochs over `len(task.train)`
+# impressions does one minute buy at each batch size, and what would you try next on this
+# machine, and what on a GPU?
+
+# %%
+answer_5 = None  # examples per second at batch 4096 divided by those at batch 256
+
+check(5, answer_5)

@@ -1,0 +1,194 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Lesson 01 - solutions to the exercises
+#
+# Worked solutions to the exercises at the end of `notebooks/01_mlp_vs_dot_product.ipynb`.
+# Try them there first: this notebook builds everything it needs from the course package
+# and runs the same checks, each of which must pass.
+
+# %%
+import math
+
+import numpy as np
+import pandas as pd
+import torch
+
+from recsys_course import config
+from recsys_course.batching import tensor_batches
+from recsys_course.check import exercises
+from recsys_course.metrics import per_user_means, score_pairs
+from recsys_course.models import MF, MLP
+from recsys_course.train import fit
+
+config.seed_everything(0)
+DEVICE = config.get_device()
+SEEDS = [0, 1, 2, 3, 4]
+check = exercises("01")
+
+
+def n_params(model):
+    return sum(p.numel() for p in model.parameters())
+
+
+def train_pairs(model, users, items, labels, *, epochs, lr=1e-2, batch_size=512, seed=0):
+    """The lesson's training helper: Adam on binary cross-entropy with the package's fit() loop."""
+    torch.manual_seed(seed)
+    gen = torch.Generator().manual_seed(seed)
+    return fit(model.to(DEVICE),
+               lambda epoch: tensor_batches(users, items, labels, batch_size=batch_size, generator=gen),
+               epochs=epochs, lr=lr, loss_fn=torch.nn.functional.binary_cross_entropy_with_logits, progress=False)
+
+
+def correct(model, users, items, labels):
+    """Per cell: 1.0 where the model puts the cell on the right side of 0.5."""
+    return ((score_pairs(model, users, items) > 0) == (labels > 0.5)).astype(float)
+
+
+def all_cells(n_users, n_items):
+    u, i = np.meshgrid(np.arange(n_users), np.arange(n_items), indexing="ij")
+    return u.ravel(), i.ravel()
+
+
+# %% [markdown]
+# ## Exercise 1 - Count an MLP's parameters
+#
+# Go through the model layer by layer. Two embedding tables: `n_users * dim` and
+# `n_items * dim`. The hidden layer reads the concatenation $[p_u; q_i]$, which has `2 * dim`
+# numbers, so it holds `2 * dim * hidden` weights plus `hidden` biases. The output layer turns
+# the `hidden` units into one logit: `hidden` weights and one bias. The package's `MLP` has no
+# per-user or per-item bias terms (MF has them), so nothing else is left.
+
+# %%
+def mlp_parameters(n_users, n_items, dim, hidden):
+    embeddings = (n_users + n_items) * dim
+    hidden_layer = 2 * dim * hidden + hidden
+    output_layer = hidden + 1
+    return embeddings + hidden_layer + output_layer
+
+# the formula against the model itself, and section 4's matched pair: MLP(d/2, 64 units) has as many as MF(d)
+for args in [(64, 64, 4, 64), (943, 1682, 16, 64)]:
+    assert mlp_parameters(*args) == n_params(MLP(args[0], args[1], dim=args[2], layers=(args[3],)))
+assert all(mlp_parameters(64, 64, d // 2, 64) == n_params(MF(64, 64, dim=d)) for d in (2, 4, 8, 16))
+check(1, mlp_parameters)
+
+# %% [markdown]
+# ## Exercise 2 - A hand-made cross feature
+#
+# Rebuild section 3's set-up (200 users, 200 items with two random binary features, half
+# of the users liking A XOR B and the other half its opposite; 20% of the cells to train on,
+# the rest held out), then train MF once on the two feature columns and once on three, the
+# third being $a_i b_i$. With the cross column, a user's score is
+# $a\,(p^\top e_A) + b\,(p^\top e_B) + ab\,(p^\top e_{AB})$ plus biases, and
+# $a \oplus b = a + b - 2ab$ is such a sum: the pattern is now within the dot product's reach.
+# The MLP on the same three columns is the yardstick.
+
+# %%
+N, DIM, EPOCHS = 200, 8, 20
+cell_u, cell_i = all_cells(N, N)
+
+
+def item_feature_truth(seed):
+    """Section 3's items (two binary features) and users (group 0 likes A xor B, group 1 its opposite)."""
+    r = np.random.default_rng(200 + seed)
+    features = r.integers(0, 2, size=(N, 2))
+    group = r.integers(0, 2, N)
+    likes = (features[:, 0] ^ features[:, 1])[None, :] ^ group[:, None]
+    return likes, features.astype(np.float32)
+
+
+def held_out_accuracy(model, likes, seed):
+    """Train on a random 20% of the cells, return the mean per-user accuracy on the other 80%."""
+    r = np.random.default_rng(seed)
+    labels = likes.ravel().astype(np.float32)
+    perm = r.permutation(len(labels))
+    train, held = perm[: len(perm) // 5], perm[len(perm) // 5:]
+    train_pairs(model, cell_u[train], cell_i[train], labels[train], epochs=EPOCHS, seed=seed)
+    return per_user_means(cell_u[held], correct(model, cell_u[held], cell_i[held], labels[held]), N).mean()
+
+
+rows = []
+for seed in SEEDS:
+    likes, features = item_feature_truth(seed)
+    crossed = np.column_stack([features, features[:, 0] * features[:, 1]])
+    rows.append({"seed": seed,
+                 "MF, features A and B": held_out_accuracy(MF(N, N, dim=DIM, item_features=features), likes, seed),
+                 "MF, with A x B": held_out_accuracy(MF(N, N, dim=DIM, item_features=crossed), likes, seed),
+                 "MLP, with A x B": held_out_accuracy(MLP(N, N, dim=DIM, layers=(32,), item_features=crossed),
+                                                      likes, seed)})
+cross = pd.DataFrame(rows).set_index("seed")
+cross.loc["mean"] = cross.mean()
+cross.round(3)
+
+# %%
+mean = cross.loc["mean"]
+# with the cross column MF matches the MLP and leaves its two-column self far behind: option a
+assert mean["MF, with A x B"] > mean["MLP, with A x B"] - 0.02 and mean["MF, with A x B"] > mean["MF, features A and B"] + 0.3
+answer_2 = "a"
+check(2, answer_2)
+
+# %% [markdown]
+# ## Exercise 3 - Build the parity pattern
+#
+# Kind $r$'s traits are the bits of $r$, so the traits kinds $r$ and $c$ share are the set
+# bits of `r & c`, and the entry is the parity of their number. `np.bitwise_count` counts
+# set bits (NumPy 2); shifting and masking each of the $k$ bits does the same on older NumPy.
+
+# %%
+def parity_likes(k):
+    kinds = np.arange(2 ** k)
+    shared = kinds[:, None] & kinds[None, :]
+    return np.bitwise_count(shared) % 2
+
+print(parity_likes(2))
+check(3, parity_likes)
+
+# %% [markdown]
+# ## Exercise 4 - Forster's bound for 32 kinds
+#
+# In $\pm 1$ form the parity pattern of $k$ traits is an $n \times n$ Hadamard matrix with
+# $n = 2^k$, and any matrix with its signs has rank at least $\sqrt{n}$. For $n = 32$ the root is
+# not a whole number and a rank is, so the rank must be at least the root rounded up. MF's
+# score matrix is $P Q^\top$ (rank at most $d$) plus a user-bias term and an item-bias term
+# (rank one each, with the global bias folded into either), so its rank is at most $d + 2$:
+# the smallest $d$ the bound allows is the rounded-up root minus 2.
+
+# %%
+K = 5
+rank_needed = math.ceil(math.sqrt(2 ** K))
+answer_4 = rank_needed - 2
+print(f"{2 ** K} kinds: rank >= {rank_needed}, so MF needs d >= {answer_4}")
+check(4, answer_4)
+
+# %% [markdown]
+# The bound only rules sizes out. Training MF on all 1,024 cells shows that below it the fit
+# stays short of 100%, as the theorem promises; at and above it, the fit is what gradient
+# descent finds in the given number of epochs.
+
+# %%
+parity = parity_likes(K)
+par_u, par_i = all_cells(2 ** K, 2 ** K)
+par_y = parity[par_u, par_i].astype(np.float32)
+fits = {}
+for d in range(answer_4 - 2, answer_4 + 3):
+    model = MF(2 ** K, 2 ** K, dim=d)
+    train_pairs(model, par_u, par_i, par_y, epochs=300)
+    fits[d] = correct(model, par_u, par_i, par_y).mean()
+assert all(fits[d] < 1.0 for d in fits if d < answer_4)
+pd.Series(fits, name="fit (training accuracy)").rename_axis("MF's d").round(3)
+
+# %%
+check.assert_all_passed()
+print(check.summary())

@@ -1,0 +1,129 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Lesson 04 - solutions to the exercises
+#
+# Worked answers to the exercises at the end of `notebooks/04_youtube_two_stage.ipynb`.
+# Try them there first; each solution below ends with the same check the lesson runs.
+
+# %%
+import numpy as np
+
+from recsys_course import config
+from recsys_course.check import exercises
+from recsys_course.data import load_movielens
+from recsys_course.experiments import two_stage
+from recsys_course.sequences import catalogue_evaluation, next_watch
+from recsys_course.synthetic import simulated_watch_log
+
+config.seed_everything(0)
+DATASET = "ml-100k"
+ml = load_movielens(DATASET)
+data = next_watch(ml.ratings, ml.users, ml.n_items, history_len=20)
+full = two_stage.load_results(DATASET)      # the committed full-size run
+check = exercises("04", ml)
+
+# %% [markdown]
+# ## Exercise 1 - Rank against the whole catalogue
+#
+# The rank is the number of competing items that score at least as high as the target. The
+# competitors are the items the user has not seen, other than the target itself; `>=` makes a
+# tie count against the target.
+
+# %%
+def rank_in_catalogue(scores, target, seen):
+    scores, seen = np.asarray(scores), np.asarray(seen, dtype=bool)
+    competitors = ~seen
+    competitors[target] = False
+    return int((scores[competitors] >= scores[target]).sum())
+
+
+check(1, rank_in_catalogue)
+
+# %% [markdown]
+# ## Exercise 2 - The logQ correction
+#
+# An item drawn often as a negative gets pushed down often; subtracting $\log q_j$ from its
+# logit takes that sampling advantage back. NumPy broadcasting applies the per-item `q` to
+# every row of a 2-D batch.
+
+# %%
+def logq_correct(logits, q):
+    return np.asarray(logits) - np.log(np.asarray(q))
+
+
+check(2, logq_correct)
+
+# %% [markdown]
+# ## Exercise 3 - A tower that reads only the last movie
+#
+# `two_stage.train_tower` builds the variant's tower, trains it with early stopping on the
+# validation users' Recall@50 and keeps the best epoch; `catalogue_evaluation` then ranks each
+# test user's held-out movie against every movie the user has not rated.
+
+# %%
+model, history = two_stage.train_tower("last item only", data, two_stage.Settings(), seed=0)
+per_user = catalogue_evaluation(data, two_stage.tower_scores(model, data))
+answer = per_user["recall@50"].mean()
+print(f"best epoch {history.best_epoch}; test Recall@50 over the whole catalogue: {answer:.4f}")
+check(3, answer)
+
+# %% [markdown]
+# ## Exercise 4 - Where HNSW overtakes IVF
+#
+# Keep the settings that reach recall@10 >= 0.95, take each index's fastest one per
+# catalogue size, and compare the two indexes size by size.
+
+# %%
+sweep = full["retrieval_scaling"]
+good = sweep[sweep["index"].isin(["hnsw", "ivf"]) & (sweep["recall@10"] >= 0.95)]
+cheapest = good.groupby(["items", "index"])["ms/query, batch 1"].min().unstack("index")
+print(cheapest.round(4))
+faster = cheapest.index[cheapest["hnsw"] < cheapest["ivf"]]
+answer = int(faster.min()) if len(faster) else "never"
+print("HNSW is first faster at", answer)
+check(4, answer)
+
+# %% [markdown]
+# ## Exercise 5 - What weighted LR's odds converge to
+#
+# Section 4: over one context's impressions, weighted logistic regression's odds converge to
+# the watch time of the clicked impressions divided by the number of unclicked ones. Minutes
+# logged on an unclicked impression carry no weight in the loss (its weight is 1, its label
+# 0), so they must not enter the sum.
+
+# %%
+def weighted_odds(clicked, minutes):
+    clicked = np.asarray(clicked) == 1
+    return np.asarray(minutes, dtype=float)[clicked].sum() / (~clicked).sum()
+
+
+check(5, weighted_odds)
+
+# %% [markdown]
+# On a simulated log like the lesson's, the closed form per context, divided by the true watch
+# time per impression $E[T]$, comes out close to the $1/(1 - P)$ the derivation predicts:
+
+# %%
+log, truth = simulated_watch_log(n_impressions=2_000_000, n_contexts=10, max_click=0.15, seed=0)
+odds = np.array([weighted_odds(g["clicked"], g["watch_minutes"]) for _, g in log.groupby("context")])
+comparison = truth.assign(**{"odds / E[T]": odds / truth["expected_watch"], "1 / (1 - P)": 1 / (1 - truth["p_click"])})
+comparison[["p_click", "odds / E[T]", "1 / (1 - P)"]].round(3)
+
+# %%
+print(check.summary())
+
+# %%
+check.assert_all_passed()

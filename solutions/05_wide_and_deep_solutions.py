@@ -1,0 +1,132 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Lesson 05 - solutions to the exercises
+#
+# Worked solutions to the exercises at the end of `notebooks/05_wide_and_deep.ipynb`. Each one
+# ends with the same check the lesson runs; the last cell fails unless every check passes.
+
+# %%
+import numpy as np
+from IPython.display import display
+
+from recsys_course import config
+from recsys_course.check import exercises
+from recsys_course.ctr_task import adult_ctr, movielens_ctr
+from recsys_course.data import load_adult, load_movielens
+from recsys_course.experiments import wide_deep as wd
+from recsys_course.experiments.results import Results
+from recsys_course.metrics import auc
+from recsys_course.train import predict_logits
+
+config.seed_everything(0)
+SEED = 0
+ml = load_movielens("ml-100k")
+task = movielens_ctr(ml)
+SETTINGS = wd.committed_settings("ml-100k")
+check = exercises("05", ml)
+
+# %% [markdown]
+# ## Exercise 1 - A movie's shrunk click rate
+#
+# Count each movie's clicks and views with `np.bincount` (with `minlength`, so that a movie
+# training never showed still gets a slot), then add `prior` pseudo-views that all click at the
+# global rate. A movie with no views gets exactly the global rate; a movie with many views keeps
+# almost its own rate.
+
+# %%
+def movie_click_rate(items, labels, n_items, prior):
+    labels = np.asarray(labels, dtype=float)
+    rate = labels.mean()
+    clicks = np.bincount(items, weights=labels, minlength=n_items)
+    views = np.bincount(items, minlength=n_items)
+    return (clicks + prior * rate) / (views + prior)
+
+
+rates = movie_click_rate(task.train.item, task.train.label, task.n_items, 10.0)
+print(f"test AUC of the shrunk movie click rate: {auc(task.test.label, rates[task.test.item]):.4f}")
+check(1, movie_click_rate)
+
+# %% [markdown]
+# ## Exercise 2 - Collisions with fewer buckets
+#
+# Rebuild the task with 2**16 buckets for the hashed crosses and read the liked-movie x movie
+# row of its collision table. Compare the number of distinct training pairs with the number of
+# buckets: once the pairs outnumber the buckets several times over, few pairs can keep a bucket
+# to themselves.
+
+# %%
+task16 = movielens_ctr(ml, cross_buckets=2 ** 16)
+display(task16.crosses)
+answer = float(task16.crosses.set_index("cross").loc[wd.LIKED_CROSS, "collision rate"])
+check(2, answer)
+
+# %% [markdown]
+# ## Exercise 3 - How sparse FTRL leaves the wide model
+#
+# Train the wide half alone with the paper's optimiser at the settings the full run chose, then
+# ask `wd.zero_share` for the share of the wide weights the training rows touch that FTRL's L1
+# term left at exactly zero.
+
+# %%
+wide_model, history, seconds = wd.train(task, SETTINGS["wide"], deep=False, seed=SEED)
+answer = wd.zero_share(wide_model, task)
+print(f"L1 {SETTINGS['wide'].ftrl_l1}: best epoch {history.best_epoch}, test AUC "
+      f"{wd.test_metrics(wide_model, task)['auc']:.4f}, {answer:.1%} of the used wide weights exactly zero")
+check(3, answer)
+
+# %% [markdown]
+# ## Exercise 4 - Early stopping for two parts
+#
+# The committed full-size run holds, for every model and seed, the epoch whose weights early
+# stopping kept. Average it over the seeds for the wide model, the deep model and the joint
+# model (all three with the paper's optimisers) and see which half the joint model resembles.
+
+# %%
+runs = Results.committed("wide_deep", "ml-100k").runs(model=["wide", "deep", "joint"],
+                                                      optimiser=["FTRL+L1", "AdaGrad", wd.PAPER])
+kept = runs.pivot_table(index="seed", columns="model", values="best epoch")
+display(kept)
+means = kept.mean()
+print(means.round(1).to_dict())
+answer = "b" if abs(means["joint"] - means["deep"]) < abs(means["joint"] - means["wide"]) else "a"
+print("the joint model keeps about the epoch of the", "deep" if answer == "b" else "wide", "half alone")
+check(4, answer)
+
+# %% [markdown]
+# One early-stopping point serves both halves of the joint model. When it falls where the half
+# that peaks sooner would stop, the other half is cut off before it has learned what it learns
+# alone - one reason to try a longer patience, or a rate per part, on a joint model.
+#
+# ## Exercise 5 - The linear census model
+#
+# Build the census task, train the wide half alone (`deep=False`) with the settings the full
+# run chose for the wide model, and count the test rows where the predicted probability, cut at
+# 0.5, matches the label.
+
+# %%
+adult = adult_ctr(load_adult(verbose=False))
+adult_settings = wd.load_settings(wd.folder() / "settings_adult.json", wd.ADULT)
+linear, _, _ = wd.train(adult, adult_settings["wide"], deep=False, seed=SEED)
+probabilities = 1 / (1 + np.exp(-predict_logits(linear, adult.test)))
+answer = float(((probabilities >= 0.5) == (adult.test.label == 1)).mean())
+print(f"linear census model: test accuracy {answer:.4f}")
+check(5, answer)
+
+# %%
+print(check.summary())
+
+# %%
+check.assert_all_passed()

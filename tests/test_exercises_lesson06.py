@@ -1,0 +1,99 @@
+"""Lesson 06's exercise checks: the right answers pass, common mistakes fail with a hint that keeps the answer."""
+
+from __future__ import annotations
+
+import pytest
+
+from recsys_course import check
+from recsys_course.exercises import lesson06
+
+
+@pytest.fixture
+def checker():
+    return check.exercises("06", "ml-100k")
+
+
+def _fails_with_hint(outcome, hidden=None):
+    """A failure with a hint; ``hidden`` (a text, or a number at 2-4 decimals) must not appear in it."""
+    assert outcome.status == check.FAILED, outcome
+    assert "Hint" in outcome.message, outcome
+    texts = [f"{hidden:.{d}f}" for d in (2, 3, 4)] if isinstance(hidden, float) else [hidden] if hidden else []
+    for text in texts:
+        assert text not in outcome.message, outcome
+
+
+def test_every_exercise_starts_unattempted(checker):
+    for number in checker.exercises:
+        assert checker(number, None).status == check.NOT_ATTEMPTED
+    def shipped(values, patience):
+        ...
+    assert checker(2, shipped).status == check.NOT_ATTEMPTED
+
+
+def test_mf_auc(checker):
+    value, _ = checker.exercises[1].reference()
+    assert checker(1, value).passed
+    _fails_with_hint(checker(1, 0.6759), value)          # the user-weighted AUC
+    _fails_with_hint(checker(1, 0.5820), value)          # the LogLoss
+    _fails_with_hint(checker(1, 0.8600), value)          # the training rows' AUC
+
+
+def test_stopping_point_right_and_wrong(checker):
+    def right(values, patience):
+        best, kept, since = float("-inf"), 0, 0
+        for epoch, value in enumerate(values, start=1):
+            if value > best:
+                best, kept, since = value, epoch, 0
+            else:
+                since += 1
+                if since >= patience:
+                    return epoch, kept
+        return len(values), kept
+
+    def ties_improve(values, patience):
+        best, kept, since = float("-inf"), 0, 0
+        for epoch, value in enumerate(values, start=1):
+            if value >= best:
+                best, kept, since = value, epoch, 0
+            else:
+                since += 1
+                if since >= patience:
+                    return epoch, kept
+        return len(values), kept
+
+    zero_based = lambda values, patience: tuple(e - 1 for e in right(values, patience))
+    stop_twice = lambda values, patience: (right(values, patience)[0],) * 2
+    def no_end(values, patience):             # forgets the curve that never stalls
+        stop, kept = right(values, patience)
+        return (stop, kept) if stop < len(values) else (kept + patience, kept)
+
+    assert checker(2, right).passed
+    for wrong in (ties_improve, zero_based, stop_twice, no_end):
+        _fails_with_hint(checker(2, wrong))
+
+
+def test_temperature(checker):
+    value, tolerance = checker.exercises[3].reference()
+    assert checker(3, value).passed and tolerance < value - 1
+    _fails_with_hint(checker(3, 1 / value), value)       # 1/T
+    _fails_with_hint(checker(3, 1.0), value)             # never fitted
+    _fails_with_hint(checker(3, value + 2 * tolerance), value)
+
+
+def test_cold_start_choice(checker):
+    exercise = checker.exercises[4]
+    assert checker(4, exercise.correct).passed
+    for wrong in set(exercise.options) - {exercise.correct}:
+        outcome = checker(4, wrong)
+        _fails_with_hint(outcome, exercise.options[exercise.correct])
+        assert f"'{exercise.correct}'" not in outcome.message
+
+
+def test_batch_speedup(checker):
+    value, _ = checker.exercises[5].reference()
+    big = lesson06.speed_rows(4096)
+    assert checker(5, value).passed
+    _fails_with_hint(checker(5, 1 / value), value)                   # the inverse ratio
+    _fails_with_hint(checker(5, value / 16), value)                  # steps per second
+    at_1024 = lesson06.speed_rows(1024)["examples per second"]
+    _fails_with_hint(checker(5, big["examples per second"] / at_1024), value)   # batch 1024 instead of 256
