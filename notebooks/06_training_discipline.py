@@ -648,13 +648,13 @@ answer_4 = None  # "a", "b", "c" or "d"
 check(4, answer_4)
 
 # %% [markdown]
-# **5. Bigger batches on this CPU.** From section 9's committed speed table (`cpu`), take DeepFM
-# with the plain tensor loader and the most threads. How many times as many training examples per
-# second does batch 4096 process as batch 256? From it, how many epochs over `len(task.train)`
-# impressions does one minute buy at each batch size, and what would you try next on this
-# machine, and what on a GPU?
+# **5. Bigger batches on the committed machine's CPU.** From section 9's committed speed table
+# (`cpu`), take DeepFM with the plain tensor loader and the most threads. How many times as many
+# training examples per second does batch 4096 process as batch 1024? Then compare batch 1024 with
+# batch 256: how many epochs over `len(task.train)` impressions does one minute buy at each batch
+# size, and what would you try next on this machine, and what on a GPU?
 
 # %%
-answer_5 = None  # examples per second at batch 4096 divided by those at batch 256
+answer_5 = None  # examples per second at batch 4096 divided by those at batch 1024
 
 check(5, answer_5)

@@ -46,6 +46,7 @@ class Exercise:
     title: str
     mistakes: tuple[str, ...] = ()
     dataset: str | None = None       # the data the reference belongs to; None when any data will do
+    full_size: bool = False          # the reference was trained at the lesson's default settings, which FAST shrinks
 
     def judge(self, answer: Any, **context) -> Outcome:
         raise NotImplementedError
@@ -68,6 +69,7 @@ class Number(Exercise):
 
     reference: Callable[..., tuple[float, float]] = None
     hints: tuple[tuple[Callable[[float, float], bool], str], ...] = ()
+    exact: bool = False              # a quantity computed exactly (no runs, no seeds behind it)
 
     def judge(self, answer: Any, **context) -> Outcome:
         try:
@@ -88,6 +90,9 @@ class Number(Exercise):
             if test(answer, value):
                 return self._outcome(FAILED, f"Hint: {hint}")
         side = "above" if answer > value else "below"
+        if self.exact:
+            return self._outcome(FAILED, f"Hint: your number lies {side} the exact value; recheck each step of "
+                                         f"your computation against the exercise's definition.")
         return self._outcome(FAILED, f"Hint: your number lies {side} the range the reference runs reach; "
                                      f"check the setting the exercise asks for and which split you scored.")
 
@@ -187,6 +192,10 @@ class Checker:
         elif exercise.dataset is not None and self.dataset != exercise.dataset:
             outcome = exercise._outcome(CANNOT_CHECK, f"This check knows the answer on {exercise.dataset}; "
                                                       f"this notebook runs on {self.dataset}.")
+        elif exercise.full_size and config.fast_mode():
+            outcome = exercise._outcome(CANNOT_CHECK, "FAST mode (RECSYS_COURSE_FAST=1) shrinks the lesson's "
+                                                      "settings, and this check's reference was trained at the "
+                                                      "default ones: rerun the notebook without FAST mode.")
         else:
             outcome = exercise.judge(answer, **context)
         self.outcomes[number] = outcome

@@ -143,14 +143,14 @@ check(2, answer_2)
 # ## Exercise 3 - Build the parity pattern
 #
 # Kind $r$'s traits are the bits of $r$, so the traits kinds $r$ and $c$ share are the set
-# bits of `r & c`, and the entry is the parity of their number. `np.bitwise_count` counts
-# set bits (NumPy 2); shifting and masking each of the $k$ bits does the same on older NumPy.
+# bits of `r & c`, and the entry is the parity of their number: shift each of the $k$ bits
+# down, mask it, and add them up.
 
 # %%
 def parity_likes(k):
     kinds = np.arange(2 ** k)
     shared = kinds[:, None] & kinds[None, :]
-    return np.bitwise_count(shared) % 2
+    return ((shared[..., None] >> np.arange(k)) & 1).sum(axis=-1) % 2
 
 print(parity_likes(2))
 check(3, parity_likes)

@@ -117,3 +117,18 @@ def test_a_reference_that_cannot_be_read_is_not_judged():
 
     outcome = Number(1, "a share", reference=missing).judge(0.6)
     assert outcome.status == CANNOT_CHECK and "figures/ncf" in outcome.message
+
+
+def test_fast_mode_is_not_judged_against_full_size_runs(monkeypatch):
+    checker = Checker("xx", [_number(full_size=True), Number(2, "exact", reference=lambda: (4.0, 0.0), exact=True)])
+    monkeypatch.setenv("RECSYS_COURSE_FAST", "1")
+    assert checker(1, 0.6).status == CANNOT_CHECK and "FAST" in checker(1, 0.6).message
+    assert checker(2, 4).status == PASSED                      # an exact quantity does not depend on FAST
+    monkeypatch.setenv("RECSYS_COURSE_FAST", "0")
+    assert checker(1, 0.6).status == PASSED
+
+
+def test_an_exact_reference_has_its_own_fallback_hint():
+    exact = Number(2, "exact", reference=lambda: (4.0, 0.0), exact=True)
+    assert "exact value" in exact.judge(5).message and "runs" not in exact.judge(5).message
+    assert "runs" in _number().judge(0.9).message

@@ -91,9 +91,9 @@ def test_cold_start_choice(checker):
 
 def test_batch_speedup(checker):
     value, _ = checker.exercises[5].reference()
-    big = lesson06.speed_rows(4096)
+    big = lesson06.speed_rows(4096)["examples per second"]
     assert checker(5, value).passed
-    _fails_with_hint(checker(5, 1 / value), value)                   # the inverse ratio
-    _fails_with_hint(checker(5, value / 16), value)                  # steps per second
-    at_1024 = lesson06.speed_rows(1024)["examples per second"]
-    _fails_with_hint(checker(5, big["examples per second"] / at_1024), value)   # batch 1024 instead of 256
+    _fails_with_hint(checker(5, value / 4), value)                   # steps per second
+    _fails_with_hint(checker(5, big / lesson06.speed_rows(256)["examples per second"]), value)   # 256 below
+    _fails_with_hint(checker(5, lesson06.speed_rows(1024)["examples per second"]
+                             / lesson06.speed_rows(256)["examples per second"]), value)   # 1024 over 256

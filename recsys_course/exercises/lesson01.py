@@ -63,8 +63,8 @@ def exercises() -> list[Exercise]:
             correct="a",
             hints={"b": "write a user's score as a function of a, b and the new column ab: is XOR of a and b "
                         "(and its opposite) now a weighted sum of those three terms?",
-                   "c": "the obstacle in section 3 was additivity, not the number of dimensions; rerun with "
-                        "d = 8 and look at the held-out accuracy.",
+                   "c": "the obstacle in section 3 was additivity, not the number of dimensions; keep the "
+                        "lesson's d = 8 and look at the held-out accuracy.",
                    "d": "the dot product is linear in the item's features for each user, so whatever a linear "
                         "model gains from a new feature column, each user's dot product can gain too."},
             mistakes=("Believes a sum of feature embeddings can never express a conjunction, even with the "
@@ -77,11 +77,12 @@ def exercises() -> list[Exercise]:
                       "Likes when any trait is shared, instead of an odd number of them.",
                       "Returns the count of shared traits without reducing it modulo 2.")),
         Number(
-            4, "Forster's bound for 32 kinds", reference=smallest_allowed_dim,
+            4, "Forster's bound for 32 kinds", reference=smallest_allowed_dim, exact=True,
             hints=((lambda a, v: a != round(a), "an embedding size is a whole number: round the bound in the "
                                                 "direction that keeps it a lower bound."),
-                   (lambda a, v: a == rank, "that is the rank the bound requires; MF's user and item biases add "
-                                            "to the rank of its score matrix, so its d may be smaller."),
+                   (lambda a, v: a == rank, "that is the rank the bound requires for 32 kinds (check that you "
+                                            "used k = 5 traits, not the lesson's k = 6); MF's user and item "
+                                            "biases add to the rank of its score matrix, so its d may be smaller."),
                    (lambda a, v: a < v, "the rank must be at least the square root of the number of kinds: if "
                                         "the root is not a whole number, round it up, not down."),
                    (lambda a, v: a > 2 * v + 2, "the bound grows with the square root of the number of kinds, "

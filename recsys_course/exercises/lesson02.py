@@ -69,7 +69,7 @@ def exercises() -> list[Exercise]:
                       "Finds neighbours by Euclidean distance or a raw dot product instead of cosine similarity.",
                       "Returns the number of agreeing neighbours instead of their share.")),
         Number(
-            2, "The exact chance level", dataset="ml-100k", reference=chance_agreement,
+            2, "The exact chance level", dataset="ml-100k", reference=chance_agreement, exact=True,
             hints=((lambda a, v: v < a < v + 0.002, "count only pairs of two different movies: a movie always "
                                                     "shares a genre with itself."),
                    (lambda a, v: abs(a - v) < 0.015, "compute the share over all pairs exactly; a shuffled-label "
@@ -94,12 +94,12 @@ def exercises() -> list[Exercise]:
             hints={"b": "the shuffled baseline is the chance that two movies agree under the criterion you "
                         "chose; a stricter criterion changes that chance too.",
                    "c": "measure it: compute the gap between the trained and the shuffled numbers.",
-                   "d": "sharing one colour genre implies sharing at least one genre, so no neighbour can "
-                        "agree more often under the stricter criterion."},
+                   "d": "two movies with the same colour genre almost always share a genre (only the 'other' "
+                        "group can agree without one), so the stricter criterion can hardly agree more often."},
             mistakes=("Treats the shuffled baseline as fixed rather than as the chance level of the criterion.",
                       "Reads a lower raw agreement as less structure without comparing it with its baseline.")),
         Number(
-            4, "NDCG@10 at d = 64", dataset="ml-100k", reference=sweep_ndcg,
+            4, "NDCG@10 at d = 64", dataset="ml-100k", reference=sweep_ndcg, full_size=True,
             hints=((lambda a, v: a > 0.75, "that looks like a sampled AUC; the exercise asks for NDCG@10."),
                    (lambda a, v: a > 1.4 * v, "that looks like HR@10, which counts every hit in the top 10 "
                                               "alike; NDCG@10 discounts a hit by the log of its rank."),

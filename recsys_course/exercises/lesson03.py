@@ -61,19 +61,20 @@ def exercises() -> list[Exercise]:
                  mistakes=("Ties counted in the positive's favour (> instead of >=).",
                            "Ranks counted from 1 instead of 0."),
                  reference=rank_of_positive, cases=_rank_cases),
-        Number(3, "Popularity on the validation items", dataset="ml-100k",
+        Number(3, "Popularity on the validation items", dataset="ml-100k", exact=True,
                mistakes=("A hit rate reported instead of NDCG@10.",
                          "The test candidates scored instead of the validation candidates.",
                          "Item counts taken from every rating, validation and test included.",
                          "Ties counted in the positive's favour."),
                reference=popularity_validation_ndcg,
-               hints=((lambda a, v: a > 0.3, "that looks like a hit rate: NDCG@10 gives a hit at rank r only "
+               hints=((lambda a, v: a > 0.7, "that looks like a sampled AUC: the exercise asks for NDCG@10."),
+                      (lambda a, v: a > 0.3, "that looks like a hit rate: NDCG@10 gives a hit at rank r only "
                                              "1/log2(r + 2)."),
                       (lambda a, v: a < v, "a little low: score loo.valid_candidates (the validation item is "
                                            "column 0), not the test candidates, and count ranks from 0."),
                       (lambda a, v: a > v, "a little high: count items in loo.train only, and let a tie with "
                                            "a negative count against the validation item."))),
-        Number(4, "Fused GMF + MLP, before fine-tuning", dataset="ml-100k",
+        Number(4, "Fused GMF + MLP, before fine-tuning", dataset="ml-100k", full_size=True,
                mistakes=("The sampled AUC reported instead of HR@10.",
                          "NDCG@10 reported instead of HR@10.",
                          "Untrained GMF and MLP fused."),

@@ -85,14 +85,16 @@ def exercises() -> list[Exercise]:
                       "Dividing by the views alone, so an unseen movie gives 0/0.",
                       "Returning rates only for the movies seen in training instead of one per movie id.")),
         Number(
-            2, "Collisions with fewer buckets", dataset="ml-100k", reference=_collision_rate_2_16,
+            2, "Collisions with fewer buckets", dataset="ml-100k", reference=_collision_rate_2_16, exact=True,
             mistakes=("Reporting the collision rate of the default 2**22 buckets.",
                       "Giving a percentage instead of a share."),
             hints=((lambda a, v: a > 1, "give a share between 0 and 1, not a percentage."),
+                   (lambda a, v: a < 0.05, "that is another cross's row: read the 'liked movie x movie' row of "
+                                            "task16.crosses."),
                    (lambda a, v: a < 0.2, "that is the collision rate of the task built with the default "
                                            "number of buckets; rebuild it with the buckets the exercise asks for."))),
         Number(
-            3, "How sparse FTRL leaves the wide model", dataset="ml-100k",
+            3, "How sparse FTRL leaves the wide model", dataset="ml-100k", full_size=True,
             reference=lambda: _from_runs("ml-100k", "zero share", 0.01, model="wide"),
             mistakes=("Reporting the share of weights that are not zero.",
                       "Counting every weight of the hashed table, not only those the training rows use.",
@@ -110,7 +112,7 @@ def exercises() -> list[Exercise]:
             hints={key: "the 'best epoch' column is the epoch early stopping keeps; average it over the seeds "
                         "for each of the three models and compare again." for key in options}),
         Number(
-            5, "The linear census model",
+            5, "The linear census model", full_size=True,
             reference=lambda: _from_runs("adult", "accuracy", 0.003, model="linear"),
             mistakes=("Reporting the error rate instead of the accuracy.",
                       "Reporting the AUC instead of the accuracy at a 0.5 threshold.",

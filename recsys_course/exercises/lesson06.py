@@ -46,8 +46,8 @@ def speed_rows(batch: int) -> pd.Series:
 
 
 def _batch_speedup():
-    """Median speed at batch 4096 over that at 256; tolerance: how far the slowest and fastest repeats move it."""
-    big, small = speed_rows(4096), speed_rows(256)
+    """Median speed at batch 4096 over that at 1024; tolerance: how far the slowest and fastest repeats move it."""
+    big, small = speed_rows(4096), speed_rows(1024)
     value = big["examples per second"] / small["examples per second"]
     extremes = (big["low"] / small["high"], big["high"] / small["low"])
     return float(value), float(max(abs(e - value) for e in extremes))
@@ -56,7 +56,7 @@ def _batch_speedup():
 def exercises() -> list[Exercise]:
     return [
         Number(
-            1, "Your own benchmark row", dataset="ml-100k", reference=_mf_auc,
+            1, "Your own benchmark row", dataset="ml-100k", reference=_mf_auc, full_size=True,
             mistakes=("Reporting the user-weighted AUC instead of the AUC.",
                       "Reporting the LogLoss instead of the AUC.",
                       "Scoring the training rows instead of the test rows."),
@@ -72,7 +72,7 @@ def exercises() -> list[Exercise]:
                       "Numbering epochs from 0 instead of 1.",
                       "Forgetting that a curve that never stalls stops at its last epoch.")),
         Number(
-            3, "Calibrate DeepFM on another seed", dataset="ml-100k", reference=_temperature,
+            3, "Calibrate DeepFM on another seed", dataset="ml-100k", reference=_temperature, full_size=True,
             mistakes=("Reporting 1/T instead of T.",
                       "Reporting the temperature before fitting it (T = 1).",
                       "Training DeepFM at another rate than the one the benchmark chose."),
@@ -89,20 +89,20 @@ def exercises() -> list[Exercise]:
                      "c": "every cold test user clicked all of their cold movies, so there is nothing to order",
                      "d": "the mean of the trained vectors is zero, so every score in the test is the same"},
             correct="a",
-            mistakes=("Taking the fallback of one half for a model that guesses at random.",
+            mistakes=("Reading a user-weighted AUC of exactly one half (tied scores within each user) as random guessing.",
                       "Forgetting that the user's own vector and bias still differ from user to user."),
             hints={"b": "a random score would move from seed to seed; look at the column over the five seeds.",
                    "c": "users with only clicks are left out of the user-weighted AUC; the others remain.",
                    "d": "if every score were the same, the AUC over all impressions would also sit at one half."}),
         Number(
-            5, "Bigger batches on this CPU", reference=_batch_speedup,
-            mistakes=("Dividing the small batch's speed by the big one's (the inverse ratio).",
+            5, "Bigger batches on the committed machine's CPU", reference=_batch_speedup,
+            mistakes=("Comparing with batch 256 instead of 1024.",
                       "Comparing steps per second instead of examples per second.",
                       "Reading the rows of another loader or thread count."),
-            hints=((lambda a, v: a < 0.3, "compare examples per second, not steps per second: a step at batch "
-                                           "4096 holds 16 times the examples of a step at 256."),
-                   (lambda a, v: a < 1, "that ratio is upside down: the speed at batch 4096 over the speed at 256."),
-                   (lambda a, v: a < v, "check that you compared batch 4096 with batch 256 (not 1024), in the rows "
-                                         "with the plain tensor loader and the most threads."),
-                   (lambda a, v: True, "use the 'examples per second' column of the two rows the exercise names."))),
+            hints=((lambda a, v: a < 0.5, "compare examples per second, not steps per second: a step at batch "
+                                           "4096 holds 4 times the examples of a step at 1024."),
+                   (lambda a, v: a > 1.3, "check the denominator: the exercise compares batch 4096 with batch "
+                                           "1024, not with a smaller batch."),
+                   (lambda a, v: True, "use the 'examples per second' column of the DeepFM rows with the plain "
+                                       "tensor loader and the most threads."))),
     ]
