@@ -38,12 +38,15 @@
 # sizes - made by `python -m recsys_course.experiments.ncf` and committed with the course.
 
 # %%
-# Setup: on Colab, install the course package; locally and on Binder it is installed already.
+# Setup: on Colab, fetch the course - the package, and the committed full-size results that this
+# lesson and its exercise checks read; locally and on Binder it is installed already.
 import sys
 if "google.colab" in sys.modules:
     import subprocess
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q",
-                    "git+https://github.com/recsys-course/recsys-course"], check=True)
+    subprocess.run(["git", "clone", "-q", "--depth", "1", "https://github.com/recsys-course/recsys-course",
+                    "/content/recsys-course"], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "/content/recsys-course"], check=True)
+    sys.path.insert(0, "/content/recsys-course")
 
 # %%
 import numpy as np
