@@ -53,10 +53,8 @@ import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 
 from recsys_course import config, plots, stats
-from recsys_course.batching import tensor_batches
 from recsys_course.metrics import per_user_means, score_pairs
 from recsys_course.models import Additive, MF, MLP
-from recsys_course.train import fit
 
 plots.use_course_style()
 FAST = config.fast_mode()          # RECSYS_COURSE_FAST=1 shrinks the experiments
@@ -98,28 +96,13 @@ pd.DataFrame({"parameters (100 users, 100 items, d=8)": {k: n_params(m) for k, m
 # - **fit**: accuracy on the cells it was trained on - can the model *represent* the pattern at all?
 # - **held-out accuracy**: accuracy on cells it never saw - did it *learn* the pattern from the data?
 #
-# A few small helpers train a model with the package's `fit()` loop and score it cell by cell.
+# Three small helpers from `recsys_course.toy_matrix` do the rest: `all_cells` lists every
+# (user, item) cell of a matrix, `train_pairs` trains a model on some cells with the package's
+# `fit()` loop (Adam, binary cross-entropy unless `loss="mse"`), and `correct` marks the cells a
+# model puts on the right side of 0.5. Open the module to read them: each is a few lines.
 
 # %%
-def train_pairs(model, users, items, labels, *, epochs, lr=1e-2, batch_size=512, loss="bce", seed=0,
-                optimizer=None):
-    """Fit `model` on (users, items, labels) (Adam unless `optimizer` is given); returns the fit() history."""
-    torch.manual_seed(seed)
-    gen = torch.Generator().manual_seed(seed)
-    loss_fn = (torch.nn.functional.binary_cross_entropy_with_logits if loss == "bce"
-               else torch.nn.functional.mse_loss)
-    return fit(model.to(DEVICE),
-               lambda epoch: tensor_batches(users, items, labels, batch_size=batch_size, generator=gen),
-               epochs=epochs, lr=lr, loss_fn=loss_fn, optimizer=optimizer, progress=False)
-
-def correct(model, users, items, labels):
-    """Per cell: 1.0 where the model's side of 0.5 matches the label."""
-    return ((score_pairs(model, users, items) > 0) == (labels > 0.5)).astype(float)
-
-def all_cells(n_users, n_items):
-    """Every (user, item) pair of an n_users x n_items matrix, as two flat id arrays."""
-    u, i = np.meshgrid(np.arange(n_users), np.arange(n_items), indexing="ij")
-    return u.ravel(), i.ravel()
+from recsys_course.toy_matrix import all_cells, correct, train_pairs
 
 
 # %% [markdown]

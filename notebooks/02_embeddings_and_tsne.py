@@ -269,17 +269,7 @@ assert results.loc[f"MF (d={DIM})", "hr@10"] > results.loc["Popularity", "hr@10"
 # movies shows as small faint dots. A few popular genre hybrids are labelled.
 
 # %%
-SHOWN = ["Children's", "Horror", "Sci-Fi", "Romance", "Action", "Thriller", "Comedy", "Drama"]
-
-def colour_genre(data, shown=SHOWN):
-    """Per movie: the rarest (most specific) of its genres among `shown`, else 'other'."""
-    columns = [data.genres.index(g) for g in shown]
-    frequency = data.item_genres[:, columns].sum(axis=0)
-    by_rarity = np.argsort(frequency, kind="stable")
-    out = np.full(data.n_items, "other", dtype=object)
-    for k in by_rarity[::-1]:                      # common first, so rarer genres overwrite them
-        out[data.item_genres[:, columns[k]] > 0] = shown[k]
-    return out
+SHOWN = plots.GENRES_SHOWN      # plots.colour_genre gives each movie the rarest of these it has
 
 def tsne_map(model, seed=SEED):
     """2-D t-SNE of the item vectors, with cosine distance - the similarity the next section measures."""
@@ -294,7 +284,7 @@ def hybrids(data, counts, n=5, shown=SHOWN):
 
 counts = np.bincount(loo.train["item"], minlength=ml.n_items)
 xy = tsne_map(mf)
-groups = colour_genre(ml)
+groups = plots.colour_genre(ml)
 labelled = hybrids(ml, counts)
 print(ml.movies.loc[labelled, ["title", "genres"]].to_string(index=False))
 
@@ -309,7 +299,7 @@ twin_loo = prepare_leave_one_out(to_implicit(twin.ratings), twin.n_users, twin.n
 twin_mf, _ = dimensions.train_mf(twin_loo, DIM, seed=SEED, epochs=EPOCHS)
 twin_counts = np.bincount(twin_loo.train["item"], minlength=twin.n_items)
 twin_xy = tsne_map(twin_mf)
-twin_groups = colour_genre(twin)
+twin_groups = plots.colour_genre(twin)
 
 def style(counts):
     share = np.sqrt(counts / counts.max())
@@ -510,7 +500,7 @@ check(2, answer_2)
 # %% [markdown]
 # **3. A stricter criterion.** Recompute two of section 4's numbers for section 3's model
 # `mf` (k = 10, the movies with `counts >= 20`) with "has the same colour genre"
-# (`colour_genre(ml)`, one label per movie) in place of "shares at least one genre": the
+# (`plots.colour_genre(ml)`, one label per movie) in place of "shares at least one genre": the
 # trained embeddings' agreement, and the agreement with the labels shuffled among the
 # movies (`np.random.default_rng(SEED).permutation`). Your `label_agreement` does it. How do
 # the two numbers move, compared with section 4's table? Answer with a letter:

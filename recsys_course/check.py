@@ -12,6 +12,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+import numpy as np
+
 from recsys_course import config
 
 PASSED, FAILED, NOT_ATTEMPTED, CANNOT_CHECK = "passed", "not yet", "not attempted yet", "cannot check here"
@@ -161,7 +163,6 @@ class Choice(Exercise):
 
 def _close(got, expected, rtol: float = 1e-6, atol: float = 1e-9) -> bool:
     """Equal numbers or arrays, to rounding."""
-    import numpy as np
     try:
         got, expected = np.asarray(got, dtype=float), np.asarray(expected, dtype=float)
     except (TypeError, ValueError):

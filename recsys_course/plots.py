@@ -123,6 +123,20 @@ def preference_map(ax: plt.Axes, probs, title: str | None = None, xlabel: str = 
     return image
 
 
+# The genres lesson 02 colours its maps by, and scores its one-label neighbour agreement with.
+GENRES_SHOWN = ["Children's", "Horror", "Sci-Fi", "Romance", "Action", "Thriller", "Comedy", "Drama"]
+
+
+def colour_genre(data, shown: Sequence[str] = GENRES_SHOWN) -> np.ndarray:
+    """Per movie of ``data`` (a MovieLens): the rarest (most specific) of its genres among ``shown``, else 'other'."""
+    columns = [data.genres.index(g) for g in shown]
+    by_rarity = np.argsort(data.item_genres[:, columns].sum(axis=0), kind="stable")
+    out = np.full(data.n_items, "other", dtype=object)
+    for k in by_rarity[::-1]:                      # common first, so rarer genres overwrite them
+        out[data.item_genres[:, columns[k]] > 0] = shown[k]
+    return out
+
+
 def embedding_map(ax: plt.Axes, xy, groups, *, order: Sequence[str], sizes=None, alphas=None,
                   annotate: dict | None = None, other: str = "other", title: str | None = None) -> None:
     """Scatter a 2-D map of embeddings (e.g. t-SNE), one colour per group in ``order``.

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import importlib
 import json
 import re
 import sys
@@ -25,6 +24,7 @@ from typing import Callable, NamedTuple, Optional
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from recsys_course.check import exercises  # noqa: E402
 from recsys_course.config import REPOSITORY  # noqa: E402
 from recsys_course.exercises import LESSONS  # noqa: E402
 from recsys_course.stats import load_claims  # noqa: E402
@@ -195,14 +195,10 @@ def expected(root: Path, lesson: str, stem: str) -> list:
     return lines
 
 
-def mistakes(lesson: str, notes: list) -> list:
-    try:
-        module = importlib.import_module(f"recsys_course.exercises.lesson{lesson}")
-    except ModuleNotFoundError:
-        notes.append(f"lesson {lesson}: recsys_course/exercises/lesson{lesson}.py is not there yet")
-        return ["The checks of this lesson are not written yet.", ""]
+def mistakes(lesson: str) -> list:
+    """Per exercise of the lesson, the common mistakes its check catches."""
     lines = []
-    for exercise in sorted(module.exercises(), key=lambda e: e.number):
+    for exercise in exercises(lesson).exercises.values():
         lines.append(f"- Exercise {exercise.number}, {exercise.title}:")
         lines += [f"  - {m}" for m in exercise.mistakes] or ["  - (no mistake listed)"]
     return lines + [""]
@@ -248,7 +244,7 @@ def build(root: Path, notes: Optional[list] = None) -> str:
         lines += ["", "**Sections worth discussing in class.**", ""]
         lines += [f"- [{h}](../notebooks/{path.name}): {why}" for h, why in prose["discuss"]]
         lines += ["", "**Expected numbers.**", ""] + expected(root, lesson, path.stem)
-        lines += ["**Common mistakes the checks catch.**", ""] + mistakes(lesson, notes)
+        lines += ["**Common mistakes the checks catch.**", ""] + mistakes(lesson)
         if prose["notes"]:
             lines += [f"**In class.** {prose['notes']}", ""]
     return "\n".join(lines).rstrip() + "\n"

@@ -24,42 +24,20 @@ import math
 
 import numpy as np
 import pandas as pd
-import torch
 
 from recsys_course import config
-from recsys_course.batching import tensor_batches
 from recsys_course.check import exercises
-from recsys_course.metrics import per_user_means, score_pairs
+from recsys_course.metrics import per_user_means
 from recsys_course.models import MF, MLP
-from recsys_course.train import fit
+from recsys_course.toy_matrix import all_cells, correct, train_pairs   # the lesson's helpers
 
 config.seed_everything(0)
-DEVICE = config.get_device()
 SEEDS = [0, 1, 2, 3, 4]
 check = exercises("01")
 
 
 def n_params(model):
     return sum(p.numel() for p in model.parameters())
-
-
-def train_pairs(model, users, items, labels, *, epochs, lr=1e-2, batch_size=512, seed=0):
-    """The lesson's training helper: Adam on binary cross-entropy with the package's fit() loop."""
-    torch.manual_seed(seed)
-    gen = torch.Generator().manual_seed(seed)
-    return fit(model.to(DEVICE),
-               lambda epoch: tensor_batches(users, items, labels, batch_size=batch_size, generator=gen),
-               epochs=epochs, lr=lr, loss_fn=torch.nn.functional.binary_cross_entropy_with_logits, progress=False)
-
-
-def correct(model, users, items, labels):
-    """Per cell: 1.0 where the model puts the cell on the right side of 0.5."""
-    return ((score_pairs(model, users, items) > 0) == (labels > 0.5)).astype(float)
-
-
-def all_cells(n_users, n_items):
-    u, i = np.meshgrid(np.arange(n_users), np.arange(n_items), indexing="ij")
-    return u.ravel(), i.ravel()
 
 
 # %% [markdown]

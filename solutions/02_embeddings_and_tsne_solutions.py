@@ -23,7 +23,7 @@
 import numpy as np
 import pandas as pd
 
-from recsys_course import config
+from recsys_course import config, plots
 from recsys_course.check import exercises
 from recsys_course.data import load_movielens
 from recsys_course.experiments import dimensions
@@ -41,18 +41,6 @@ counts = np.bincount(loo.train["item"], minlength=ml.n_items)
 mask = counts >= 20                         # the movies section 4 scores
 test_users = loo.test["user"].to_numpy()
 check = exercises("02", ml)
-
-SHOWN = ["Children's", "Horror", "Sci-Fi", "Romance", "Action", "Thriller", "Comedy", "Drama"]
-
-
-def colour_genre(data, shown=SHOWN):
-    """The lesson's colouring: per movie, the rarest of its genres among `shown`, else 'other'."""
-    columns = [data.genres.index(g) for g in shown]
-    order = np.argsort(data.item_genres[:, columns].sum(axis=0), kind="stable")[::-1]   # commonest first
-    out = np.full(data.n_items, "other", dtype=object)
-    for k in order:
-        out[data.item_genres[:, columns[k]] > 0] = shown[k]
-    return out
 
 
 # %% [markdown]
@@ -105,7 +93,7 @@ check(2, answer_2)
 mf, _ = dimensions.train_mf(loo, 32, seed=SEED, epochs=EPOCHS)
 vectors = mf.item_emb.weight.detach().cpu().numpy()[mask]
 permutation = np.random.default_rng(SEED).permutation(n)
-colour = colour_genre(ml)[mask]
+colour = plots.colour_genre(ml)[mask]
 table = pd.DataFrame({
     "shares a genre": {"trained embeddings": neighbour_agreement(vectors, genres, K),
                        "shuffled labels": neighbour_agreement(vectors, genres[permutation], K)},

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+import operator
+
 import pytest
 
 from recsys_course import check
@@ -24,10 +27,10 @@ def test_mf_auc(checker):
 
 
 def test_stopping_point_right_and_wrong(checker):
-    def right(values, patience):
+    def replay(values, patience, improves=operator.gt):
         best, kept, since = float("-inf"), 0, 0
         for epoch, value in enumerate(values, start=1):
-            if value > best:
+            if improves(value, best):
                 best, kept, since = value, epoch, 0
             else:
                 since += 1
@@ -35,16 +38,8 @@ def test_stopping_point_right_and_wrong(checker):
                     return epoch, kept
         return len(values), kept
 
-    def ties_improve(values, patience):
-        best, kept, since = float("-inf"), 0, 0
-        for epoch, value in enumerate(values, start=1):
-            if value >= best:
-                best, kept, since = value, epoch, 0
-            else:
-                since += 1
-                if since >= patience:
-                    return epoch, kept
-        return len(values), kept
+    right = replay
+    ties_improve = functools.partial(replay, improves=operator.ge)       # an equal value counted as better
 
     zero_based = lambda values, patience: tuple(e - 1 for e in right(values, patience))
     stop_twice = lambda values, patience: (right(values, patience)[0],) * 2

@@ -7,7 +7,6 @@ from the data; a tolerance from seeds is three standard deviations over the comm
 from __future__ import annotations
 
 from functools import lru_cache
-from types import SimpleNamespace
 
 import numpy as np
 
@@ -16,21 +15,6 @@ from ..experiments import wide_deep as wd
 from ..experiments.results import Results
 
 SCRIPT = "recsys_course.experiments.wide_deep"       # the full-size run that wrote figures/wide_deep/
-
-
-class _Rows(SimpleNamespace):
-    """Just enough of a split for ``wd.baseline_logits``: items, labels and a length."""
-
-    def __len__(self) -> int:
-        return len(self.item)
-
-
-def shrunk_click_rate(items, labels, n_items, prior):
-    """Each movie's training click rate, shrunk towards the global rate by ``prior`` pseudo-views (the package's)."""
-    train = _Rows(item=np.asarray(items), label=np.asarray(labels, dtype=float))
-    task = SimpleNamespace(train=train, test=_Rows(item=np.arange(n_items)), n_items=n_items)
-    with np.errstate(divide="ignore"):        # a rate of 0 or 1 has an infinite logit; its sigmoid is exact
-        return 1 / (1 + np.exp(-wd.baseline_logits(task, prior)["item mean"]))
 
 
 def _cases():
@@ -80,7 +64,7 @@ def exercises() -> list[Exercise]:
                "c": "neither: the joint model keeps a later epoch than both halves alone"}
     return [
         Function(
-            1, "A movie's shrunk click rate", reference=shrunk_click_rate, cases=_cases,
+            1, "A movie's shrunk click rate", reference=wd.shrunk_click_rates, cases=_cases,
             mistakes=("Shrinking towards one half instead of the global training click rate.",
                       "Dividing by the views alone, so an unseen movie gives 0/0.",
                       "Returning rates only for the movies seen in training instead of one per movie id.")),

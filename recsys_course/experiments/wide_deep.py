@@ -131,12 +131,22 @@ def slice_rows(task: CTRTask) -> dict[str, np.ndarray]:
             if len(np.unique(task.test.user[r])) >= 2 and 0 < task.test.label[r].sum() < len(r)}
 
 
+def shrunk_click_rates(items, labels, n_items: int, prior: float = 10.0) -> np.ndarray:
+    """Each movie id's click rate over the impressions (items, labels), shrunk towards the global rate.
+
+    (clicks + prior x global rate) / (views + prior): ``prior`` pseudo-views at the global rate, so a
+    movie seen rarely stays near it and an unseen movie gets it exactly.
+    """
+    labels = np.asarray(labels)
+    clicks = np.bincount(items, weights=labels, minlength=n_items)
+    views = np.bincount(items, minlength=n_items)
+    return (clicks + prior * float(labels.mean())) / (views + prior)
+
+
 def baseline_logits(task: CTRTask, prior: float = 10.0) -> dict[str, np.ndarray]:
     """The click rate of all training impressions, and of the candidate movie (shrunk to it by ``prior`` views)."""
     rate = float(task.train.label.mean())
-    clicks = np.bincount(task.train.item, weights=task.train.label, minlength=task.n_items)
-    views = np.bincount(task.train.item, minlength=task.n_items)
-    item_rate = (clicks + prior * rate) / (views + prior)
+    item_rate = shrunk_click_rates(task.train.item, task.train.label, task.n_items, prior)
     logit = lambda p: np.log(p / (1 - p))       # noqa: E731
     return {"global rate": np.full(len(task.test), logit(rate)), "item mean": logit(item_rate[task.test.item])}
 
