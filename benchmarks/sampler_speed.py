@@ -32,8 +32,8 @@ import time
 import numpy as np
 
 from recsys_course.data import load_movielens
-from recsys_course.sampling import InteractionSet, sample_negatives
-from recsys_course.splits import to_implicit
+from recsys_course.tasks.negatives import InteractionSet, sample_negatives
+from recsys_course.tasks.splits import to_implicit
 
 MIN_SPEEDUP = 50.0
 
@@ -66,8 +66,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--neg", type=int, default=4, help="negatives per positive (default: 4)")
     parser.add_argument("--repeats", type=int, default=3, help="timed runs of each sampler; the best counts")
-    parser.add_argument("--check", action="store_true",
-                        help=f"exit with status 1 if the speed-up is below {MIN_SPEEDUP:.0f}x")
+    parser.add_argument(
+        "--check", action="store_true", help=f"exit with status 1 if the speed-up is below {MIN_SPEEDUP:.0f}x"
+    )
     args = parser.parse_args(argv)
     if args.neg < 1 or args.repeats < 1:
         parser.error("--neg and --repeats must be at least 1")
@@ -83,15 +84,20 @@ def main(argv: list[str] | None = None) -> int:
     total = len(users) * args.neg
 
     print(f"data: {data.summary()}")
-    print(f"task: {args.neg} negatives for each of {len(users):,} positives = {total:,} negatives; "
-          f"best of {args.repeats} runs")
+    print(
+        f"task: {args.neg} negatives for each of {len(users):,} positives = {total:,} negatives; "
+        f"best of {args.repeats} runs"
+    )
     print(f"python {platform.python_version()}, numpy {np.__version__}")
 
     # Both samplers must produce valid negatives, or the timing means nothing.
     vec = sample_negatives(users, args.neg, seen, np.random.default_rng(0))
     loop = np.array(python_loop(user_list, n_items, seen_pairs, args.neg, seed=0)).reshape(-1, args.neg)
     for name, negs in (("vectorised", vec), ("python loop", loop)):
-        if negs.shape != (len(users), args.neg) or seen.contains(np.repeat(users, args.neg), negs.ravel()).any():
+        if (
+            negs.shape != (len(users), args.neg)
+            or seen.contains(np.repeat(users, args.neg), negs.ravel()).any()
+        ):
             print(f"error: the {name} sampler returned a seen item or a wrong shape", file=sys.stderr)
             return 2
 

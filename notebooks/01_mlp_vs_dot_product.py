@@ -38,12 +38,18 @@
 # Everything runs on a laptop CPU in about a minute; every number below is measured when the notebook runs.
 
 # %%
-# Setup: on Colab, install the course package; locally and on Binder it is installed already.
+# Setup: on Colab, fetch the course once - its package and the committed results the lessons read - and
+# install it; running this cell again, or after a restart, reuses the copy. Locally and on Binder it does nothing.
 import sys
 if "google.colab" in sys.modules:
+    import os
     import subprocess
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q",
-                    "git+https://github.com/recsys-course/recsys-course"], check=True)
+    if not os.path.isdir("/content/recsys-course/.git"):
+        subprocess.run(["git", "clone", "-q", "--depth", "1", "https://github.com/recsys-course/recsys-course",
+                        "/content/recsys-course"], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "/content/recsys-course"], check=True)
+    if "/content/recsys-course" not in sys.path:
+        sys.path.insert(0, "/content/recsys-course")
 
 # %%
 import numpy as np
@@ -52,8 +58,9 @@ import torch
 import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 
-from recsys_course import config, plots, stats
-from recsys_course.metrics import per_user_means, score_pairs
+from recsys_course import config, evidence, plots
+from recsys_course.evaluation.metrics import per_user_means
+from recsys_course.evaluation.inference import score_pairs
 from recsys_course.models import Additive, MF, MLP
 
 plots.use_course_style()
@@ -96,13 +103,13 @@ pd.DataFrame({"parameters (100 users, 100 items, d=8)": {k: n_params(m) for k, m
 # - **fit**: accuracy on the cells it was trained on - can the model *represent* the pattern at all?
 # - **held-out accuracy**: accuracy on cells it never saw - did it *learn* the pattern from the data?
 #
-# Three small helpers from `recsys_course.toy_matrix` do the rest: `all_cells` lists every
+# Three small helpers from this lesson's own module, `recsys_course/lessons/l01_mlp_vs_dot_product/toy_matrix.py`, do the rest: `all_cells` lists every
 # (user, item) cell of a matrix, `train_pairs` trains a model on some cells with the package's
 # `fit()` loop (Adam, binary cross-entropy unless `loss="mse"`), and `correct` marks the cells a
 # model puts on the right side of 0.5. Open the module to read them: each is a few lines.
 
 # %%
-from recsys_course.toy_matrix import all_cells, correct, train_pairs
+from recsys_course.lessons.l01_mlp_vs_dot_product.toy_matrix import all_cells, correct, train_pairs
 
 
 # %% [markdown]
@@ -145,7 +152,7 @@ def accuracy_table(per_seed):
     rows = {}
     for name in per_seed[0]:
         runs = np.stack([acc[name] for acc in per_seed])
-        e = stats.mean_interval(runs, metric="held-out accuracy")
+        e = evidence.mean_interval(runs, metric="held-out accuracy")
         rows[name] = {"held-out accuracy": round(e.estimate, 3), "95% interval": f"[{e.low:.3f}, {e.high:.3f}]"}
     return pd.DataFrame(rows).T
 
@@ -179,7 +186,7 @@ accuracy_table(case_a)
 # %%
 def gap(per_seed, better, worse):
     """Held-out accuracy of `better` minus `worse`, paired over users and seeds."""
-    return stats.paired_bootstrap(np.stack([acc[better] for acc in per_seed]),
+    return evidence.paired_bootstrap(np.stack([acc[better] for acc in per_seed]),
                                   np.stack([acc[worse] for acc in per_seed]), metric="held-out accuracy")
 
 mf_over_additive, mlp_over_mf_a = gap(case_a, "MF", "Additive"), gap(case_a, "MLP", "MF")
@@ -195,7 +202,7 @@ assert mf_over_additive.low > 0.2 and gap(case_a, "MLP", "Additive").low > 0.2, 
 # is also present*. Real recommenders rarely give an item a free vector of its own; they
 # describe it by its features - genres, say - and an item's vector is the **sum of its
 # features' vectors**. The package's pair models do exactly that when given
-# `item_features` (a multi-hot matrix; `recsys_course.embeddings.FeatureSum`).
+# `item_features` (a multi-hot matrix; `recsys_course.models.embeddings.FeatureSum`).
 #
 # So let every item have two binary features $a_i$ and $b_i$ (*comedy*, *romance*), and
 # let half of the users like an item when it has **exactly one** of them ($a_i \oplus b_i$)
@@ -251,22 +258,22 @@ assert mlp_over_mf_b.low > 0.1, mlp_over_mf_b
 # the rule below, from the seeds above.
 
 # %%
-print(stats.RULE)
+print(evidence.RULE)
 SOURCE = ("the article; no primary source. Cheng et al. (2016) add crossed features to a linear model "
           "for exactly this kind of conjunction")
 claims = [
-    stats.judge(lesson="01", claim="A dot product cannot learn XOR; an MLP can", source=SOURCE, threshold=0.10,
+    evidence.judge(lesson="01", claim="A dot product cannot learn XOR; an MLP can", source=SOURCE, threshold=0.10,
                 effect=mlp_over_mf_a,
                 measured="held-out accuracy of the MLP minus MF, when the XOR is of a user trait and an item trait "
                          "(items as ids)",
                 evidence=f"lesson 01 section 2; this notebook, {len(SEEDS)} seeds"),
-    stats.judge(lesson="01", claim="A dot product cannot express \"feature A matters only when feature B is also "
+    evidence.judge(lesson="01", claim="A dot product cannot express \"feature A matters only when feature B is also "
                                    "present\"; an MLP can", source=SOURCE, threshold=0.10, effect=mlp_over_mf_b,
                 measured="held-out accuracy of the MLP minus MF, when the XOR is of two item features and an item "
                          "is the sum of its features' embeddings",
                 evidence=f"lesson 01 section 3; this notebook, {len(SEEDS)} seeds"),
 ]
-display(Markdown(stats.conclusion(claims)))
+display(Markdown(evidence.conclusion(claims)))
 
 # %% [markdown]
 # ## 4. A pattern a small dot product really cannot express
@@ -463,7 +470,7 @@ dot_runs = [dot_product_run(seed) for seed in SEEDS]
 target_std = float(np.mean([std for _, std in dot_runs]))
 rmse_rows = []
 for (name, n_train, split) in dot_runs[0][0]:
-    e = stats.mean_interval(np.stack([run[name, n_train, split] for run, _ in dot_runs]), transform=np.sqrt,
+    e = evidence.mean_interval(np.stack([run[name, n_train, split] for run, _ in dot_runs]), transform=np.sqrt,
                             metric="RMSE")
     rmse_rows.append({"model": name, "training cells": n_train, "split": split, "RMSE": e.estimate,
                       "low": e.low, "high": e.high})
@@ -500,13 +507,13 @@ print(f"With {smallest:,} cells ({smallest // N} per user) and no regularisation
          f"the mean does (RMSE {', '.join(f'{m} {at_smallest[m]:.2f}' for m in worse_than_mean)} vs {target_std:.2f}): "
          f"{STEPS:,} steps on so few cells overfit." if worse_than_mean else
          f"both models beat predicting the mean ({target_std:.2f})."))
-mlp_excess = stats.paired_bootstrap(np.stack([run["MLP", largest, "held-out"] for run, _ in dot_runs]),
+mlp_excess = evidence.paired_bootstrap(np.stack([run["MLP", largest, "held-out"] for run, _ in dot_runs]),
                                     np.stack([run["MF", largest, "held-out"] for run, _ in dot_runs]),
                                     transform=np.sqrt, metric="held-out RMSE")
 # with the most data, MF recovers the dot product far better than predicting the mean does
 mf_best = rmse.query("model == 'MF' and split == 'held-out' and `training cells` == @largest").iloc[0]
 assert mf_best["high"] < 0.5 * target_std, mf_best
-claims.append(stats.judge(
+claims.append(evidence.judge(
     lesson="01", claim="An MLP needs far more data than a dot product to learn a dot product",
     source="Rendle et al. (RecSys 2020), section 4: an MLP approximates a dot product only with much data "
            "and a large model",
@@ -522,9 +529,9 @@ print(claims[-1].verdict, "-", claims[-1].reason)
 # JSON, from which the course-wide table of claims is built):
 
 # %%
-print("claims saved to", stats.save_claims(claims, config.claims_dir() / "01_mlp_vs_dot_product.json").name)
+print("claims saved to", evidence.save_claims(claims, config.claims_dir() / "01_mlp_vs_dot_product.json").name)
 with pd.option_context("display.max_colwidth", 80):
-    display(stats.claims_table(claims).drop(columns=["primary source"]))
+    display(evidence.claims_table(claims).drop(columns=["primary source"]))
 
 # %% [markdown]
 # ## What to remember
@@ -542,7 +549,7 @@ with pd.option_context("display.max_colwidth", 80):
 # answer. The worked solutions are in `solutions/01_mlp_vs_dot_product_solutions.ipynb`.
 
 # %%
-from recsys_course.check import exercises
+from recsys_course.lessons import exercises
 check = exercises("01")
 
 # %% [markdown]

@@ -26,7 +26,7 @@
 #
 # **You will learn to**
 # - explain why one-hot vectors carry no notion of similarity and cost too much memory;
-# - use `IdEmbedding` and `MultiFieldEmbedding` from `recsys_course.embeddings`;
+# - use `IdEmbedding` and `MultiFieldEmbedding` from `recsys_course.models.embeddings`;
 # - see how the gradient of a dot-product model moves co-clicked items together;
 # - train item embeddings on MovieLens 100K and judge them by a t-SNE map *and* by a measured neighbour-genre agreement against two baselines;
 # - choose an embedding dimension from a measured sweep instead of a rule of thumb.
@@ -34,15 +34,18 @@
 # Runs in about a minute on a laptop CPU.
 
 # %%
-# Setup: on Colab, fetch the course - the package, and the committed full-size results that this
-# lesson and its exercise checks read; locally and on Binder it is installed already.
+# Setup: on Colab, fetch the course once - its package and the committed results the lessons read - and
+# install it; running this cell again, or after a restart, reuses the copy. Locally and on Binder it does nothing.
 import sys
 if "google.colab" in sys.modules:
+    import os
     import subprocess
-    subprocess.run(["git", "clone", "-q", "--depth", "1", "https://github.com/recsys-course/recsys-course",
-                    "/content/recsys-course"], check=True)
+    if not os.path.isdir("/content/recsys-course/.git"):
+        subprocess.run(["git", "clone", "-q", "--depth", "1", "https://github.com/recsys-course/recsys-course",
+                        "/content/recsys-course"], check=True)
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "/content/recsys-course"], check=True)
-    sys.path.insert(0, "/content/recsys-course")
+    if "/content/recsys-course" not in sys.path:
+        sys.path.insert(0, "/content/recsys-course")
 
 # %%
 import numpy as np
@@ -53,15 +56,18 @@ import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 from sklearn.manifold import TSNE
 
-from recsys_course import config, plots, stats
+from recsys_course import config, evidence, plots
 from recsys_course.data import load_movielens, synthetic_movielens
-from recsys_course.experiments import dimensions
-from recsys_course.experiments.results import Results
-from recsys_course.embeddings import IdEmbedding, MultiFieldEmbedding
-from recsys_course.metrics import evaluate_ranking, neighbour_agreement
+from recsys_course.lessons.l02_embeddings_and_tsne import claims as dimension_claims
+from recsys_course.lessons.l02_embeddings_and_tsne import dimensions
+from recsys_course.evidence import Results
+from recsys_course.models.embeddings import IdEmbedding, MultiFieldEmbedding
+from recsys_course.evaluation.metrics import neighbour_agreement
+from recsys_course.evaluation import sampled
 from recsys_course.models import MF, Popularity
-from recsys_course.splits import prepare_leave_one_out, to_implicit
-from recsys_course.train import fit
+from recsys_course.tasks import prepare_leave_one_out
+from recsys_course.tasks.splits import to_implicit
+from recsys_course.training import fit
 
 plots.use_course_style()
 DATASET = "ml-100k"                # or "ml-1m" (larger; slower)
@@ -246,9 +252,9 @@ EPOCHS = 8 if FAST else 20
 mf, mf_history = dimensions.train_mf(loo, DIM, seed=SEED, epochs=EPOCHS)
 test_users = loo.test["user"].to_numpy()
 results = pd.DataFrame({
-    "Popularity": evaluate_ranking(Popularity.from_interactions(loo.train, ml.n_users, ml.n_items).to(DEVICE),
+    "Popularity": sampled.means(Popularity.from_interactions(loo.train, ml.n_users, ml.n_items).to(DEVICE),
                                    test_users, loo.test_candidates),
-    f"MF (d={DIM})": evaluate_ranking(mf, test_users, loo.test_candidates),
+    f"MF (d={DIM})": sampled.means(mf, test_users, loo.test_candidates),
 }).T.rename(columns={"auc": "sampled AUC"})
 print(f"best validation epoch: {mf_history.best_epoch} of {len(mf_history)}")
 results.round(3)
@@ -347,7 +353,7 @@ print(f"On {ml.name}'s map the least-rated quarter of movies lies at {ratio:.2f}
 # least 20 training ratings (the rest have barely moved from their random start), take each
 # one's $k = 10$ nearest neighbours by cosine similarity in embedding space and count how
 # many share at least one genre with it
-# (`recsys_course.metrics.neighbour_agreement`). Two baselines tell us what that number
+# (`recsys_course.evaluation.metrics.neighbour_agreement`). Two baselines tell us what that number
 # would be without learning:
 #
 # - **shuffled genres**: the same embeddings, genre labels randomly reassigned among movies (keeps the genre frequencies);
@@ -387,7 +393,7 @@ print(f"On {ml.name}, a movie's {K} nearest neighbours share a genre with it "
 # less than 0.5%.* Rather than trust it, we sweep d = 8 ... 128 with everything else fixed,
 # record validation and test sampled AUC at the best epoch, and apply the rule to the
 # measured curve. This notebook runs a quick sweep (the seeds in `SWEEP_SEEDS`); the
-# full-size sweep (`python -m recsys_course.experiments.dimensions`, five seeds) is drawn
+# full-size sweep (`python -m recsys_course run 02/dimensions`, five seeds) is drawn
 # beside it when it exists for this dataset. Each bar is the 95% interval of one size's
 # mean AUC, which includes how hard the test users happen to be; a *difference* between two
 # sizes is judged paired, on the same users, and its interval is much narrower (below).
@@ -404,7 +410,7 @@ by_dim.rename(columns={"auc": "test auc", "hr@10": "test hr@10"}).rename_axis("d
 def auc_by_size(ax, results, label, color, marker, dodge=1.0):
     """Test sampled AUC per size with its 95% interval over users and seeds (x shifted by `dodge`, to unclutter)."""
     sizes = sorted(results.frame()["factors"].unique())
-    est = [stats.mean_interval(results.per_user("auc", factors=d), metric="sampled AUC") for d in sizes]
+    est = [evidence.mean_interval(results.per_user("auc", factors=d), metric="sampled AUC") for d in sizes]
     ax.errorbar(np.array(sizes) * dodge, [e.estimate for e in est], yerr=[[e.estimate - e.low for e in est], [e.high - e.estimate for e in est]],
                 marker=marker, capsize=3, color=color, label=label)
 
@@ -428,8 +434,8 @@ plt.show()
 # the five-seed sweep when it exists (the *evidence* says which).
 
 # %%
-source, evidence = (full, f"lesson 02 section 5; full-size sweep, {full.frame()['seed'].nunique()} seeds "
-                    f"(figures/dimensions/dimensions_{DATASET}.csv)") if full is not None else \
+source, provenance = (full, f"lesson 02 section 5; full-size sweep, {full.frame()['seed'].nunique()} seeds "
+                    f"(results/02_embeddings_and_tsne/dimensions_{DATASET}.csv)") if full is not None else \
                    (sweep, f"lesson 02 section 5; this notebook's run on {ml.name}, {len(SWEEP_SEEDS)} seed(s)")
 valid_auc = source.frame().groupby("factors")["valid auc"].mean()
 chosen, steps = dimensions.doubling_rule(valid_auc)
@@ -440,10 +446,10 @@ print(f"validation AUC peaks at d = {peak} ({valid_auc[peak]:.4f}); "
       + (f"that is below 32, where the rule starts, so the rule cannot reach it" if peak < 32 else
          f"the rule {'reaches' if chosen == peak else 'stops short of'} it")
       + f"; the whole curve spans {valid_auc.max() - valid_auc.min():.4f} of AUC")
-claims = dimensions.judge_claims(source, evidence)
+claims = dimension_claims.judge_claims(source, provenance)
 data_name = None if (DATASET == "ml-100k" and not ml.is_synthetic) else ml.name
-print("claims saved to", stats.save_claims(claims, stats.claims_file("02_embeddings_and_tsne", data_name)).name)
-display(Markdown(stats.conclusion(claims)))
+print("claims saved to", evidence.save_claims(claims, evidence.claims_file("02_embeddings_and_tsne", data_name)).name)
+display(Markdown(evidence.conclusion(claims)))
 
 # %%
 # the rule itself, on a made-up curve: it doubles while doubling gains >= 0.5%, and stays put before a smaller gain
@@ -469,7 +475,7 @@ assert (by_dim["auc"] > popularity_auc).all(), (by_dim["auc"], popularity_auc)
 # answer. The worked solutions are in `solutions/02_embeddings_and_tsne_solutions.ipynb`.
 
 # %%
-from recsys_course.check import exercises
+from recsys_course.lessons import exercises
 check = exercises("02", ml)
 
 # %% [markdown]
@@ -517,7 +523,7 @@ check(3, answer_3)
 # %% [markdown]
 # **4. NDCG@10 at d = 64.** Train MF with 64-dimensional embeddings exactly as section 3
 # trains its model (`dimensions.train_mf(loo, 64, seed=SEED, epochs=EPOCHS)`) and give its
-# test NDCG@10 from `evaluate_ranking(model, test_users, loo.test_candidates)`. The check
+# test NDCG@10 from `sampled.means(model, test_users, loo.test_candidates)`. The check
 # compares it with the five seeds of the full-size sweep.
 
 # %%

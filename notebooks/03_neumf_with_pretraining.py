@@ -35,18 +35,21 @@
 #
 # The notebook trains a quick version (two seeds and one model size; one seed in FAST mode)
 # in about two minutes on a laptop CPU. The verdicts use the full-size run - five seeds, the paper's four model
-# sizes - made by `python -m recsys_course.experiments.ncf` and committed with the course.
+# sizes - made by `python -m recsys_course run 03/ncf` and committed with the course.
 
 # %%
-# Setup: on Colab, fetch the course - the package, and the committed full-size results that this
-# lesson and its exercise checks read; locally and on Binder it is installed already.
+# Setup: on Colab, fetch the course once - its package and the committed results the lessons read - and
+# install it; running this cell again, or after a restart, reuses the copy. Locally and on Binder it does nothing.
 import sys
 if "google.colab" in sys.modules:
+    import os
     import subprocess
-    subprocess.run(["git", "clone", "-q", "--depth", "1", "https://github.com/recsys-course/recsys-course",
-                    "/content/recsys-course"], check=True)
+    if not os.path.isdir("/content/recsys-course/.git"):
+        subprocess.run(["git", "clone", "-q", "--depth", "1", "https://github.com/recsys-course/recsys-course",
+                        "/content/recsys-course"], check=True)
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "/content/recsys-course"], check=True)
-    sys.path.insert(0, "/content/recsys-course")
+    if "/content/recsys-course" not in sys.path:
+        sys.path.insert(0, "/content/recsys-course")
 
 # %%
 import numpy as np
@@ -55,13 +58,18 @@ import torch
 import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 
-from recsys_course import config, plots, stats
+from recsys_course import config, evidence, plots
 from recsys_course.data import load_movielens
-from recsys_course.experiments import ncf, ncf_claims, ncf_figure
-from recsys_course.experiments.results import Results
-from recsys_course.metrics import hit_rate_at_k, ndcg_at_k, rank_of_positive, score_pairs
+from recsys_course.evaluation import sampled
+from recsys_course.evaluation.inference import score_pairs
+from recsys_course.evaluation.metrics import hit_rate_at_k, ndcg_at_k, rank_of_positive
+from recsys_course.evidence import Results
+from recsys_course.lessons.l03_neumf_with_pretraining import claims as ncf_claims
+from recsys_course.lessons.l03_neumf_with_pretraining import figures as ncf_figure
+from recsys_course.lessons.l03_neumf_with_pretraining import ncf
 from recsys_course.models import GMF, MLP, NeuMF
-from recsys_course.splits import prepare_leave_one_out, to_implicit
+from recsys_course.tasks import prepare_leave_one_out, to_implicit
+from recsys_course.training.optim import adam_with_weight_decay
 
 plots.use_course_style()
 DATASET = "ml-100k"                 # "ml-1m" is the paper's dataset (needs a download, ~10x slower)
@@ -141,7 +149,7 @@ print(f"HR@10 = {hr_by_hand:.3f}, NDCG@10 = {ndcg_by_hand:.3f}")
 #
 # The "predictive factors" setting is the size of GMF's product and of the MLP's last
 # layer. The lesson's default size was chosen on the validation split among the paper's
-# four (`ncf.tune`); the full-size run trains all four.
+# four (the lesson's `tuning.tune`); the full-size run trains all four.
 
 # %%
 FACTORS = SETTINGS.factors
@@ -164,15 +172,15 @@ pd.DataFrame({
 })
 
 # %% [markdown]
-# The architecture diagrams below are drawn by `plots.neumf_diagram` from the two NeuMF
+# The architecture diagrams below are drawn by `ncf_figure.neumf_diagram` from the two NeuMF
 # objects: embedding sizes, tower widths and the head's input come from their layers, so
 # the pictures cannot drift away from the models that are trained.
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(15, 6))
-plots.neumf_diagram(neumf, axes[0])
+ncf_figure.neumf_diagram(neumf, axes[0])
 axes[0].set_title(f"NeuMF as in the paper: separate embeddings ({FACTORS} predictive factors)")
-plots.neumf_diagram(shared, axes[1])
+ncf_figure.neumf_diagram(shared, axes[1])
 axes[1].set_title("The variant the paper argues against: one table per side, read by both paths")
 print("saved", *plots.save_fig(fig, "03_neumf_architecture"))
 plt.show()
@@ -206,7 +214,7 @@ table.round(4)
 # noisy. The **test users**: 943 of them, each contributing a 0 or a 1 to HR@10, so
 # another sample of users would give other means. The **training seed**: initial
 # weights and sampled negatives change from seed to seed, and they move every user's
-# score of one run together. `stats.paired_bootstrap` measures both. It compares two
+# score of one run together. `evidence.paired_bootstrap` measures both. It compares two
 # models *on the same users* (a user who is hard for one model is usually hard for the
 # other, and pairing cancels that), redraws the users many times to see how much the
 # difference moves, adds the spread between seeds, and returns a 95% interval. Its
@@ -215,20 +223,20 @@ table.round(4)
 # MF against the popularity baseline, on this run:
 
 # %%
-mf_vs_popularity = stats.paired_bootstrap(results.per_user("hr@10", model="MF"),
+mf_vs_popularity = evidence.paired_bootstrap(results.per_user("hr@10", model="MF"),
                                           results.per_user("hr@10", model="Popularity"), metric="HR@10")
 print("MF minus popularity:", mf_vs_popularity)
 margin = 0.03 if FAST else 0.1
 for name in ["MF", "NeuMF (scratch)"]:   # both must beat popularity, the whole interval above the margin
-    gap = stats.paired_bootstrap(results.per_user("hr@10", model=name), results.per_user("hr@10", model="Popularity"))
+    gap = evidence.paired_bootstrap(results.per_user("hr@10", model=name), results.per_user("hr@10", model="Popularity"))
     assert gap.low > margin, (name, gap)
 
 # %% [markdown]
 # A verdict then needs a rule, stated before looking at the numbers. The course's rule
-# (`stats.RULE`) compares the interval with the effect a claim makes:
+# (`evidence.RULE`) compares the interval with the effect a claim makes:
 
 # %%
-print(stats.RULE)
+print(evidence.RULE)
 
 # %% [markdown]
 # And the course's own budget for this lesson - NeuMF at HR@10 >= 0.66 with at most a
@@ -238,7 +246,7 @@ print(stats.RULE)
 
 # %%
 lesson_model = ncf_claims.pretrained_choice(results)
-lesson_hr = stats.mean_interval(results.per_user("hr@10", model=lesson_model), metric="HR@10")
+lesson_hr = evidence.mean_interval(results.per_user("hr@10", model=lesson_model), metric="HR@10")
 train_seconds = runs[runs["model"].isin(["GMF", "MLP", lesson_model])].groupby("seed")["seconds"].sum().mean()
 print(f"{lesson_model}, {FACTORS} factors: HR@10 {lesson_hr.estimate:.4f}, 95% interval [{lesson_hr.low:.4f}, "
       f"{lesson_hr.high:.4f}] over {len(SEEDS)} seed(s); {train_seconds:.0f} s of training per run on this machine")
@@ -270,12 +278,12 @@ print(f"fused logit = average of the GMF and MLP logits on all {len(pairs_u)} te
 # pretrained models' Adam statistics were not saved - or with Adam. It starts from the
 # fused model as "epoch 0" and keeps that start when no epoch beats it on validation. The
 # candidate learning rates, and the lesson's model size, were tried on the validation
-# split (`ncf.tune`; the committed grid is below). In the tables, `valid` is the best
+# split (the lesson's `tuning.tune`; the committed grid is below). In the tables, `valid` is the best
 # validation NDCG@10 a run reached, and a `best epoch` of 0 means fine-tuning never
 # improved on the fused start, so the start was kept.
 
 # %%
-tuning = config.repo_root() / "figures" / "ncf" / f"ncf_{DATASET}_tuning.csv" if config.repo_root() else None
+tuning = config.committed_results_dir(ncf.LESSON) / f"ncf_{DATASET}_tuning.csv" if config.repo_root() else None
 if tuning is not None and tuning.is_file():
     grid = pd.read_csv(tuning)
     print(grid[grid["what"] != "MF"].dropna(axis=1, how="all").round(4).to_string(index=False))
@@ -285,7 +293,7 @@ pretraining.round(4)
 
 # %%
 for name in ["GMF+MLP (fused, not fine-tuned)", "NeuMF (pretrained, SGD)", "NeuMF (pretrained, Adam)"]:
-    gain = stats.paired_bootstrap(results.per_user("hr@10", model=name),
+    gain = evidence.paired_bootstrap(results.per_user("hr@10", model=name),
                                   results.per_user("hr@10", model="NeuMF (scratch)"), metric="HR@10", relative=True)
     print(f"{name} over NeuMF from scratch: {gain}")
 for label, frame in [("this notebook", runs)] + ([("the full-size run", full.frame())] if full is not None else []):
@@ -339,12 +347,13 @@ plt.show()
 # The article advises excluding biases from weight decay. We found no source for it;
 # Rendle et al. regularise MF's biases like every other parameter. PyTorch makes the
 # comparison easy with **parameter groups**: one optimiser, two groups of parameters,
-# each with its own `weight_decay` (see `ncf.mf_optimizer`).
+# each with its own `weight_decay` (see `adam_with_weight_decay`, shared with lesson 06 and so kept in
+# `recsys_course.training.optim`).
 #
 # Rendle et al. (RecSys 2020) also reran the NCF benchmark with a carefully tuned
 # dot-product MF and got HR@10 0.7294 / NDCG@10 0.4523 on ML-1M, against NeuMF's
 # 0.7093 / 0.4349. Our MF's size and weight decay were tuned the way a practitioner
-# would - on the validation split (`ncf.tune`, grid below) - and both experiments use it.
+# would - on the validation split (the lesson's `tuning.tune`, grid below) - and both experiments use it.
 
 # %%
 if tuning is not None and tuning.is_file():
@@ -357,7 +366,7 @@ mf_runs[["model", "factors", "hr@10", "ndcg@10", "best epoch"]].round(4)
 # %%
 # the parameter groups themselves: biases really get no decay in the 'no decay on biases' optimiser
 mf = ncf.make_model("MF", loo, SETTINGS)
-opt = ncf.mf_optimizer(mf, lr=1e-3, weight_decay=1e-5, decay_biases=False)
+opt = adam_with_weight_decay(mf, lr=1e-3, weight_decay=1e-5, decay_biases=False)
 assert [g["weight_decay"] for g in opt.param_groups] == [1e-5, 0.0]
 bias_ids = {id(mf.user_bias.weight), id(mf.item_bias.weight), id(mf.bias)}
 assert {id(p) for p in opt.param_groups[1]["params"]} == bias_ids
@@ -367,7 +376,7 @@ assert not bias_ids & {id(p) for p in opt.param_groups[0]["params"]}
 # ## 7. The verdicts
 #
 # Each claim below is one comparison of two sets of runs on the same test users, judged
-# by the rule of section 3 (`recsys_course.experiments.ncf_claims` defines them: the
+# by the rule of section 3 (`recsys_course/lessons/l03_neumf_with_pretraining/claims.py` defines them: the
 # article's words, what the primary source says, what is measured, and the threshold).
 # Two seeds and one model size are too few for a verdict, so the claims are judged on the
 # full-size run when it exists for this dataset; the *evidence* column says which run each
@@ -376,21 +385,21 @@ assert not bias_ids & {id(p) for p in opt.param_groups[0]["params"]}
 # %%
 if full is not None:
     n_full = full.frame().query("model == 'NeuMF (scratch)'")["seed"].nunique()
-    source, evidence = full, f"lesson 03 sections 4-6; full-size script, {n_full} seeds (figures/ncf/ncf_{DATASET}.csv)"
+    source, provenance = full, f"lesson 03 sections 4-6; full-size script, {n_full} seeds (results/03_neumf_with_pretraining/ncf_{DATASET}.csv)"
 else:
-    source, evidence = results, f"lesson 03 sections 4-6; this notebook's run on {ml.name}, {len(SEEDS)} seed(s)"
-claims = ncf_claims.judge_claims(source, evidence)
+    source, provenance = results, f"lesson 03 sections 4-6; this notebook's run on {ml.name}, {len(SEEDS)} seed(s)"
+claims = ncf_claims.judge_claims(source, provenance)
 data_name = None if (DATASET == "ml-100k" and not ml.is_synthetic) else ml.name
-print("claims saved to", stats.save_claims(claims, stats.claims_file("03_neumf_with_pretraining", data_name)).name)
+print("claims saved to", evidence.save_claims(claims, evidence.claims_file("03_neumf_with_pretraining", data_name)).name)
 with pd.option_context("display.max_colwidth", 90):
-    display(stats.claims_table(claims).drop(columns=["primary source"]))
+    display(evidence.claims_table(claims).drop(columns=["primary source"]))
 
 # %% [markdown]
 # The same records, written out - measurement, interval, the rule's reason, and the
 # source behind each claim:
 
 # %%
-display(Markdown(stats.conclusion(claims)))
+display(Markdown(evidence.conclusion(claims)))
 
 # %% [markdown]
 # The full-size run also gives each model at the paper's four sizes (mean test HR@10 over
@@ -421,7 +430,7 @@ paper_rows.rename_axis(columns="factors").round(3)
 # answer. The worked solutions are in `solutions/03_neumf_with_pretraining_solutions.ipynb`.
 
 # %%
-from recsys_course.check import exercises
+from recsys_course.lessons import exercises
 check = exercises("03", ml)
 
 # %% [markdown]
@@ -465,7 +474,7 @@ check(3, answer_3)
 # **4. Fused GMF + MLP, before fine-tuning.** Fuse the GMF and MLP this notebook trained on
 # seed 0 (`trained[0]["GMF"]`, `trained[0]["MLP"]`, at the lesson's 32 factors) with
 # `NeuMF.from_pretrained(gmf, mlp, alpha=0.5)`, score the fused model with
-# `row, per_user = ncf.test(model, loo)`, and give its test HR@10. The reference is the
+# `row, per_user = sampled.report(model, loo)`, and give its test HR@10. The reference is the
 # full-size run at the lesson's default settings, so run the notebook without FAST mode.
 
 # %%

@@ -38,18 +38,21 @@
 #
 # The notebook trains a few models on one seed in about two minutes on a laptop CPU. The
 # verdicts use the full-size run - every variant on four seeds, catalogues up to 10^6 items -
-# made by `python -m recsys_course.experiments.two_stage` and committed with the course.
+# made by `python -m recsys_course run 04/two_stage` and committed with the course.
 
 # %%
-# Setup: on Colab, fetch the course - the package, and the committed full-size results that this
-# lesson and its exercise checks read; locally and on Binder it is installed already.
+# Setup: on Colab, fetch the course once - its package and the committed results the lessons read - and
+# install it; running this cell again, or after a restart, reuses the copy. Locally and on Binder it does nothing.
 import sys
 if "google.colab" in sys.modules:
+    import os
     import subprocess
-    subprocess.run(["git", "clone", "-q", "--depth", "1", "https://github.com/recsys-course/recsys-course",
-                    "/content/recsys-course"], check=True)
+    if not os.path.isdir("/content/recsys-course/.git"):
+        subprocess.run(["git", "clone", "-q", "--depth", "1", "https://github.com/recsys-course/recsys-course",
+                        "/content/recsys-course"], check=True)
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "/content/recsys-course"], check=True)
-    sys.path.insert(0, "/content/recsys-course")
+    if "/content/recsys-course" not in sys.path:
+        sys.path.insert(0, "/content/recsys-course")
 
 # %%
 import numpy as np
@@ -58,22 +61,27 @@ import torch
 import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 
-from recsys_course import config, plots, stats
-from recsys_course.data import load_movielens
-from recsys_course.experiments import ranking_stage, retrieval_scaling, two_stage, two_stage_claims
-from recsys_course.experiments import two_stage_figure
-from recsys_course.experiments.results import Results, paired_effect
-from recsys_course.models import CandidateTower, SoftmaxLoss, group_logits
-from recsys_course.pipeline import TwoStageRecommender
-from recsys_course.retrieval import ExactIndex, FaissIndex, effective_dimension, recall_against
-from recsys_course.sequences import catalogue_evaluation, example_arrays, next_watch, split_latest
-from recsys_course.splits import prepare_leave_one_out, to_implicit
-from recsys_course.synthetic import simulated_watch_log
+from recsys_course import config, evidence, plots
+from recsys_course.data import load_movielens, simulated_watch_log
+from recsys_course.evaluation import catalogue
+from recsys_course.evidence import Results, paired_effect
+from recsys_course.lessons.l04_youtube_two_stage import claims as two_stage_claims
+from recsys_course.lessons.l04_youtube_two_stage import figures as two_stage_figure
+from recsys_course.lessons.l04_youtube_two_stage import ranker as ranking_stage
+from recsys_course.lessons.l04_youtube_two_stage import scaling as retrieval_scaling
+from recsys_course.lessons.l04_youtube_two_stage import towers, two_stage
+from recsys_course.lessons.l04_youtube_two_stage.ranker import group_logits
+from recsys_course.lessons.l04_youtube_two_stage.scaling import effective_dimension
+from recsys_course.models import CandidateTower, SoftmaxLoss
+from recsys_course.serving.indexes import ExactIndex, FaissIndex, recall_against
+from recsys_course.serving.two_stage import TwoStageRecommender
+from recsys_course.tasks import prepare_leave_one_out, prepare_next_watch, to_implicit
+from recsys_course.tasks.next_watch import example_arrays, split_latest
 
 plots.use_course_style()
 DATASET = "ml-100k"                 # "ml-1m" also works (needs a download; about 10x slower)
 FAST = config.fast_mode()
-SETTINGS = two_stage.fast_settings(two_stage.Settings()) if FAST else two_stage.Settings()
+SETTINGS = towers.fast_settings(towers.Settings()) if FAST else towers.Settings()
 SEED = 0
 SIZES = (10_000,) if FAST else (10_000, 100_000)     # catalogue sizes measured live; the script adds 10^6
 BUDGET_MS = 50.0                    # a latency budget for one request, for the "when do two stages pay" question
@@ -93,7 +101,7 @@ print(SETTINGS)
 
 # %%
 ml = load_movielens(DATASET)
-data = next_watch(ml.ratings, ml.users, ml.n_items, history_len=20)
+data = prepare_next_watch(ml.ratings, ml.users, ml.n_items, history_len=20)
 print(ml.summary())
 print(data.describe())
 print("demographic fields and their sizes:", data.user_fields)
@@ -137,7 +145,7 @@ print(f"and next watched: {titles[data.test.target[row]]}")
 # the held-out one outscores.)
 
 # %%
-popularity = catalogue_evaluation(data, two_stage.popularity_scores(data), "test")
+popularity = catalogue.on_next_watch(data, towers.popularity_scores(data), "test")
 popularity.drop(columns=["user", "rank"]).mean().round(4).to_frame("popularity").T
 
 # %% [markdown]
@@ -220,7 +228,7 @@ print(f"full softmax {full_loss.item():.4f} = sampled softmax over every item {a
 loo = prepare_leave_one_out(to_implicit(ml.ratings), ml.n_users, ml.n_items, n_neg=99, seed=0)
 assert np.array_equal(loo.test["item"].to_numpy(), data.test.target)      # the same split, the same test movies
 results, trained = Results(), {}
-two_stage.compare_towers(data, SETTINGS, seeds=(SEED,), variants=["in-batch", "in-batch + logQ"], with_mf=False,
+towers.compare_towers(data, SETTINGS, seeds=(SEED,), variants=["in-batch", "in-batch + logQ"], with_mf=False,
                          results=results, sampled_candidates=loo.test_candidates, keep=trained)
 live = results.frame().set_index("model")
 live[["recall@10", "recall@50", "recall@100", "ndcg@10", "sampled hr@10", "best epoch"]].round(4)
@@ -238,20 +246,20 @@ live[["recall@10", "recall@50", "recall@100", "ndcg@10", "sampled hr@10", "best 
 
 # %%
 full = None if ml.is_synthetic else two_stage.load_results(DATASET)
-towers = full["towers"] if full is not None else results
-n_seeds = towers.frame()["seed"].nunique()
-table = towers.frame().groupby("model", sort=False)[
+tower_runs = full["towers"] if full is not None else results
+n_seeds = tower_runs.frame()["seed"].nunique()
+table = tower_runs.frame().groupby("model", sort=False)[
     ["recall@10", "recall@50", "recall@100", "ndcg@10", "sampled hr@10", "valid", "epochs run"]].mean()
-best = two_stage.best_variant(towers, [m for m in two_stage.LOSS_VARIANTS if m in table.index])
+best = towers.best_variant(tower_runs, [m for m in towers.LOSS_VARIANTS if m in table.index])
 print(f"{n_seeds} seed(s); best loss variant on validation: {best}")
 table.round(4)
 
 # %%
-groups = [["popularity", "MF"], two_stage.LOSS_VARIANTS, ["last item only", "no history (user id)"],
+groups = [["popularity", "MF"], towers.LOSS_VARIANTS, ["last item only", "no history (user id)"],
           ["depth 0", "depth 1", "depth 2"]]
 groups = [[m for m in group if m in table.index] for group in groups]
 fig, ax = plt.subplots(figsize=(7, 0.3 * sum(map(len, groups)) + 1.5))
-two_stage_figure.model_bars(towers, [g for g in groups if g], ax)
+two_stage_figure.model_bars(tower_runs, [g for g in groups if g], ax)
 ax.set_title(f"Candidate generation on {ml.name}: test Recall@50 over the whole catalogue")
 plots.save_fig(fig, "04_candidate_towers")
 plt.show()
@@ -264,7 +272,7 @@ plt.show()
 # weak model outscores:
 
 # %%
-gaps = two_stage.protocol_gaps(table, [("MF", "popularity"), (best, "popularity"), (best, "MF"),
+gaps = towers.protocol_gaps(table, [("MF", "popularity"), (best, "popularity"), (best, "MF"),
                                        ("full softmax", "depth 0"), ("full softmax", "last item only")])
 display(gaps.round(4))
 widest = gaps["sampled / full"].abs().idxmax()
@@ -279,7 +287,7 @@ display(Markdown(f"The largest distortion: **{widest}** is {gaps.loc[widest, 'fu
 # At serving time the user vector is the query, and the item vectors are the database:
 # the top K by inner product (cosine, since both are unit length). **Exact** search is a
 # matrix product and a `topk`, with a cost that grows with the catalogue. `faiss` offers
-# approximations behind the same interface (`recsys_course.retrieval`):
+# approximations behind the same interface (`recsys_course.serving.indexes`):
 #
 # - `flat` (`IndexFlatIP`) - exact, with faiss's own kernels;
 # - `hnsw` (`IndexHNSWFlat`) - a layered graph in which each item links to about `M` = 32
@@ -293,7 +301,7 @@ display(Markdown(f"The largest distortion: **{widest}** is {gaps.loc[widest, 'fu
 # %%
 model = trained["in-batch + logQ", SEED]           # the live run's tower with the logQ correction
 item_vectors = model.item_vectors().detach().cpu().numpy()
-queries = two_stage.query_vectors(model, data, n=1000)
+queries = towers.query_vectors(model, data, n=1000)
 exact_ids = ExactIndex(item_vectors).search(queries, 10)[1]
 hnsw = FaissIndex("hnsw", item_vectors)
 hnsw.set_search(64)
@@ -328,7 +336,7 @@ sweep[columns].round(4)
 # %%
 if full is not None:
     sweep_all, ranking, cross = full["retrieval_scaling"], full["ranker_latency"], full["crossover"]
-    scaling_evidence = "lesson 04 section 3; full-size script (figures/two_stage/retrieval_scaling.csv)"
+    scaling_evidence = f"lesson 04 section 3; full-size script (results/04_youtube_two_stage/retrieval_scaling_{DATASET}.csv)"
 else:
     sweep_all, ranking, cross = sweep, None, None
     scaling_evidence = f"lesson 04 section 3; this notebook's run on {ml.name}"
@@ -443,9 +451,9 @@ assert np.allclose(ratios, predicted, rtol=0.1)          # what is left is the l
 # ceiling.
 
 # %%
-cut, later = split_latest(data, two_stage.RANKER_EXAMPLES_PER_USER)
-cut_tower, _ = two_stage.train_tower(best, cut, SETTINGS, SEED)
-ranking_features = two_stage.ranking_features(ml, cut, cut_tower)
+cut, later = split_latest(data, towers.RANKER_EXAMPLES_PER_USER)
+cut_tower, _ = towers.train_tower(best, cut, SETTINGS, SEED)
+ranking_features = towers.ranking_features(ml, cut, cut_tower)
 ranker_results = Results()
 rankers = ranking_stage.compare_rankers(cut_tower, cut, later, ranking_features, SETTINGS, SEED, ranker_results)
 live_rankers = ranker_results.frame().set_index("model").drop(columns=["run", "seed"])
@@ -492,7 +500,7 @@ print("milliseconds per stage (median of the three requests):",
 
 # %%
 fig, ax = plt.subplots(figsize=(11, 5.5))
-plots.two_stage_diagram(cut_tower, served_index, rankers["weighted LR"], SETTINGS.n_candidates, ax)
+two_stage_figure.two_stage_diagram(cut_tower, served_index, rankers["weighted LR"], SETTINGS.n_candidates, ax)
 plots.save_fig(fig, "04_two_stage_pipeline")
 plt.show()
 
@@ -502,7 +510,7 @@ plt.show()
 # Each claim is judged by the course's rule, stated in advance:
 
 # %%
-print(stats.RULE)
+print(evidence.RULE)
 
 # %% [markdown]
 # The tower and ranker claims compare runs on the same test users. The serving claims read
@@ -515,36 +523,36 @@ print(stats.RULE)
 
 # %%
 if full is not None:
-    evidence = f"lesson 04 sections 2 and 4; full-size script, {n_seeds} seeds (figures/two_stage/)"
-    claims = two_stage_claims.tower_claims(full["towers"], best, evidence)
-    claims += two_stage_claims.ranker_claims(full["rankers"], data.test.rating, evidence)
+    provenance = f"lesson 04 sections 2 and 4; full-size script, {n_seeds} seeds (results/04_youtube_two_stage/)"
+    claims = two_stage_claims.tower_claims(full["towers"], best, provenance)
+    claims += two_stage_claims.ranker_claims(full["rankers"], data.test.rating, provenance)
     claims += two_stage_claims.serving_claims(full["retrieval_scaling"], full["ranker_latency"], BUDGET_MS,
                                               scaling_evidence)
 else:
-    evidence = f"lesson 04 sections 2 and 4; this notebook's run on {ml.name}, 1 seed"
-    claims = two_stage_claims.tower_claims(results, best, evidence)
-    claims += two_stage_claims.ranker_claims(ranker_results, data.test.rating, evidence)
+    provenance = f"lesson 04 sections 2 and 4; this notebook's run on {ml.name}, 1 seed"
+    claims = two_stage_claims.tower_claims(results, best, provenance)
+    claims += two_stage_claims.ranker_claims(ranker_results, data.test.rating, provenance)
 claims.append(two_stage_claims.weighted_lr_claim(ratios, MAX_CLICK, "lesson 04 section 4; simulated log, "
                                                  f"{len(log):,} impressions, {len(truth)} contexts"))
 data_name = None if (DATASET == "ml-100k" and not ml.is_synthetic) else ml.name
-print("claims saved to", stats.save_claims(claims, stats.claims_file("04_youtube_two_stage", data_name)).name)
+print("claims saved to", evidence.save_claims(claims, evidence.claims_file("04_youtube_two_stage", data_name)).name)
 with pd.option_context("display.max_colwidth", 90):
-    display(stats.claims_table(claims).drop(columns=["primary source"]))
+    display(evidence.claims_table(claims).drop(columns=["primary source"]))
 
 # %%
-display(Markdown(stats.conclusion(claims)))
+display(Markdown(evidence.conclusion(claims)))
 
 # %% [markdown]
 # The bar the course set for this lesson: the best candidate tower must beat popularity and
 # MF on Recall@50 over the whole catalogue, with an interval that excludes zero.
 
 # %%
-vs_popularity = paired_effect(towers, "recall@50", {"model": best}, {"model": "popularity"}, relative=False,
+vs_popularity = paired_effect(tower_runs, "recall@50", {"model": best}, {"model": "popularity"}, relative=False,
                               baseline=True)
 print(f"{best} over popularity: {vs_popularity}")
 assert vs_popularity.low > 0, "the candidate tower must beat popularity"
 if "MF" in table.index:
-    vs_mf = paired_effect(towers, "recall@50", {"model": best}, {"model": "MF"}, relative=False)
+    vs_mf = paired_effect(tower_runs, "recall@50", {"model": best}, {"model": "MF"}, relative=False)
     print(f"{best} over MF: {vs_mf}")
     assert vs_mf.low > 0, "the candidate tower must beat MF"
 
@@ -565,7 +573,7 @@ if "MF" in table.index:
 # answer. The worked solutions are in `solutions/04_youtube_two_stage_solutions.ipynb`.
 
 # %%
-from recsys_course.check import exercises
+from recsys_course.lessons import exercises
 check = exercises("04", ml)
 
 # %% [markdown]
@@ -599,9 +607,9 @@ check(2, logq_correct)
 # %% [markdown]
 # **3. A tower that reads only the last movie.** Train the `last item only` ablation of
 # section 2 at the default settings on seed 0 -
-# `model, _ = two_stage.train_tower("last item only", data, two_stage.Settings(), seed=0)`,
+# `model, _ = towers.train_tower("last item only", data, towers.Settings(), seed=0)`,
 # well under a minute on a laptop CPU - then score it on the test users against the whole catalogue
-# with `catalogue_evaluation(data, two_stage.tower_scores(model, data))`, and give its mean
+# with `catalogue.on_next_watch(data, towers.tower_scores(model, data))`, and give its mean
 # Recall@50.
 
 # %%

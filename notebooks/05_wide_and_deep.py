@@ -39,18 +39,21 @@
 #
 # The notebook trains every model once, on one seed, on a laptop CPU. The verdicts use the
 # full-size run - five seeds, optimiser rates chosen on validation - made by
-# `python -m recsys_course.experiments.wide_deep` and committed with the course.
+# `python -m recsys_course run 05/wide_deep` and committed with the course.
 
 # %%
-# Setup: on Colab, fetch the course - the package, and the committed full-size results that this
-# lesson and its exercise checks read; locally and on Binder it is installed already.
+# Setup: on Colab, fetch the course once - its package and the committed results the lessons read - and
+# install it; running this cell again, or after a restart, reuses the copy. Locally and on Binder it does nothing.
 import sys
 if "google.colab" in sys.modules:
+    import os
     import subprocess
-    subprocess.run(["git", "clone", "-q", "--depth", "1", "https://github.com/recsys-course/recsys-course",
-                    "/content/recsys-course"], check=True)
+    if not os.path.isdir("/content/recsys-course/.git"):
+        subprocess.run(["git", "clone", "-q", "--depth", "1", "https://github.com/recsys-course/recsys-course",
+                        "/content/recsys-course"], check=True)
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "/content/recsys-course"], check=True)
-    sys.path.insert(0, "/content/recsys-course")
+    if "/content/recsys-course" not in sys.path:
+        sys.path.insert(0, "/content/recsys-course")
 
 # %%
 from dataclasses import replace
@@ -60,21 +63,24 @@ import pandas as pd
 import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 
-from recsys_course import config, features, plots, stats
-from recsys_course.ctr_task import adult_ctr, movielens_ctr
+from recsys_course import config, evidence, plots
 from recsys_course.data import DataError, load_adult, load_movielens
-from recsys_course.experiments import wide_deep as wd
-from recsys_course.experiments import wide_deep_claims
-from recsys_course.experiments.results import paired_effect
-from recsys_course.metrics import ctr_metrics
-from recsys_course.splits import temporal_split
+from recsys_course.evaluation import ctr as ctr_eval
+from recsys_course.evaluation.metrics import ctr_metrics
+from recsys_course.evidence import paired_effect
+from recsys_course.lessons.l05_wide_and_deep import claims as wide_deep_claims
+from recsys_course.lessons.l05_wide_and_deep import figures as wide_deep_figures
+from recsys_course.lessons.l05_wide_and_deep import wide_deep as wd
+from recsys_course.tasks import adult_ctr, features, movielens_ctr
+from recsys_course.tasks.splits import temporal_split
+from recsys_course.training import wide_deep as recipe
 
 plots.use_course_style()
 DATASET = "ml-100k"                 # "ml-1m" also works (needs a download; about 10x slower)
 FAST = config.fast_mode()
 SEED = 0
 config.seed_everything(SEED)
-SETTINGS = wd.load_settings(wd.folder() / f"settings_{DATASET}.json")   # per kind of model: the full run's rates
+SETTINGS = recipe.committed_settings(DATASET)   # per kind of model: the full run's rates
 if FAST:
     SETTINGS = wd.fast(SETTINGS)
 print("device:", config.get_device(), "| fast mode:", FAST)
@@ -194,7 +200,7 @@ print(f"{int(liked_cross['training pairs']):,} distinct liked-movie x movie pair
 # A wide model has millions of weights, most of them for pairs seen once or twice. FTRL-
 # Proximal (McMahan et al., KDD 2013) gives every weight its own learning rate, large while it
 # has seen little, and an L1 penalty that keeps a weight at *exactly* zero until its
-# accumulated evidence exceeds λ1. `recsys_course.optim.FTRL` is Algorithm 1 of the paper,
+# accumulated evidence exceeds λ1. `recsys_course.training.optim.FTRL` is Algorithm 1 of the paper,
 # one coordinate at a time. Each weight $w_i$ keeps two sums: $z_i$, its gradients $g_i$
 # corrected for how the weight moved, and $n_i$, its squared gradients. The learning rate of
 # coordinate $i$ is $\alpha / (\beta + \sqrt{n_i})$ - large while $n_i$ is small - and λ2 is an
@@ -210,7 +216,7 @@ print(f"{int(liked_cross['training pairs']):,} distinct liked-movie x movie pair
 
 # %%
 for l1 in sorted({0.0, 4.0, SETTINGS["wide"].ftrl_l1}):
-    model, history, _ = wd.train(task, replace(SETTINGS["wide"], ftrl_l1=l1), deep=False, seed=SEED)
+    model, history = recipe.train(task, replace(SETTINGS["wide"], ftrl_l1=l1), deep=False, seed=SEED)
     print(f"L1 {l1:>4}: validation AUC {history.best_value:.4f}, "
           f"{wd.zero_share(model, task):.1%} of the wide weights training uses are exactly zero")
 
@@ -231,7 +237,7 @@ for l1 in sorted({0.0, 4.0, SETTINGS["wide"].ftrl_l1}):
 
 # %%
 live = wd.run_movielens(task, SETTINGS, seeds=(SEED,), log=lambda *_: None)
-columns = ["model", "optimiser", "best epoch", "auc", "uauc", "logloss", "zero share"]
+columns = ["model", "optimizer", "best epoch", "auc", "uauc", "logloss", "zero share"]
 live["all"].frame()[columns].round(4)
 
 # %% [markdown]
@@ -240,10 +246,10 @@ live["all"].frame()[columns].round(4)
 # divided by the batch size.
 
 # %%
-joint_model = wd.make_model(task, SETTINGS["joint"], seed=SEED)
-optimiser = wd.make_optimiser(joint_model, wd.PAPER, SETTINGS["joint"])
+joint_model = recipe.make_model(task, SETTINGS["joint"], seed=SEED)
+optimizer = recipe.make_optimizer(joint_model, recipe.PAPER, SETTINGS["joint"])
 fig, ax = plt.subplots(figsize=(11, 6.5))
-plots.wide_deep_diagram(joint_model, task.wide_fields, optimiser, ax)
+wide_deep_figures.wide_deep_diagram(joint_model, task.wide_fields, optimizer, ax)
 plots.save_fig(fig, "05_wide_deep_diagram")
 plt.show()
 
@@ -257,7 +263,7 @@ full = wd.load_results(DATASET) if not ml.is_synthetic else None
 runs = full["all"] if full is not None else live["all"]
 slices = full["slices"] if full is not None else {k: v for k, v in live.items() if k != "all"}
 n_seeds = runs.frame()["seed"].nunique()
-summary = (runs.frame().groupby(["model", "optimiser"], sort=False)[["auc", "uauc", "logloss", "best epoch"]]
+summary = (runs.frame().groupby(["model", "optimizer"], sort=False)[["auc", "uauc", "logloss", "best epoch"]]
            .mean().round(4))
 print(f"means over {n_seeds} seed(s); {'full-size run' if full is not None else 'this notebook run'}")
 summary
@@ -267,7 +273,7 @@ summary
 # 0.728 - joint ahead of either half by a few thousandths.
 
 # %%
-joint = {"model": "joint", "optimiser": wd.PAPER}
+joint = {"model": "joint", "optimizer": recipe.PAPER}
 for other in ("wide", "deep", "ensemble", "LR on ids"):
     gain = paired_effect(runs, "auc", joint, {"model": other}, relative=False)
     paper = (f"; paper: {wide_deep_claims.PAPER_AUC['joint'] - wide_deep_claims.PAPER_AUC[other]:+.3f}"
@@ -333,7 +339,7 @@ plt.show()
 
 # %%
 joint_runs = runs.frame()[runs.frame()["model"] == "joint"]
-joint_runs.groupby("optimiser", sort=False)[["auc", "uauc", "logloss", "zero share", "best epoch"]].mean().round(4)
+joint_runs.groupby("optimizer", sort=False)[["auc", "uauc", "logloss", "zero share", "best epoch"]].mean().round(4)
 
 # %% [markdown]
 # ## 7. UCI Adult: the census demo
@@ -363,7 +369,7 @@ if adult is not None:
 
 # %%
 if adult is not None:
-    adult_settings = wd.load_settings(wd.folder() / "settings_adult.json", wd.ADULT)
+    adult_settings = recipe.committed_settings("adult", wd.ADULT)
     adult_live = wd.run_adult(adult, wd.fast(adult_settings) if FAST else adult_settings, seeds=(SEED,),
                               log=lambda *_: None)
     display(adult_live.frame()[["model", "best epoch", "accuracy", "auc", "logloss"]].round(4))
@@ -375,7 +381,7 @@ if adult is not None:
 # Each claim is judged by the course's rule, stated in advance:
 
 # %%
-print(stats.RULE)
+print(evidence.RULE)
 
 # %% [markdown]
 # Where Cheng et al. report an offline gain, the threshold is half of it (joint over wide:
@@ -386,8 +392,8 @@ print(stats.RULE)
 
 # %%
 if full is not None:
-    evidence = f"lesson 05 sections 4-6; full-size script, {n_seeds} seeds (figures/wide_deep/)"
-    claims = wide_deep_claims.movielens_claims(full["all"], full["slices"], evidence)
+    provenance = f"lesson 05 sections 4-6; full-size script, {n_seeds} seeds (results/05_wide_and_deep/)"
+    claims = wide_deep_claims.movielens_claims(full["all"], full["slices"], provenance)
     if full["adult"] is not None:
         claims.append(wide_deep_claims.adult_claim(full["adult"], "lesson 05 section 7; full-size script, "
                                                    f"{full['adult'].frame()['seed'].nunique()} seeds"))
@@ -397,12 +403,12 @@ else:
     if adult is not None:
         claims.append(wide_deep_claims.adult_claim(adult_live, "lesson 05 section 7; this notebook's run, 1 seed"))
 data_name = None if (DATASET == "ml-100k" and not ml.is_synthetic) else ml.name
-print("claims saved to", stats.save_claims(claims, stats.claims_file("05_wide_and_deep", data_name)).name)
+print("claims saved to", evidence.save_claims(claims, evidence.claims_file("05_wide_and_deep", data_name)).name)
 with pd.option_context("display.max_colwidth", 90):
-    display(stats.claims_table(claims).drop(columns=["primary source"]))
+    display(evidence.claims_table(claims).drop(columns=["primary source"]))
 
 # %%
-display(Markdown(stats.conclusion(claims)))
+display(Markdown(evidence.conclusion(claims)))
 
 # %% [markdown]
 # ## What to remember
@@ -422,7 +428,7 @@ display(Markdown(stats.conclusion(claims)))
 # solutions are in `solutions/05_wide_and_deep_solutions.ipynb`.
 
 # %%
-from recsys_course.check import exercises
+from recsys_course.lessons import exercises
 
 check = exercises("05", ml)
 
@@ -434,7 +440,7 @@ check = exercises("05", ml)
 # per movie id, each equal to (the movie's clicks + `prior` x the global click rate of `labels`)
 # / (the movie's views + `prior`). Test it with
 # `auc(task.test.label, movie_click_rate(task.train.item, task.train.label, task.n_items, 10.0)[task.test.item])`
-# (`from recsys_course.metrics import auc`) against section 1's table.
+# (`from recsys_course.evaluation.metrics import auc`) against section 1's table.
 
 # %%
 def movie_click_rate(items, labels, n_items, prior):
@@ -458,7 +464,7 @@ check(2, answer_2)
 # %% [markdown]
 # **3. How sparse FTRL leaves the wide model.** Train the wide half alone with the paper's
 # optimiser at the rates the full run chose:
-# `wide_model, history, seconds = wd.train(task, SETTINGS["wide"], deep=False, seed=SEED)`.
+# `wide_model, history = recipe.train(task, SETTINGS["wide"], deep=False, seed=SEED)`.
 # What share of the wide weights the training rows use is exactly zero (`wd.zero_share`)? Then
 # try `replace(SETTINGS["wide"], ftrl_l1=l1)` for a few `l1` and watch the share and the
 # validation AUC (`history.best_value`) move together.
@@ -478,8 +484,8 @@ check(3, answer_3)
 # - b: the deep half's - the joint model keeps about the epoch the deep model alone keeps;
 # - c: neither - the joint model keeps a later epoch than both halves alone.
 #
-# Then train `wd.train(task, replace(SETTINGS["joint"], patience=5), seed=SEED)`: which epoch does
-# it keep now, and does its test AUC (`wd.test_metrics`) move?
+# Then train `recipe.train(task, replace(SETTINGS["joint"], patience=5), seed=SEED)`: which epoch does
+# it keep now, and does its test AUC (`ctr_eval.means(model, task.test)`) move?
 
 # %%
 answer_4 = None  # "a", "b" or "c"
@@ -488,10 +494,10 @@ check(4, answer_4)
 
 # %% [markdown]
 # **5. The linear census model.** With section 7's `adult` task and `adult_settings`, train the
-# linear model alone: `linear, _, _ = wd.train(adult, adult_settings["wide"], deep=False, seed=SEED)`.
+# linear model alone: `linear, _ = recipe.train(adult, adult_settings["wide"], deep=False, seed=SEED)`.
 # What is its test accuracy - the share of test rows where `predict_logits(linear, adult.test)`,
 # turned into a probability and cut at 0.5, matches `adult.test.label`
-# (`from recsys_course.train import predict_logits`)? Compare it with the tutorial's linear model;
+# (`from recsys_course.evaluation import predict_logits`)? Compare it with the tutorial's linear model;
 # then drop the three crosses with `adult.with_wide([...])` and see how much accuracy they carry.
 
 # %%

@@ -37,18 +37,22 @@
 #
 # The sweeps behind the verdicts - five seeds of every benchmark model, sampler and dropout
 # rate, three of the 50-epoch runs - take about half an hour on a laptop CPU, so full-size scripts in
-# `recsys_course.experiments` ran them and their CSVs are committed with the course. The
+# `python -m recsys_course run 06/...` ran them and their CSVs are committed with the course. The
 # notebook reads those, and trains a few models itself on one seed to show each step.
 
 # %%
-# Setup: on Colab, fetch the course - the package and the committed results this lesson reads.
+# Setup: on Colab, fetch the course once - its package and the committed results the lessons read - and
+# install it; running this cell again, or after a restart, reuses the copy. Locally and on Binder it does nothing.
 import sys
 if "google.colab" in sys.modules:
+    import os
     import subprocess
-    subprocess.run(["git", "clone", "-q", "--depth", "1", "https://github.com/recsys-course/recsys-course",
-                    "/content/recsys-course"], check=True)
+    if not os.path.isdir("/content/recsys-course/.git"):
+        subprocess.run(["git", "clone", "-q", "--depth", "1", "https://github.com/recsys-course/recsys-course",
+                        "/content/recsys-course"], check=True)
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "/content/recsys-course"], check=True)
-    sys.path.insert(0, "/content/recsys-course")
+    if "/content/recsys-course" not in sys.path:
+        sys.path.insert(0, "/content/recsys-course")
 
 # %%
 import json
@@ -58,23 +62,25 @@ import pandas as pd
 import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 
-from recsys_course import config, plots, stats
-from recsys_course.ctr_task import movielens_ctr
+from recsys_course import config, evidence, plots
 from recsys_course.data import load_movielens
-from recsys_course.experiments import (advice_claims, advice_figures, clipping, ctr, ctr_claims, ctr_figure,
-                                       dynamics, metric_choice, samplers)
-from recsys_course.experiments.results import Results, committed_file, seed_summary
-from recsys_course.metrics import auc, ctr_metrics, fit_temperature
-from recsys_course.splits import prepare_leave_one_out, to_implicit
-from recsys_course.train import predict_logits
+from recsys_course.evaluation.inference import predict_logits
+from recsys_course.evaluation.metrics import auc, ctr_metrics, fit_temperature
+from recsys_course.evidence import Results, committed_file, seed_summary
+from recsys_course.lessons.l06_training_discipline import claims as lesson_claims
+from recsys_course.lessons.l06_training_discipline import clipping, dynamics, metric_choice, samplers
+from recsys_course.lessons.l06_training_discipline import ctr_benchmark as ctr
+from recsys_course.lessons.l06_training_discipline import figures as lesson_figures
+from recsys_course.tasks import movielens_ctr, prepare_leave_one_out, to_implicit
 
 plots.use_course_style()
 DATASET = "ml-100k"                 # the committed full-size results are for ml-100k
+LESSON = ctr.LESSON                 # where they are: results/06_training_discipline/
 FAST = config.fast_mode()
 SEED = 0
 config.seed_everything(SEED)
 S = ctr.fast_settings(ctr.Settings()) if FAST else ctr.Settings()
-RATES = json.loads(committed_file("ctr", f"rates_{DATASET}.json", "recsys_course.experiments.ctr").read_text())
+RATES = ctr.committed_rates(DATASET)
 print("device:", config.get_device(), "| fast mode:", FAST)
 print("Adam rates chosen on validation by the benchmark script:", RATES)
 edge = [name for name, rate in RATES.items() if rate in (min(ctr.Settings().rates), max(ctr.Settings().rates))]
@@ -108,7 +114,7 @@ ml = load_movielens(DATASET)
 task = movielens_ctr(ml)
 live, live_metrics = {}, {}
 for name in ("FM", "DeepFM"):
-    model, history, seconds = ctr.train_model(name, task, S, RATES[name], SEED)
+    model, history = ctr.train_model(name, task, S, RATES[name], SEED)
     live[name] = model
     live_metrics[name] = metrics = ctr_metrics(task.test.user, task.test.label,
                                                1 / (1 + np.exp(-predict_logits(model, task.test))))
@@ -116,13 +122,13 @@ for name in ("FM", "DeepFM"):
           f"user-weighted AUC {metrics['uauc']:.4f}, LogLoss {metrics['logloss']:.4f}")
 
 # %% [markdown]
-# The full-size script `python -m recsys_course.experiments.ctr` trained all of them on five
+# The full-size script `python -m recsys_course run 06/ctr_benchmark` trained all of them on five
 # seeds (and, besides the chart's five, DIN without attention - the DIN paper's BaseModel -
 # and DIN with the paper's Dice activation). Here is what it measured; the notebook's own run
 # above is its seed 0 and should match that row when the notebook runs on the real data:
 
 # %%
-bench = Results.required("ctr", DATASET, "recsys_course.experiments.ctr")
+bench = Results.required(LESSON, f"ctr_benchmark_{DATASET}", "06/ctr_benchmark")
 frame = bench.frame()
 seed0 = frame[frame["seed"] == SEED].set_index("model")
 for name in live:
@@ -130,12 +136,12 @@ for name in live:
 if not ml.is_synthetic and not FAST:
     for name, mine in live_metrics.items():
         assert abs(mine["auc"] - seed0.loc[name, "auc"]) < 0.003, f"{name} does not reproduce the committed run"
-table = seed_summary(bench, "model", ctr_figure.METRICS).set_index("model")       # means over seeds
+table = seed_summary(bench, "model", lesson_figures.BENCHMARK_METRICS).set_index("model")       # means over seeds
 display(table.loc[list(ctr.MODELS), ["auc", "uauc", "logloss"]].round(4))
 
 # %%
 fig, axes = plt.subplots(1, 3, figsize=(13, 4))
-ctr_figure.chart(bench, list(ctr.CHART), axes)
+lesson_figures.benchmark_chart(bench, list(ctr.CHART), axes)
 fig.tight_layout()
 plots.save_fig(fig, "06_ctr_benchmark")
 plt.show()
@@ -149,21 +155,21 @@ plt.show()
 # %%
 ours = table["uauc"]
 order = ["LR", "MF", "FM", "BaseModel", "Wide & Deep", "PNN", "DeepFM", "DIN", "DIN + Dice"]
-compare = pd.DataFrame({"DIN paper, ML-20M (user-weighted AUC)": pd.Series(ctr_claims.DIN_TABLE),
+compare = pd.DataFrame({"DIN paper, ML-20M (user-weighted AUC)": pd.Series(lesson_claims.DIN_TABLE),
                         "this course, ML-100K (user-weighted AUC)": ours}).reindex(order)
 display(compare.round(4).astype(object).where(compare.notna(), "-"))
 low, high = ours.loc[list(ctr.CHART)].min(), ours.loc[list(ctr.CHART)].max()
-din = ctr_claims.DIN_TABLE
+din = lesson_claims.DIN_TABLE
 display(Markdown(
     f"In the DIN paper the whole table spans {din['DIN + Dice'] - din['LR']:.4f} user-weighted AUC, "
     f"{din['DIN + Dice'] / din['LR'] - 1:.1%} from LR to DIN with Dice. Here the chart's five models span "
     f"{high - low:.4f}, and the step from MF to FM is {ours['FM'] - ours['MF']:+.4f} of it."))
 
 # %%
-chart_claims = ctr_claims.benchmark_claims(
-    bench, f"lesson 06 section 1; full-size script, {frame['seed'].nunique()} seeds (figures/ctr/)")
+chart_claims = lesson_claims.benchmark_claims(
+    bench, f"lesson 06 section 1; full-size script, {frame['seed'].nunique()} seeds (results/06_training_discipline/)")
 with pd.option_context("display.max_colwidth", 70):
-    display(stats.claims_table(chart_claims)[["claim", "effect [95% interval]", "claim holds if", "verdict"]])
+    display(evidence.claims_table(chart_claims)[["claim", "effect [95% interval]", "claim holds if", "verdict"]])
 
 # %% [markdown]
 # The thresholds: the caption's "4-13%" holds if a deep model gains at least 4% relative AUC
@@ -175,15 +181,15 @@ with pd.option_context("display.max_colwidth", 70):
 #
 # ## 2. Training dynamics and early stopping (the article's chart 6)
 #
-# `python -m recsys_course.experiments.dynamics` trained MF, NeuMF and Wide & Deep for 50
+# `python -m recsys_course run 06/dynamics` trained MF, NeuMF and Wide & Deep for 50
 # epochs with no early stopping, recording the training loss and the validation AUC after
 # every epoch (and the test AUC, for study only - nothing is chosen by it). Early stopping can
 # then be *replayed* on the recorded curve for any patience, with no retraining:
 
 # %%
-curves = pd.read_csv(committed_file("dynamics", f"curves_{DATASET}.csv", "recsys_course.experiments.dynamics"))
+curves = pd.read_csv(committed_file(LESSON, f"dynamics_{DATASET}_curves.csv", "06/dynamics"))
 fig, axes = plt.subplots(1, 2, figsize=(13, 4))
-stops = dynamics.chart(curves[curves["seed"] == SEED], axes, patience=5)
+stops = lesson_figures.dynamics_chart(curves[curves["seed"] == SEED], axes, patience=5)
 fig.tight_layout()
 plots.save_fig(fig, "06_training_dynamics")
 plt.show()
@@ -236,7 +242,7 @@ for t in (0.1, 1.0, 10.0):
     picks = np.concatenate([samplers.pick_hard(pool_scores, 2, t, rng) for _ in range(2000)])
     share = np.bincount(picks.ravel(), minlength=5) / picks.size
     print(f"T = {t:>4}: share of picks per pool item (best scored first) {np.round(share, 2)}")
-tuning = pd.read_csv(committed_file("samplers", f"tuning_{DATASET}.csv", "recsys_course.experiments.samplers"))
+tuning = pd.read_csv(committed_file(LESSON, f"samplers_{DATASET}_tuning.csv", "06/samplers"))
 display(tuning.pivot(index="temperature", columns="sampler", values="valid").round(4)
         .rename_axis(columns="validation NDCG@10 (99 sampled candidates), by sampler"))
 
@@ -250,9 +256,9 @@ display(tuning.pivot(index="temperature", columns="sampler", values="valid").rou
 # shows how popular each model's top 10 are:
 
 # %%
-neg = Results.required("samplers", DATASET, "recsys_course.experiments.samplers")
+neg = Results.required(LESSON, f"samplers_{DATASET}", "06/samplers")
 fig, axes = plt.subplots(1, 3, figsize=(14, 4))
-advice_figures.sampler_chart(neg, axes)
+lesson_figures.sampler_chart(neg, axes)
 fig.tight_layout()
 plots.save_fig(fig, "06_negative_samplers")
 plt.show()
@@ -269,14 +275,14 @@ display(neg.frame().groupby("sampler", sort=False)[["temperature", "best epoch",
 # a sampler beats uniform if it gains at least 1% relative NDCG@10.
 
 # %%
-sampler_claims = advice_claims.sampler_claims(
-    neg, f"lesson 06 section 3; full-size script, {neg.frame()['seed'].nunique()} seeds (figures/samplers/)")
-display(stats.claims_table(sampler_claims)[["claim", "effect [95% interval]", "claim holds if", "verdict"]])
+sampler_claims = lesson_claims.sampler_claims(
+    neg, f"lesson 06 section 3; full-size script, {neg.frame()['seed'].nunique()} seeds (results/06_training_discipline/)")
+display(evidence.claims_table(sampler_claims)[["claim", "effect [95% interval]", "claim holds if", "verdict"]])
 
 # %% [markdown]
 # ## 4. The optimiser defaults: Adam 1e-3, weight decay 1e-5, ReduceLROnPlateau
 #
-# `python -m recsys_course.experiments.defaults` trained every Adam-trained benchmark model
+# `python -m recsys_course run 06/defaults` trained every Adam-trained benchmark model
 # twice on each of five seeds: with the article's defaults (the rate halved after every
 # epoch whose validation AUC is no better), and at the rate the model's validation AUC chose,
 # constant and without weight decay. Both stop after three epochs without a better validation
@@ -285,20 +291,20 @@ display(stats.claims_table(sampler_claims)[["claim", "effect [95% interval]", "c
 # the benchmark calls "a few".
 
 # %%
-dflt = Results.required("defaults", DATASET, "recsys_course.experiments.defaults")
+dflt = Results.required(LESSON, f"defaults_{DATASET}", "06/defaults")
 display(dflt.frame().groupby(["model", "setting"], sort=False)[["lr", "best epoch", "auc", "logloss"]].mean()
         .unstack("setting").round(4))
-default_claims = advice_claims.defaults_claims(
-    dflt, f"lesson 06 section 4; full-size script, {dflt.frame()['seed'].nunique()} seeds (figures/defaults/)")
-display(stats.claims_table(default_claims)[["claim", "effect [95% interval]", "claim holds if", "verdict"]])
+default_claims = lesson_claims.defaults_claims(
+    dflt, f"lesson 06 section 4; full-size script, {dflt.frame()['seed'].nunique()} seeds (results/06_training_discipline/)")
+display(evidence.claims_table(default_claims)[["claim", "effect [95% interval]", "claim holds if", "verdict"]])
 counts = pd.Series([c.verdict for c in default_claims]).value_counts()
 display(Markdown(
     f"By this rule the defaults work for {counts.get('supported', 0)} of {len(default_claims)} models, fall short "
     f"for {counts.get('contradicted', 0)}, and the data cannot tell for {counts.get('inconclusive', 0)}; the "
     f"article's \"more than 90%\" would need {int(np.floor(0.9 * len(default_claims)) + 1)} of "
     f"{len(default_claims)}."))
-stronger = advice_claims.stronger_mf_claim(bench, dflt, "lesson 06 sections 1 and 4; full-size scripts, 5 seeds "
-                                           "(figures/ctr/, figures/defaults/)")
+stronger = lesson_claims.stronger_mf_claim(bench, dflt, "lesson 06 sections 1 and 4; full-size scripts, 5 seeds "
+                                           "(results/06_training_discipline/)")
 display(Markdown(
     f"The defaults also make a stronger MF than the benchmark's (test AUC "
     f"{dflt.runs(model='MF', setting='defaults')['auc'].mean():.4f} against {table.loc['MF', 'auc']:.4f}), so "
@@ -308,22 +314,22 @@ display(Markdown(
 # %% [markdown]
 # ## 5. Dropout
 #
-# `python -m recsys_course.experiments.dropout` trained DeepFM at its chosen rate with dropout
+# `python -m recsys_course run 06/dropout` trained DeepFM at its chosen rate with dropout
 # after each hidden layer, from 0 to 0.5, on five seeds. The claims have no size, so the
 # threshold is a tenth of an AUC point (0.001), the size of the steps between models in the
 # DIN paper's table:
 
 # %%
-drop = Results.required("dropout", DATASET, "recsys_course.experiments.dropout")
+drop = Results.required(LESSON, f"dropout_{DATASET}", "06/dropout")
 fig, axes = plt.subplots(1, 2, figsize=(12, 4))
-drop_summary = advice_figures.dropout_chart(drop, axes)
+drop_summary = lesson_figures.dropout_chart(drop, axes)
 fig.tight_layout()
 plots.save_fig(fig, "06_dropout")
 plt.show()
 display(drop_summary.set_index("dropout").round(4))
-dropout_claims = advice_claims.dropout_claims(
-    drop, f"lesson 06 section 5; full-size script, {drop.frame()['seed'].nunique()} seeds (figures/dropout/)")
-display(stats.claims_table(dropout_claims)[["claim", "effect [95% interval]", "claim holds if", "verdict"]])
+dropout_claims = lesson_claims.dropout_claims(
+    drop, f"lesson 06 section 5; full-size script, {drop.frame()['seed'].nunique()} seeds (results/06_training_discipline/)")
+display(evidence.claims_table(dropout_claims)[["claim", "effect [95% interval]", "claim holds if", "verdict"]])
 
 # %% [markdown]
 # ## 6. Gradient clipping on a run whose loss spikes
@@ -340,15 +346,15 @@ display(Markdown(f"Over the {len(norms)} steps of the first epoch the gradient n
                  f"{np.mean(norms > 1):.1%} of the steps exceed 1 and {np.mean(norms > 0.1):.1%} exceed 0.1."))
 
 # %% [markdown]
-# `python -m recsys_course.experiments.clipping` repeated the 50-epoch run on three seeds with
+# `python -m recsys_course run 06/clipping` repeated the 50-epoch run on three seeds with
 # limits of 1 and 0.1. FTRL and AdaGrad scale each weight's step by its own history of
 # gradients, so a clip changes both the step it cuts and the history later steps are
 # scaled by:
 
 # %%
-clip = Results.required("clipping", DATASET, "recsys_course.experiments.clipping")
+clip = Results.required(LESSON, f"clipping_{DATASET}", "06/clipping")
 fig, ax = plt.subplots(figsize=(7, 4))
-advice_figures.clipping_chart(clip, ax, seed=SEED)
+lesson_figures.clipping_chart(clip, ax, seed=SEED)
 fig.tight_layout()
 plots.save_fig(fig, "06_gradient_clipping")
 plt.show()
@@ -382,9 +388,9 @@ display(Markdown(
 # less than a tenth of an AUC point (0.001) to the unclipped one; three seeds make wide intervals:
 
 # %%
-clip_evidence = f"lesson 06 section 6; full-size script, {clip.frame()['seed'].nunique()} seeds (figures/clipping/)"
-clip_claims = [advice_claims.clipping_claim(clip, clip_evidence, norm) for norm in ("1", "0.1")]
-display(stats.claims_table(clip_claims)[["claim", "effect [95% interval]", "claim holds if", "verdict"]])
+clip_evidence = f"lesson 06 section 6; full-size script, {clip.frame()['seed'].nunique()} seeds (results/06_training_discipline/)"
+clip_claims = [lesson_claims.clipping_claim(clip, clip_evidence, norm) for norm in ("1", "0.1")]
+display(evidence.claims_table(clip_claims)[["claim", "effect [95% interval]", "claim holds if", "verdict"]])
 
 # %% [markdown]
 # ## 7. The metric table: which metric for which task
@@ -415,24 +421,24 @@ assert auc(task.test.label, test_logits / t) == auc(task.test.label, test_logits
 print(f"temperature fitted on validation: T = {t:.2f}")
 print(f"test AUC {before['auc']:.4f} -> {after['auc']:.4f}; LogLoss {before['logloss']:.4f} -> {after['logloss']:.4f}")
 fig, ax = plt.subplots(figsize=(5.5, 4.5))
-advice_figures.reliability_chart(task.test.label, {"DeepFM": 1 / (1 + np.exp(-test_logits)),
+lesson_figures.reliability_chart(task.test.label, {"DeepFM": 1 / (1 + np.exp(-test_logits)),
                                                    f"DeepFM / T (T = {t:.2f})": 1 / (1 + np.exp(-test_logits / t))}, ax)
 fig.tight_layout()
 plots.save_fig(fig, "06_temperature_scaling")
 plt.show()
 
 # %% [markdown]
-# Over five seeds, `python -m recsys_course.experiments.metric_choice` trained DeepFM with
+# Over five seeds, `python -m recsys_course run 06/metric_choice` trained DeepFM with
 # section 4's defaults and at its tuned rate, and scaled the tuned one's logits (a
 # temperature of 1 means not scaled). These claims ask only for a direction, so their
 # threshold is zero:
 
 # %%
-cal = Results.required("metric_choice", f"calibration_{DATASET}", "recsys_course.experiments.metric_choice")
+cal = Results.required(LESSON, f"calibration_{DATASET}", "06/metric_choice")
 display(cal.frame().groupby("setting", sort=False)[["temperature", "auc", "uauc", "logloss"]].mean().round(4))
-calibration_claims = advice_claims.calibration_claims(
-    cal, f"lesson 06 section 7; full-size script, {cal.frame()['seed'].nunique()} seeds (figures/metric_choice/)")
-display(stats.claims_table(calibration_claims)[["claim", "effect [95% interval]", "claim holds if", "verdict"]])
+calibration_claims = lesson_claims.calibration_claims(
+    cal, f"lesson 06 section 7; full-size script, {cal.frame()['seed'].nunique()} seeds (results/06_training_discipline/)")
+display(evidence.claims_table(calibration_claims)[["claim", "effect [95% interval]", "claim holds if", "verdict"]])
 
 # %% [markdown]
 # **Does the metric change the model you choose?** The same script trained a grid of MF
@@ -443,7 +449,7 @@ display(stats.claims_table(calibration_claims)[["claim", "effect [95% interval]"
 # the best validation RMSE, the other the one with the best validation AUC, and both are scored on test:
 
 # %%
-grid = Results.required("metric_choice", f"selection_{DATASET}", "recsys_course.experiments.metric_choice")
+grid = Results.required(LESSON, f"selection_{DATASET}", "06/metric_choice")
 chosen = metric_choice.choices(grid)
 grid_table = grid.frame().groupby("model", sort=False)[["best epoch", "valid rmse", "valid auc", "rmse", "auc",
                                                          "uauc"]].mean()
@@ -461,17 +467,17 @@ strong_decay = grid.frame().query("`weight decay` == 0.001 and `stopped on` == '
 if strong_decay.groupby("dim")[["valid rmse", "valid auc"]].mean().round(4).drop_duplicates().shape[0] == 1:
     display(Markdown("With weight decay 1e-3 every size gives the same numbers to four decimals: the decay "
                      "leaves the size of the vectors no say."))
-selection_claims = [] if chosen["rmse"] == chosen["auc"] else advice_claims.selection_claims(
-    grid, chosen, f"lesson 06 section 7; full-size script, {grid.frame()['seed'].nunique()} seeds (figures/metric_choice/)")
+selection_claims = [] if chosen["rmse"] == chosen["auc"] else lesson_claims.selection_claims(
+    grid, chosen, f"lesson 06 section 7; full-size script, {grid.frame()['seed'].nunique()} seeds (results/06_training_discipline/)")
 if selection_claims:
-    display(stats.claims_table(selection_claims)[["claim", "effect [95% interval]", "claim holds if", "verdict"]])
+    display(evidence.claims_table(selection_claims)[["claim", "effect [95% interval]", "claim holds if", "verdict"]])
 
 # %% [markdown]
 # ## 8. Cold start: a new movie at its genres' mean
 #
 # A movie added today has no ratings, so MF has nothing to learn its vector from. The
 # article's FAQ suggests starting it at the mean embedding of its genre. To measure it,
-# `python -m recsys_course.experiments.cold_start` held a tenth of the movies out of training
+# `python -m recsys_course run 06/cold_start` held a tenth of the movies out of training
 # entirely, trained MF on the rest, then scored the held-out movies' test impressions three
 # times: with their vectors and biases left at their random start; set to the mean vector and
 # bias of all trained movies (what a start knows without genres); and set to the mean over
@@ -479,17 +485,17 @@ if selection_claims:
 # its genres' means).
 
 # %%
-cold = Results.required("cold_start", DATASET, "recsys_course.experiments.cold_start")
+cold = Results.required(LESSON, f"cold_start_{DATASET}", "06/cold_start")
 display(cold.frame().groupby("model", sort=False)[["cold items", "impressions", "auc", "uauc", "logloss"]]
         .mean().round(4))
-cold_claims = advice_claims.cold_start_claims(
-    cold, f"lesson 06 section 8; full-size script, {cold.frame()['seed'].nunique()} seeds (figures/cold_start/)")
-display(stats.claims_table(cold_claims)[["claim", "effect [95% interval]", "claim holds if", "verdict"]])
+cold_claims = lesson_claims.cold_start_claims(
+    cold, f"lesson 06 section 8; full-size script, {cold.frame()['seed'].nunique()} seeds (results/06_training_discipline/)")
+display(evidence.claims_table(cold_claims)[["claim", "effect [95% interval]", "claim holds if", "verdict"]])
 
 # %% [markdown]
 # ## 9. Speed: threads, batches, loaders, devices and processes
 #
-# `python -m recsys_course.experiments.speed` times training steps (examples per second,
+# `python -m recsys_course run 06/speed` times training steps (examples per second,
 # the median of three repeats of 100 steps; `low` and `high` are the slowest and fastest
 # repeat) and appends one block of rows per device to a committed CSV. All models train with
 # one Adam here, so Wide & Deep updates every row of its hashed wide table at every step - a
@@ -498,7 +504,7 @@ display(stats.claims_table(cold_claims)[["claim", "effect [95% interval]", "clai
 # precision (~2x)".
 
 # %%
-speed = pd.read_csv(committed_file("speed", "speed.csv", "recsys_course.experiments.speed"))
+speed = pd.read_csv(committed_file(LESSON, f"speed_{DATASET}.csv", "06/speed"))
 cpu = speed[speed["device"] == "cpu"]
 print("measured on:", ", ".join(speed["device name"].unique()))
 base = cpu[(cpu["batch"] == 1024) & (cpu["loader"] == "tensors")]
@@ -518,8 +524,8 @@ if len(gpu):
     amp = gpu.pivot_table(index=["model", "batch"], columns="amp", values="examples per second")
     display((amp[True] / amp[False]).rename("mixed precision over fp32").round(2))
 else:
-    display(Markdown("No GPU rows yet: `figures/speed/speed.csv` holds CPU measurements only. On a machine "
-                     "with CUDA, `python -m recsys_course.experiments.speed` appends the GPU rows, fp32 and "
+    display(Markdown("No GPU rows yet: `results/06_training_discipline/speed_ml-100k.csv` holds CPU measurements only. On a machine "
+                     "with CUDA, `python -m recsys_course run 06/speed` appends the GPU rows, fp32 and "
                      "mixed precision, and this cell compares them."))
 
 # %% [markdown]
@@ -529,15 +535,14 @@ else:
 # `gloo`, on GPUs over `nccl`. Launch it with `torchrun`:
 #
 # ```
-# torchrun --standalone --nproc_per_node=2 -m recsys_course.experiments.distributed --epochs 3 \
-#     --out figures/distributed/ml-100k_2.json
+# torchrun --standalone --nproc_per_node=2 -m recsys_course run 06/distributed --epochs 3
 # ```
 #
 # (`python -m torch.distributed.run` is the same launcher.) The committed runs, one process
 # (`--nproc_per_node=1`) against two, DeepFM on lesson 05's task:
 
 # %%
-ddp = pd.DataFrame([json.loads(committed_file("distributed", f"{DATASET}_{n}.json", "recsys_course.experiments.distributed")
+ddp = pd.DataFrame([json.loads(committed_file(LESSON, f"distributed_{DATASET}_{n}.json", "06/distributed")
                                .read_text()) for n in (1, 2)])
 display(ddp[["processes", "threads per process", "epochs", "examples per second", "test auc"]].round(4))
 one, two = ddp.set_index("processes").loc[1], ddp.set_index("processes").loc[2]
@@ -554,18 +559,18 @@ display(Markdown(f"Both runs take the same batches in the same order, so their p
 # Every verdict of this lesson, by the course's rule:
 
 # %%
-print(stats.RULE)
+print(evidence.RULE)
 claims = (chart_claims + [stronger] + sampler_claims + default_claims + dropout_claims
-          + [advice_claims.patience_claim(patience, len(bench.users), "lesson 06 section 2; full-size script, "
-                                          f"{curves['seed'].nunique()} seeds (figures/dynamics/)")] + clip_claims
+          + [lesson_claims.patience_claim(patience, len(bench.users), "lesson 06 section 2; full-size script, "
+                                          f"{curves['seed'].nunique()} seeds (results/06_training_discipline/)")] + clip_claims
           + calibration_claims + selection_claims + cold_claims)
 data_name = None if (DATASET == "ml-100k" and not ml.is_synthetic) else ml.name
-print("claims saved to", stats.save_claims(claims, stats.claims_file("06_training_discipline", data_name)).name)
-verdicts = stats.claims_table(claims)
+print("claims saved to", evidence.save_claims(claims, evidence.claims_file("06_training_discipline", data_name)).name)
+verdicts = evidence.claims_table(claims)
 display(verdicts["verdict"].value_counts().rename("claims"))
 
 # %%
-display(Markdown(stats.conclusion(claims)))
+display(Markdown(evidence.conclusion(claims)))
 
 # %% [markdown]
 # ## What to remember
@@ -586,13 +591,13 @@ display(Markdown(stats.conclusion(claims)))
 # solutions are in `solutions/06_training_discipline_solutions.ipynb`.
 
 # %%
-from recsys_course.check import exercises
+from recsys_course.lessons import exercises
 
 check = exercises("06", ml)
 
 # %% [markdown]
 # **1. Your own benchmark row.** Train MF at the rate the benchmark chose, on seed 0:
-# `model, history, seconds = ctr.train_model("MF", task, S, RATES["MF"], SEED)`, and score it with
+# `model, history = ctr.train_model("MF", task, S, RATES["MF"], SEED)`, and score it with
 # `ctr_metrics(task.test.user, task.test.label, 1 / (1 + np.exp(-predict_logits(model, task.test))))`.
 # Give its test AUC. Then try a rate the grid did not (`ctr.train_model("FM", task, S, 5e-3, SEED)`)
 # or a smaller DeepFM (`replace(S, hidden=(64, 32))`, with `from dataclasses import replace`): how
@@ -622,7 +627,7 @@ check(2, stop_and_keep)
 # `ctr.train_model("DeepFM", task, S, RATES["DeepFM"], 1)`. Fit a temperature on its validation
 # logits as section 7 did (`fit_temperature`) and give T. Is it above or below 1, and what does that
 # say about the probabilities before scaling? Divide the test logits by it and compare the LogLoss
-# and the AUC before and after; draw the reliability chart with `advice_figures.reliability_chart`.
+# and the AUC before and after; draw the reliability chart with `lesson_figures.reliability_chart`.
 
 # %%
 answer_3 = None  # the temperature T fitted on validation
@@ -640,7 +645,7 @@ check(3, answer_3)
 # - d: the mean of the trained vectors is zero, so every score in the test is the same.
 #
 # You can test your answer with `cold_start.cold_items`, `cold_start.without` and
-# `cold_start.overall_mean_start` (`from recsys_course.experiments import cold_start`).
+# `cold_start.overall_mean_start` (`from recsys_course.lessons.l06_training_discipline import cold_start`).
 
 # %%
 answer_4 = None  # "a", "b", "c" or "d"

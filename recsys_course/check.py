@@ -1,20 +1,20 @@
 """Checks for the lessons' exercises: a learner's answer goes in, a verdict with a hint comes out.
 
 Three kinds of check: a number within a tolerance, a function run on cases the learner does not see,
-and a short choice. A check never raises and never prints its answer; the exercises live in
-``recsys_course.exercises`` (one module per lesson), and ``exercises("03")`` hands a notebook its checker.
+and a short choice. A check never raises and never prints its answer; each lesson's exercises live in its folder
+(``recsys_course/lessons/lNN_*/exercises.py``), and :func:`recsys_course.lessons.exercises` hands a
+notebook its checker.
 """
 
 from __future__ import annotations
 
-import importlib
 import math
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import numpy as np
 
-from recsys_course import config
+from . import config
 
 PASSED, FAILED, NOT_ATTEMPTED, CANNOT_CHECK = "passed", "not yet", "not attempted yet", "cannot check here"
 
@@ -47,8 +47,8 @@ class Exercise:
     number: int
     title: str
     mistakes: tuple[str, ...] = ()
-    dataset: str | None = None       # the data the reference belongs to; None when any data will do
-    full_size: bool = False          # the reference was trained at the lesson's default settings, which FAST shrinks
+    dataset: str | None = None  # the data the reference belongs to; None when any data will do
+    full_size: bool = False  # the reference was trained at the lesson's default settings, which FAST shrinks
 
     def judge(self, answer: Any, **context) -> Outcome:
         raise NotImplementedError
@@ -57,8 +57,11 @@ class Exercise:
         return Outcome(self.number, status, message)
 
     def _no_reference(self, err: FileNotFoundError) -> Outcome:
-        return self._outcome(CANNOT_CHECK, f"The reference is read from the course repository's committed "
-                                           f"results, which this install lacks ({err}).")
+        return self._outcome(
+            CANNOT_CHECK,
+            f"The reference is read from the course repository's committed "
+            f"results, which this install lacks ({err}).",
+        )
 
 
 @dataclass
@@ -71,20 +74,20 @@ class Number(Exercise):
 
     reference: Callable[..., tuple[float, float]] = None
     hints: tuple[tuple[Callable[[float, float], bool], str], ...] = ()
-    exact: bool = False              # a quantity computed exactly (no runs, no seeds behind it)
+    exact: bool = False  # a quantity computed exactly (no runs, no seeds behind it)
 
     def judge(self, answer: Any, **context) -> Outcome:
         try:
             if isinstance(answer, (bool, str)):
                 raise TypeError
-            answer = float(answer)          # a Python or NumPy number, or a 0-d array or tensor
+            answer = float(answer)  # a Python or NumPy number, or a 0-d array or tensor
         except (TypeError, ValueError):
             return self._outcome(FAILED, f"Give a single number, not a {type(answer).__name__}.")
         if not math.isfinite(answer):
             return self._outcome(FAILED, "Your answer is not a finite number: did the training diverge?")
         try:
             value, tolerance = self.reference(**context)
-        except FileNotFoundError as err:     # a pip install has no committed results to read the reference from
+        except FileNotFoundError as err:  # a pip install has no committed results to read the reference from
             return self._no_reference(err)
         if abs(answer - value) <= tolerance:
             return self._outcome(PASSED, "Matches the reference within its tolerance.")
@@ -93,10 +96,16 @@ class Number(Exercise):
                 return self._outcome(FAILED, f"Hint: {hint}")
         side = "above" if answer > value else "below"
         if self.exact:
-            return self._outcome(FAILED, f"Hint: your number lies {side} the exact value; recheck each step of "
-                                         f"your computation against the exercise's definition.")
-        return self._outcome(FAILED, f"Hint: your number lies {side} the range the reference runs reach; "
-                                     f"check the setting the exercise asks for and which split you scored.")
+            return self._outcome(
+                FAILED,
+                f"Hint: your number lies {side} the exact value; recheck each step of "
+                f"your computation against the exercise's definition.",
+            )
+        return self._outcome(
+            FAILED,
+            f"Hint: your number lies {side} the range the reference runs reach; "
+            f"check the setting the exercise asks for and which split you scored.",
+        )
 
 
 @dataclass
@@ -113,8 +122,9 @@ class Function(Exercise):
 
     def judge(self, answer: Any, **context) -> Outcome:
         if not callable(answer):
-            return self._outcome(FAILED, f"Pass your function itself (its name, no brackets), not a "
-                                         f"{type(answer).__name__}.")
+            return self._outcome(
+                FAILED, f"Pass your function itself (its name, no brackets), not a {type(answer).__name__}."
+            )
         failed = []
         for description, args in self.cases():
             try:
@@ -125,8 +135,9 @@ class Function(Exercise):
                 failed.append(f"{description} (it raised {type(err).__name__}: {err})")
                 continue
             if got is None:
-                return self._outcome(NOT_ATTEMPTED, "Your function returns None: write its body and return "
-                                                    "the result.")
+                return self._outcome(
+                    NOT_ATTEMPTED, "Your function returns None: write its body and return the result."
+                )
             if not (self.same or _close)(got, self.reference(*args)):
                 failed.append(description)
         if not failed:
@@ -167,7 +178,9 @@ def _close(got, expected, rtol: float = 1e-6, atol: float = 1e-9) -> bool:
         got, expected = np.asarray(got, dtype=float), np.asarray(expected, dtype=float)
     except (TypeError, ValueError):
         return False
-    return got.shape == expected.shape and bool(np.allclose(got, expected, rtol=rtol, atol=atol, equal_nan=True))
+    return got.shape == expected.shape and bool(
+        np.allclose(got, expected, rtol=rtol, atol=atol, equal_nan=True)
+    )
 
 
 class Checker:
@@ -188,15 +201,21 @@ class Checker:
             raise KeyError(f"Lesson {self.lesson} has no exercise {number}; it has {sorted(self.exercises)}.")
         exercise = self.exercises[number]
         if unattempted(answer):
-            outcome = exercise._outcome(NOT_ATTEMPTED, "Replace the placeholder with your answer and run the "
-                                                      "cell again.")
+            outcome = exercise._outcome(
+                NOT_ATTEMPTED, "Replace the placeholder with your answer and run the cell again."
+            )
         elif exercise.dataset is not None and self.dataset != exercise.dataset:
-            outcome = exercise._outcome(CANNOT_CHECK, f"This check knows the answer on {exercise.dataset}; "
-                                                      f"this notebook runs on {self.dataset}.")
+            outcome = exercise._outcome(
+                CANNOT_CHECK,
+                f"This check knows the answer on {exercise.dataset}; this notebook runs on {self.dataset}.",
+            )
         elif exercise.full_size and config.fast_mode():
-            outcome = exercise._outcome(CANNOT_CHECK, "FAST mode (RECSYS_COURSE_FAST=1) shrinks the lesson's "
-                                                      "settings, and this check's reference was trained at the "
-                                                      "default ones: rerun the notebook without FAST mode.")
+            outcome = exercise._outcome(
+                CANNOT_CHECK,
+                "FAST mode (RECSYS_COURSE_FAST=1) shrinks the lesson's "
+                "settings, and this check's reference was trained at the "
+                "default ones: rerun the notebook without FAST mode.",
+            )
         else:
             outcome = exercise.judge(answer, **context)
         self.outcomes[number] = outcome
@@ -207,7 +226,9 @@ class Checker:
         lines = []
         for number, exercise in sorted(self.exercises.items()):
             outcome = self.outcomes.get(number)
-            lines.append(f"Exercise {number} ({exercise.title}): {outcome.status if outcome else NOT_ATTEMPTED}")
+            lines.append(
+                f"Exercise {number} ({exercise.title}): {outcome.status if outcome else NOT_ATTEMPTED}"
+            )
         return "\n".join(lines)
 
     def assert_all_passed(self) -> None:
@@ -217,16 +238,10 @@ class Checker:
         is allowed unless strict data mode (RECSYS_COURSE_STRICT_DATA=1, as in CI) is on.
         """
         excused = () if config.strict_data() else (CANNOT_CHECK,)
-        missing = [n for n in self.exercises
-                   if not (n in self.outcomes and (self.outcomes[n].passed or self.outcomes[n].status in excused))]
+        missing = [
+            n
+            for n in self.exercises
+            if not (n in self.outcomes and (self.outcomes[n].passed or self.outcomes[n].status in excused))
+        ]
         if missing:
             raise AssertionError(f"Lesson {self.lesson}: exercises {missing} did not pass.\n{self.summary()}")
-
-
-def exercises(lesson: str, data=None) -> Checker:
-    """The checker for lesson ``lesson`` ("01" to "06"); ``data`` is the notebook's dataset, if it has one."""
-    module = importlib.import_module(f"recsys_course.exercises.lesson{lesson}")
-    dataset = getattr(data, "name", data)
-    if getattr(data, "is_synthetic", False):
-        dataset = f"the synthetic twin of {dataset}"
-    return Checker(lesson, module.exercises(), dataset)

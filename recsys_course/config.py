@@ -66,6 +66,22 @@ def claims_dir() -> Path:
     return _output_dir("claims")
 
 
+def results_dir(lesson: str) -> Path:
+    """Where a full-size experiment writes its results: ``results/<lesson>/`` (``results/fast/<lesson>/`` in FAST mode).
+
+    ``lesson`` is the lesson's stem, e.g. ``"03_neumf_with_pretraining"``.
+    """
+    path = _output_dir("results") / lesson
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def committed_results_dir(lesson: str) -> Path | None:
+    """The folder of a lesson's committed full-size results in the repository, or None when pip-installed."""
+    root = repo_root()
+    return None if root is None else root / "results" / lesson
+
+
 def _output_dir(name: str) -> Path:
     root = repo_root()
     path = root / name if root is not None else Path.cwd() / name

@@ -32,8 +32,13 @@ ROOT = Path(__file__).resolve().parents[1]
 def execute(path: Path, timeout: int = 900) -> float:
     nb = nbformat.read(path, as_version=4)
     start = time.perf_counter()
-    NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False,
-                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name="python3",
+        record_timing=False,
+        resources={"metadata": {"path": str(path.parent)}},
+    ).execute()
     elapsed = time.perf_counter() - start
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
@@ -44,8 +49,7 @@ def execute(path: Path, timeout: int = 900) -> float:
 def record_time(times: Path, path: Path, seconds: float) -> None:
     """Keep one notebook's wall time in ``times`` (JSON, keyed by the notebook's name)."""
     table = json.loads(times.read_text()) if times.is_file() else {}
-    table[path.stem] = {"seconds": round(seconds, 1), "cpus": os.cpu_count(),
-                        "fast": config.fast_mode()}
+    table[path.stem] = {"seconds": round(seconds, 1), "cpus": os.cpu_count(), "fast": config.fast_mode()}
     times.parent.mkdir(parents=True, exist_ok=True)
     times.write_text(json.dumps(dict(sorted(table.items())), indent=2) + "\n")
 
@@ -53,7 +57,9 @@ def record_time(times: Path, path: Path, seconds: float) -> None:
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description="Execute notebooks in place, with clean outputs.")
     parser.add_argument("notebooks", nargs="*", type=Path, help="default: every notebooks/NN_*.ipynb")
-    parser.add_argument("--times", type=Path, metavar="FILE", help="also record each wall time in this JSON file")
+    parser.add_argument(
+        "--times", type=Path, metavar="FILE", help="also record each wall time in this JSON file"
+    )
     args = parser.parse_args(argv)
     os.environ.setdefault("RECSYS_COURSE_QUIET", "1")
     paths = [p.resolve() for p in args.notebooks] or sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))

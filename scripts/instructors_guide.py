@@ -6,8 +6,8 @@
 The prose (prerequisites, sections to discuss, advice) is in docs/instructors.in.md. Everything else is
 read: the run times from docs/lesson_times.json (written by `scripts/execute_notebooks.py --times`), the
 learning goals, section headings and word counts from the committed notebooks, the expected numbers from
-the full-size results under figures/ (lesson 01 has none: its claim records), the common mistakes from
-the exercise checks (recsys_course.exercises), the links from recsys_course.config.REPOSITORY.
+the full-size results under results/ (lesson 01 has none: its claim records), the common mistakes from
+the exercise checks (each lesson folder's exercises.py), the links from recsys_course.config.REPOSITORY.
 """
 
 from __future__ import annotations
@@ -19,64 +19,117 @@ import re
 import sys
 from pathlib import Path
 from string import Template
-from typing import Callable, NamedTuple, Optional
+from typing import Callable, NamedTuple
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from recsys_course.check import exercises  # noqa: E402
+from recsys_course import lessons  # noqa: E402
 from recsys_course.config import REPOSITORY  # noqa: E402
-from recsys_course.exercises import LESSONS  # noqa: E402
-from recsys_course.stats import load_claims  # noqa: E402
+from recsys_course.evidence import load_claims  # noqa: E402
+from recsys_course.lessons import LESSONS, exercises  # noqa: E402
 
 PAGE, SOURCE, TIMES = "docs/instructors.md", "docs/instructors.in.md", "docs/lesson_times.json"
-WORDS_PER_MINUTE = 150      # a careful reading speed for technical prose
-DATASET = "ml-100k"         # the dataset of the committed full-size results
+WORDS_PER_MINUTE = 150  # a careful reading speed for technical prose
+DATASET = "ml-100k"  # the dataset of the committed full-size results
 
 
 class Table(NamedTuple):
-    """Expected numbers: runs of ``figures/<folder>/<name>.csv``, grouped by ``by``, ``metrics`` over seeds."""
+    """Expected numbers: runs of ``results/<lesson>/<name>.csv``, grouped by ``by``, ``metrics`` over seeds."""
 
-    folder: str
     name: str
     by: list
     metrics: list
     caption: str
-    keep: Optional[Callable] = None      # frame -> the rows to show
+    keep: Callable | None = None  # frame -> the rows to show
 
 
 def _ncf_rows(experiment: str) -> Callable:
     def keep(frame):
         rows = frame[frame["experiment"] == experiment]
-        if experiment == "models":        # the size the notebook trains
-            from recsys_course.experiments.ncf import settings_for
+        if experiment == "models":  # the size the notebook trains
+            from recsys_course.lessons.l03_neumf_with_pretraining.ncf import settings_for
+
             rows = rows[rows["factors"].isin([0, settings_for(DATASET).factors])]
         return rows
+
     return keep
 
 
 TABLES = {
-    "02": [Table("dimensions", f"dimensions_{DATASET}", ["factors"], ["hr@10", "ndcg@10", "auc"],
-                 "MF item embeddings by size (section 5; `auc` is the sampled AUC)")],
-    "03": [Table("ncf", f"ncf_{DATASET}", ["model", "factors"], ["hr@10", "ndcg@10"],
-                 "the models at the notebook's size (sections 3-4)", _ncf_rows("models")),
-           Table("ncf", f"ncf_{DATASET}", ["negatives"], ["hr@10", "ndcg@10"],
-                 "GMF by negatives per positive (section 5)", _ncf_rows("negatives")),
-           Table("ncf", f"ncf_{DATASET}", ["model"], ["hr@10", "ndcg@10"],
-                 "the tuned MF (section 6)", _ncf_rows("tuned MF"))],
-    "04": [Table("two_stage", f"towers_{DATASET}", ["model"], ["recall@10", "recall@100", "ndcg@10"],
-                 "candidate towers ranked against the whole catalogue (section 2)"),
-           Table("two_stage", f"rankers_{DATASET}", ["model"], ["hr@10", "engagement ndcg@10"],
-                 "rankers over the retrieved candidates (section 4)")],
-    "05": [Table("wide_deep", DATASET, ["model", "optimiser"], ["auc", "uauc", "logloss"],
-                 "the CTR task (sections 4-6)"),
-           Table("wide_deep", "adult", ["model"], ["accuracy", "auc"], "UCI Adult (section 7)")],
-    "06": [Table("ctr", DATASET, ["model"], ["auc", "uauc", "logloss"], "the CTR benchmark (section 1)"),
-           Table("samplers", DATASET, ["sampler"], ["hr@10", "ndcg@10", "catalogue recall@10"],
-                 "negative samplers (section 3)"),
-           Table("defaults", DATASET, ["model", "setting"], ["auc"], "Adam defaults against a tuned rate (section 4)"),
-           Table("dropout", DATASET, ["dropout"], ["auc"], "DeepFM by dropout rate (section 5)"),
-           Table("cold_start", DATASET, ["model"], ["auc"], "new movies' starting vectors (section 8)")],
+    "02": [
+        Table(
+            f"dimensions_{DATASET}",
+            ["factors"],
+            ["hr@10", "ndcg@10", "auc"],
+            "MF item embeddings by size (section 5; `auc` is the sampled AUC)",
+        )
+    ],
+    "03": [
+        Table(
+            f"ncf_{DATASET}",
+            ["model", "factors"],
+            ["hr@10", "ndcg@10"],
+            "the models at the notebook's size (sections 3-4)",
+            _ncf_rows("models"),
+        ),
+        Table(
+            f"ncf_{DATASET}",
+            ["negatives"],
+            ["hr@10", "ndcg@10"],
+            "GMF by negatives per positive (section 5)",
+            _ncf_rows("negatives"),
+        ),
+        Table(
+            f"ncf_{DATASET}",
+            ["model"],
+            ["hr@10", "ndcg@10"],
+            "the tuned MF (section 6)",
+            _ncf_rows("tuned MF"),
+        ),
+    ],
+    "04": [
+        Table(
+            f"towers_{DATASET}",
+            ["model"],
+            ["recall@10", "recall@100", "ndcg@10"],
+            "candidate towers ranked against the whole catalogue (section 2)",
+        ),
+        Table(
+            f"rankers_{DATASET}",
+            ["model"],
+            ["hr@10", "engagement ndcg@10"],
+            "rankers over the retrieved candidates (section 4)",
+        ),
+    ],
+    "05": [
+        Table(
+            f"wide_deep_{DATASET}",
+            ["model", "optimizer"],
+            ["auc", "uauc", "logloss"],
+            "the CTR task (sections 4-6)",
+        ),
+        Table("wide_deep_adult", ["model"], ["accuracy", "auc"], "UCI Adult (section 7)"),
+    ],
+    "06": [
+        Table(
+            f"ctr_benchmark_{DATASET}", ["model"], ["auc", "uauc", "logloss"], "the CTR benchmark (section 1)"
+        ),
+        Table(
+            f"samplers_{DATASET}",
+            ["sampler"],
+            ["hr@10", "ndcg@10", "catalogue recall@10"],
+            "negative samplers (section 3)",
+        ),
+        Table(
+            f"defaults_{DATASET}",
+            ["model", "setting"],
+            ["auc"],
+            "Adam defaults against a tuned rate (section 4)",
+        ),
+        Table(f"dropout_{DATASET}", ["dropout"], ["auc"], "DeepFM by dropout rate (section 5)"),
+        Table(f"cold_start_{DATASET}", ["model"], ["auc"], "new movies' starting vectors (section 8)"),
+    ],
 }
 
 
@@ -88,7 +141,9 @@ def notebook(root: Path, lesson: str) -> Path:
 
 
 def markdown_cells(path: Path) -> list:
-    return ["".join(c["source"]) for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "markdown"]
+    return [
+        "".join(c["source"]) for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "markdown"
+    ]
 
 
 def title(path: Path) -> str:
@@ -110,7 +165,12 @@ def goals(path: Path) -> list:
 
 
 def headings(path: Path) -> list:
-    return [line[3:].strip() for cell in markdown_cells(path) for line in cell.splitlines() if line.startswith("## ")]
+    return [
+        line[3:].strip()
+        for cell in markdown_cells(path)
+        for line in cell.splitlines()
+        if line.startswith("## ")
+    ]
 
 
 def words(path: Path) -> int:
@@ -134,7 +194,9 @@ def lesson_prose(body: str, lesson: str, known: list) -> dict:
         if key == "discuss":
             heading, _, why = rest.strip().partition("\n")
             if heading.strip() not in known:
-                raise SystemExit(f"{SOURCE}, lesson {lesson}: the notebook has no section '## {heading.strip()}'")
+                raise SystemExit(
+                    f"{SOURCE}, lesson {lesson}: the notebook has no section '## {heading.strip()}'"
+                )
             prose["discuss"].append((heading.strip(), " ".join(why.split())))
         elif key in ("prerequisites", "notes"):
             prose[key] = " ".join(rest.split())
@@ -144,8 +206,10 @@ def lesson_prose(body: str, lesson: str, known: list) -> dict:
 
 
 def links(stem: str) -> tuple:
-    return (f"https://mybinder.org/v2/gh/{REPOSITORY}/HEAD?labpath=notebooks%2F{stem}.ipynb",
-            f"https://colab.research.google.com/github/{REPOSITORY}/blob/main/notebooks/{stem}.ipynb")
+    return (
+        f"https://mybinder.org/v2/gh/{REPOSITORY}/HEAD?labpath=notebooks%2F{stem}.ipynb",
+        f"https://colab.research.google.com/github/{REPOSITORY}/blob/main/notebooks/{stem}.ipynb",
+    )
 
 
 def run_time(times: dict, stem: str) -> str:
@@ -172,25 +236,47 @@ def _cell(values) -> str:
 def expected(root: Path, lesson: str, stem: str) -> list:
     """The expected-numbers tables of a lesson, in Markdown."""
     if lesson not in TABLES:
-        lines = [f"This lesson has no full-size results file; its numbers are computed in the notebook. "
-                 f"Below: the effects its committed claim records hold ([`claims/{stem}.json`](../claims/{stem}.json)), "
-                 f"with their 95% intervals over test users and seeds.", "",
-                 "| claim | measured | effect [95% interval] | verdict |", "| --- | --- | --- | --- |"]
-        return lines + ["| " + " | ".join(map(_text, (c.claim, c.measured, c.effect_text(), c.verdict))) + " |"
-                        for c in load_claims(root / "claims" / f"{stem}.json")] + [""]
-    from recsys_course.experiments.results import Results
+        lines = [
+            f"This lesson has no full-size results file; its numbers are computed in the notebook. "
+            f"Below: the effects its committed claim records hold ([`claims/{stem}.json`](../claims/{stem}.json)), "
+            f"with their 95% intervals over test users and seeds.",
+            "",
+            "| claim | measured | effect [95% interval] | verdict |",
+            "| --- | --- | --- | --- |",
+        ]
+        return (
+            lines
+            + [
+                "| " + " | ".join(map(_text, (c.claim, c.measured, c.effect_text(), c.verdict))) + " |"
+                for c in load_claims(root / "claims" / f"{stem}.json")
+            ]
+            + [""]
+        )
+    from recsys_course.evidence import Results
 
-    lines = ["Each cell: the mean over seeds (lowest - highest), from the committed full-size results on "
-             f"{DATASET}. A learner's run with the default settings should land near these ranges; one seed can "
-             "fall outside them.", ""]
+    lines = [
+        "Each cell: the mean over seeds (lowest - highest), from the committed full-size results on "
+        f"{DATASET}. A learner's run with the default settings should land near these ranges; one seed can "
+        "fall outside them.",
+        "",
+    ]
+    folder = f"results/{lessons.package(lesson).LESSON}"
     for t in TABLES[lesson]:
-        frame = Results.load(root / "figures" / t.folder, t.name).frame()
+        frame = Results.load(root / folder, t.name).frame()
         frame = t.keep(frame) if t.keep else frame
-        lines += [f"*{t.caption}*, from [`figures/{t.folder}/{t.name}.csv`](../figures/{t.folder}/{t.name}.csv):", "",
-                  "| " + " | ".join(t.by + ["seeds"] + t.metrics) + " |", "|" + " --- |" * (len(t.by) + 1 + len(t.metrics))]
+        lines += [
+            f"*{t.caption}*, from [`{folder}/{t.name}.csv`](../{folder}/{t.name}.csv):",
+            "",
+            "| " + " | ".join(t.by + ["seeds"] + t.metrics) + " |",
+            "|" + " --- |" * (len(t.by) + 1 + len(t.metrics)),
+        ]
         for key, runs in frame.groupby(t.by, sort=False, dropna=False):
             key = key if isinstance(key, tuple) else (key,)
-            lines.append("| " + " | ".join([*map(_text, key), str(len(runs))] + [_cell(runs[m]) for m in t.metrics]) + " |")
+            lines.append(
+                "| "
+                + " | ".join([*map(_text, key), str(len(runs))] + [_cell(runs[m]) for m in t.metrics])
+                + " |"
+            )
         lines.append("")
     return lines
 
@@ -204,7 +290,7 @@ def mistakes(lesson: str) -> list:
     return lines + [""]
 
 
-def build(root: Path, notes: Optional[list] = None) -> str:
+def build(root: Path, notes: list | None = None) -> str:
     notes = [] if notes is None else notes
     blocks = source_blocks(root)
     times = json.loads((root / TIMES).read_text()) if (root / TIMES).is_file() else {}
@@ -212,34 +298,54 @@ def build(root: Path, notes: Optional[list] = None) -> str:
     missing = [p.stem for p in paths.values() if p.stem not in times]
     if missing:
         notes.append(f"{TIMES} has no time for {', '.join(missing)}")
-    fields = {"repository": REPOSITORY, "binder_course": f"https://mybinder.org/v2/gh/{REPOSITORY}/HEAD?labpath=notebooks"}
-    lines = ["# Instructors' guide", "",
-             f"<!-- Generated by `python scripts/instructors_guide.py` from `{SOURCE}` and the course's measured "
-             "results. Do not edit by hand. -->", "",
-             Template(blocks["intro"]).substitute(fields), "",
-             "## The lessons at a glance", "",
-             f"Run time: the notebook executed top to bottom with the default settings "
-             f"(`python scripts/execute_notebooks.py --times {TIMES}`), on the number of CPUs shown; the first "
-             "run on a new machine also downloads the data. Reading time: the words of the notebook's text at "
-             f"{WORDS_PER_MINUTE} words a minute; reading the code and discussing it take longer.", "",
-             "| lesson | run | read | open |", "| --- | --- | --- | --- |"]
+    fields = {
+        "repository": REPOSITORY,
+        "binder_course": f"https://mybinder.org/v2/gh/{REPOSITORY}/HEAD?labpath=notebooks",
+    }
+    lines = [
+        "# Instructors' guide",
+        "",
+        f"<!-- Generated by `python scripts/instructors_guide.py` from `{SOURCE}` and the course's measured "
+        "results. Do not edit by hand. -->",
+        "",
+        Template(blocks["intro"]).substitute(fields),
+        "",
+        "## The lessons at a glance",
+        "",
+        f"Run time: the notebook executed top to bottom with the default settings "
+        f"(`python scripts/execute_notebooks.py --times {TIMES}`), on the number of CPUs shown; the first "
+        "run on a new machine also downloads the data. Reading time: the words of the notebook's text at "
+        f"{WORDS_PER_MINUTE} words a minute; reading the code and discussing it take longer.",
+        "",
+        "| lesson | run | read | open |",
+        "| --- | --- | --- | --- |",
+    ]
     for lesson, path in paths.items():
         binder, colab = links(path.stem)
-        lines.append(f"| [{lesson} {title(path).partition(' - ')[2]}](../notebooks/{path.name}) | "
-                     f"{run_time(times, path.stem)} | about {round(words(path) / WORDS_PER_MINUTE)} min "
-                     f"({words(path):,} words) | [Binder]({binder}), [Colab]({colab}) |")
+        lines.append(
+            f"| [{lesson} {title(path).partition(' - ')[2]}](../notebooks/{path.name}) | "
+            f"{run_time(times, path.stem)} | about {round(words(path) / WORDS_PER_MINUTE)} min "
+            f"({words(path):,} words) | [Binder]({binder}), [Colab]({colab}) |"
+        )
     lines += ["", "## Running the course for a class", "", Template(blocks["running"]).substitute(fields), ""]
     for lesson, path in paths.items():
         prose = lesson_prose(blocks[f"lesson {lesson}"], lesson, headings(path))
         binder, colab = links(path.stem)
         solution = sorted((root / "solutions").glob(f"{lesson}_*_solutions.ipynb"))
-        lines += [f"## {title(path)}", "",
-                  f"[Notebook](../notebooks/{path.name}) | [Binder]({binder}) | [Colab]({colab})"
-                  + "".join(f" | [Solutions](../solutions/{s.name})" for s in solution), "",
-                  f"**Time.** Run: {run_time(times, path.stem)}. Reading: about "
-                  f"{round(words(path) / WORDS_PER_MINUTE)} min.", "",
-                  f"**Prerequisites.** {prose['prerequisites']}", "",
-                  "**Learning goals.** The notebook's own list: you will learn to", ""]
+        lines += [
+            f"## {title(path)}",
+            "",
+            f"[Notebook](../notebooks/{path.name}) | [Binder]({binder}) | [Colab]({colab})"
+            + "".join(f" | [Solutions](../solutions/{s.name})" for s in solution),
+            "",
+            f"**Time.** Run: {run_time(times, path.stem)}. Reading: about "
+            f"{round(words(path) / WORDS_PER_MINUTE)} min.",
+            "",
+            f"**Prerequisites.** {prose['prerequisites']}",
+            "",
+            "**Learning goals.** The notebook's own list: you will learn to",
+            "",
+        ]
         lines += [f"- {g}" for g in goals(path)]
         lines += ["", "**Sections worth discussing in class.**", ""]
         lines += [f"- [{h}](../notebooks/{path.name}): {why}" for h, why in prose["discuss"]]
@@ -263,7 +369,9 @@ def main(argv=None) -> int:
         if old == page:
             print(f"{PAGE} is up to date")
             return 0
-        diff = list(difflib.unified_diff(old.splitlines(), page.splitlines(), PAGE, "regenerated", lineterm="", n=0))
+        diff = list(
+            difflib.unified_diff(old.splitlines(), page.splitlines(), PAGE, "regenerated", lineterm="", n=0)
+        )
         print(f"{PAGE} is stale: run `python scripts/instructors_guide.py`. What differs:")
         print("\n".join(diff[:40] + ([f"... and {len(diff) - 40} more lines"] if len(diff) > 40 else [])))
         return 1

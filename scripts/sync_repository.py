@@ -1,15 +1,17 @@
-"""Write the course's repository (``recsys_course.config.REPOSITORY``) into every badge and Colab setup cell.
+"""Write the course's repository (``recsys_course.config.REPOSITORY``) into every badge, and the one Colab
+setup cell into every lesson.
 
     python scripts/sync_repository.py          # rewrite README.md and notebooks/*.py and *.ipynb
-    python scripts/sync_repository.py --check  # exit 1 if any of them names another repository
+    python scripts/sync_repository.py --check  # exit 1 if any of them names another repository or setup
 
-Change ``REPOSITORY`` in ``recsys_course/config.py``, then run this: the
+Change ``REPOSITORY`` in ``recsys_course/config.py`` (or :data:`SETUP` here), then run this: the
 notebooks' text twins and their committed ``.ipynb`` files change the same way.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import sys
 from pathlib import Path
@@ -21,16 +23,63 @@ from recsys_course.config import REPOSITORY  # noqa: E402
 
 NAME = r"[A-Za-z0-9_.\-]+/[A-Za-z0-9_.\-]+"
 # every place a link or a setup cell names the repository; group 1 keeps what comes before the name
-PATTERNS = [re.compile(p) for p in (
-    rf"(colab\.research\.google\.com/github/)({NAME})(?=/blob/)",
-    rf"(mybinder\.org/v2/gh/)({NAME})(?=/)",
-    rf"(https://github\.com/)({NAME})(?=\\?[\"'])",      # a setup cell's URL: a string in code, then a quote
-)]
+PATTERNS = [
+    re.compile(p)
+    for p in (
+        rf"(colab\.research\.google\.com/github/)({NAME})(?=/blob/)",
+        rf"(mybinder\.org/v2/gh/)({NAME})(?=/)",
+        rf"(https://github\.com/)({NAME})(?=\\?[\"'])",  # a setup cell's URL: a string in code, then a quote
+    )
+]
+
+
+# The first code cell of every lesson: the one Colab setup. It clones the course once (the lessons read its
+# committed results), installs it, and is safe to run again or after a restart; elsewhere it does nothing.
+SETUP = f"""# Setup: on Colab, fetch the course once - its package and the committed results the lessons read - and
+# install it; running this cell again, or after a restart, reuses the copy. Locally and on Binder it does nothing.
+import sys
+if "google.colab" in sys.modules:
+    import os
+    import subprocess
+    if not os.path.isdir("/content/recsys-course/.git"):
+        subprocess.run(["git", "clone", "-q", "--depth", "1", "https://github.com/{REPOSITORY}",
+                        "/content/recsys-course"], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "/content/recsys-course"], check=True)
+    if "/content/recsys-course" not in sys.path:
+        sys.path.insert(0, "/content/recsys-course")"""
+SETUP_MARK = "# Setup: on Colab"
+
+
+def setup_cell(text: str, setup: str = SETUP) -> str:
+    """A lesson's text (a percent-format twin or an .ipynb) with its setup cell replaced by ``setup``."""
+    if text.lstrip().startswith("{"):
+        notebook = json.loads(text)
+        for cell in notebook["cells"]:
+            if cell["cell_type"] == "code" and "".join(cell["source"]).startswith(SETUP_MARK):
+                cell["source"] = setup.splitlines(keepends=True)
+        return json.dumps(notebook, indent=1, ensure_ascii=False) + "\n"
+    return re.sub(rf"(?ms)^{re.escape(SETUP_MARK)}.*?(?=\n\n# %%)", lambda m: setup, text, count=1)
+
+
+def setup_of(text: str) -> str | None:
+    """The setup cell's source in a lesson's text, or None."""
+    if text.lstrip().startswith("{"):
+        found = [
+            c
+            for c in json.loads(text)["cells"]
+            if c["cell_type"] == "code" and "".join(c["source"]).startswith(SETUP_MARK)
+        ]
+        return "".join(found[0]["source"]) if found else None
+    found = re.search(rf"(?ms)^{re.escape(SETUP_MARK)}.*?(?=\n\n# %%)", text)
+    return found.group(0) if found else None
 
 
 def files() -> list[Path]:
-    return [ROOT / "README.md", *sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.py")),
-            *sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))]
+    return [
+        ROOT / "README.md",
+        *sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.py")),
+        *sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")),
+    ]
 
 
 def named(text: str) -> set[str]:
@@ -39,6 +88,8 @@ def named(text: str) -> set[str]:
 
 
 def synced(text: str, repository: str = REPOSITORY) -> str:
+    if setup_of(text) is not None:
+        text = setup_cell(text, SETUP.replace(REPOSITORY, repository))
     for pattern in PATTERNS:
         text = pattern.sub(lambda m: m.group(1) + repository, text)
     return text
@@ -58,7 +109,7 @@ def main(argv=None) -> int:
                 path.write_text(new)
     if args.check:
         for path in stale:
-            print(f"{path} names another repository than {REPOSITORY}")
+            print(f"{path} names another repository than {REPOSITORY}, or its setup cell is not the course's")
         return 1 if stale else 0
     for path in stale:
         print("rewrote", path)

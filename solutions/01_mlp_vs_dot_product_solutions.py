@@ -26,10 +26,10 @@ import numpy as np
 import pandas as pd
 
 from recsys_course import config
-from recsys_course.check import exercises
-from recsys_course.metrics import per_user_means
+from recsys_course.lessons import exercises
+from recsys_course.evaluation.metrics import per_user_means
 from recsys_course.models import MF, MLP
-from recsys_course.toy_matrix import all_cells, correct, train_pairs   # the lesson's helpers
+from recsys_course.lessons.l01_mlp_vs_dot_product.toy_matrix import all_cells, correct, train_pairs   # the lesson's helpers
 
 config.seed_everything(0)
 SEEDS = [0, 1, 2, 3, 4]

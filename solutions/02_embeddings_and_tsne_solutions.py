@@ -24,11 +24,13 @@ import numpy as np
 import pandas as pd
 
 from recsys_course import config, plots
-from recsys_course.check import exercises
+from recsys_course.lessons import exercises
 from recsys_course.data import load_movielens
-from recsys_course.experiments import dimensions
-from recsys_course.metrics import evaluate_ranking, neighbour_agreement
-from recsys_course.splits import prepare_leave_one_out, to_implicit
+from recsys_course.lessons.l02_embeddings_and_tsne import dimensions
+from recsys_course.evaluation.metrics import neighbour_agreement
+from recsys_course.evaluation import sampled
+from recsys_course.tasks import prepare_leave_one_out
+from recsys_course.tasks.splits import to_implicit
 
 DATASET = "ml-100k"
 SEED = 0
@@ -119,7 +121,7 @@ check(3, answer_3)
 
 # %%
 model_64, history_64 = dimensions.train_mf(loo, 64, seed=SEED, epochs=EPOCHS)
-metrics_64 = evaluate_ranking(model_64, test_users, loo.test_candidates)
+metrics_64 = sampled.means(model_64, test_users, loo.test_candidates)
 print({name: round(value, 4) for name, value in metrics_64.items()}, "| best epoch:", history_64.best_epoch)
 answer_4 = metrics_64["ndcg@10"]
 check(4, answer_4)

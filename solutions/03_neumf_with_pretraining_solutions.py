@@ -23,11 +23,12 @@ import numpy as np
 import torch
 
 from recsys_course import config
-from recsys_course.check import exercises
 from recsys_course.data import load_movielens
-from recsys_course.experiments import ncf
+from recsys_course.evaluation import sampled
+from recsys_course.lessons import exercises
+from recsys_course.lessons.l03_neumf_with_pretraining import ncf
 from recsys_course.models import NeuMF
-from recsys_course.splits import prepare_leave_one_out, to_implicit
+from recsys_course.tasks import prepare_leave_one_out, to_implicit
 
 config.seed_everything(0)
 DATASET = "ml-100k"
@@ -100,7 +101,7 @@ for name in ["GMF", "MLP"]:
     trained[name] = ncf.make_model(name, loo, SETTINGS)
     ncf.train(trained[name], loo, SETTINGS, seed=0)
 fused = NeuMF.from_pretrained(trained["GMF"], trained["MLP"], alpha=0.5).to(config.get_device())
-row, per_user = ncf.test(fused, loo)
+row, per_user = sampled.report(fused, loo)
 answer = row["hr@10"]
 print(f"fused GMF + MLP, test HR@10: {answer:.4f}")
 check(4, answer)

@@ -22,16 +22,17 @@
 import numpy as np
 
 from recsys_course import config
-from recsys_course.check import exercises
+from recsys_course.lessons import exercises
 from recsys_course.data import load_movielens
-from recsys_course.experiments import two_stage
-from recsys_course.sequences import catalogue_evaluation, next_watch
-from recsys_course.synthetic import simulated_watch_log
+from recsys_course.lessons.l04_youtube_two_stage import towers, two_stage
+from recsys_course.tasks.next_watch import prepare_next_watch
+from recsys_course.evaluation import catalogue
+from recsys_course.data import simulated_watch_log
 
 config.seed_everything(0)
 DATASET = "ml-100k"
 ml = load_movielens(DATASET)
-data = next_watch(ml.ratings, ml.users, ml.n_items, history_len=20)
+data = prepare_next_watch(ml.ratings, ml.users, ml.n_items, history_len=20)
 full = two_stage.load_results(DATASET)      # the committed full-size run
 check = exercises("04", ml)
 
@@ -69,13 +70,13 @@ check(2, logq_correct)
 # %% [markdown]
 # ## Exercise 3 - A tower that reads only the last movie
 #
-# `two_stage.train_tower` builds the variant's tower, trains it with early stopping on the
+# `towers.train_tower` builds the variant's tower, trains it with early stopping on the
 # validation users' Recall@50 and keeps the best epoch; `catalogue_evaluation` then ranks each
 # test user's held-out movie against every movie the user has not rated.
 
 # %%
-model, history = two_stage.train_tower("last item only", data, two_stage.Settings(), seed=0)
-per_user = catalogue_evaluation(data, two_stage.tower_scores(model, data))
+model, history = towers.train_tower("last item only", data, towers.Settings(), seed=0)
+per_user = catalogue.on_next_watch(data, towers.tower_scores(model, data))
 answer = per_user["recall@50"].mean()
 print(f"best epoch {history.best_epoch}; test Recall@50 over the whole catalogue: {answer:.4f}")
 check(3, answer)

@@ -23,19 +23,21 @@ import numpy as np
 from IPython.display import display
 
 from recsys_course import config
-from recsys_course.check import exercises
-from recsys_course.ctr_task import adult_ctr, movielens_ctr
 from recsys_course.data import load_adult, load_movielens
-from recsys_course.experiments import wide_deep as wd
-from recsys_course.experiments.results import Results
-from recsys_course.metrics import auc
-from recsys_course.train import predict_logits
+from recsys_course.evaluation import ctr as ctr_eval
+from recsys_course.evaluation.inference import predict_logits
+from recsys_course.evaluation.metrics import auc
+from recsys_course.evidence import Results
+from recsys_course.lessons import exercises
+from recsys_course.lessons.l05_wide_and_deep import wide_deep as wd
+from recsys_course.tasks import adult_ctr, movielens_ctr
+from recsys_course.training import wide_deep as recipe
 
 config.seed_everything(0)
 SEED = 0
 ml = load_movielens("ml-100k")
 task = movielens_ctr(ml)
-SETTINGS = wd.committed_settings("ml-100k")
+SETTINGS = recipe.committed_settings("ml-100k")
 check = exercises("05", ml)
 
 # %% [markdown]
@@ -81,10 +83,10 @@ check(2, answer)
 # term left at exactly zero.
 
 # %%
-wide_model, history, seconds = wd.train(task, SETTINGS["wide"], deep=False, seed=SEED)
+wide_model, history = recipe.train(task, SETTINGS["wide"], deep=False, seed=SEED)
 answer = wd.zero_share(wide_model, task)
 print(f"L1 {SETTINGS['wide'].ftrl_l1}: best epoch {history.best_epoch}, test AUC "
-      f"{wd.test_metrics(wide_model, task)['auc']:.4f}, {answer:.1%} of the used wide weights exactly zero")
+      f"{ctr_eval.means(wide_model, task.test)['auc']:.4f}, {answer:.1%} of the used wide weights exactly zero")
 check(3, answer)
 
 # %% [markdown]
@@ -95,8 +97,8 @@ check(3, answer)
 # model (all three with the paper's optimisers) and see which half the joint model resembles.
 
 # %%
-runs = Results.committed("wide_deep", "ml-100k").runs(model=["wide", "deep", "joint"],
-                                                      optimiser=["FTRL+L1", "AdaGrad", wd.PAPER])
+runs = Results.committed(wd.LESSON, "wide_deep_ml-100k").runs(model=["wide", "deep", "joint"],
+                                                      optimizer=["FTRL+L1", "AdaGrad", recipe.PAPER])
 kept = runs.pivot_table(index="seed", columns="model", values="best epoch")
 display(kept)
 means = kept.mean()
@@ -118,8 +120,8 @@ check(4, answer)
 
 # %%
 adult = adult_ctr(load_adult(verbose=False))
-adult_settings = wd.load_settings(wd.folder() / "settings_adult.json", wd.ADULT)
-linear, _, _ = wd.train(adult, adult_settings["wide"], deep=False, seed=SEED)
+adult_settings = recipe.committed_settings("adult", wd.ADULT)
+linear, _ = recipe.train(adult, adult_settings["wide"], deep=False, seed=SEED)
 probabilities = 1 / (1 + np.exp(-predict_logits(linear, adult.test)))
 answer = float(((probabilities >= 0.5) == (adult.test.label == 1)).mean())
 print(f"linear census model: test accuracy {answer:.4f}")

@@ -19,29 +19,30 @@
 # one ends with the same check the lesson runs; the last cell fails unless every check passes.
 
 # %%
-import json
-
 import numpy as np
 import pandas as pd
 import torch
 from IPython.display import display
 
 from recsys_course import config
-from recsys_course.check import exercises
-from recsys_course.ctr_task import movielens_ctr
 from recsys_course.data import load_movielens
-from recsys_course.experiments import cold_start, ctr
-from recsys_course.experiments.results import Results, committed_file
-from recsys_course.metrics import ctr_metrics, fit_temperature
+from recsys_course.evaluation.inference import predict_logits
+from recsys_course.evaluation.metrics import ctr_metrics, fit_temperature
+from recsys_course.evidence import Results, committed_file
+from recsys_course.lessons import exercises
+from recsys_course.lessons.l06_training_discipline import cold_start
+from recsys_course.lessons.l06_training_discipline import ctr_benchmark as ctr
 from recsys_course.models import MF
-from recsys_course.train import fit_ctr, predict_logits
+from recsys_course.tasks import movielens_ctr
+from recsys_course.training import fit_ctr
 
 config.seed_everything(0)
 SEED = 0
+LESSON, DATASET = ctr.LESSON, "ml-100k"
 ml = load_movielens("ml-100k")
 task = movielens_ctr(ml)
 S = ctr.Settings()
-RATES = json.loads(committed_file("ctr", "rates_ml-100k.json", "recsys_course.experiments.ctr").read_text())
+RATES = ctr.committed_rates("ml-100k")
 check = exercises("06", ml)
 
 
@@ -57,9 +58,9 @@ def scores(model, split):
 # The same model scored on its own training rows shows why the split matters.
 
 # %%
-mf, history, seconds = ctr.train_model("MF", task, S, RATES["MF"], SEED)
+mf, history = ctr.train_model("MF", task, S, RATES["MF"], SEED)
 test = scores(mf, task.test)
-print(f"MF: best epoch {history.best_epoch}, {seconds:.1f} s; test AUC {test['auc']:.4f}, user-weighted AUC "
+print(f"MF: best epoch {history.best_epoch}, {history.seconds:.1f} s; test AUC {test['auc']:.4f}, user-weighted AUC "
       f"{test['uauc']:.4f}, LogLoss {test['logloss']:.4f}; training-rows AUC {scores(mf, task.train)['auc']:.4f}")
 check(1, test["auc"])
 
@@ -84,7 +85,7 @@ def stop_and_keep(values, patience):
     return len(values), best_epoch
 
 
-curves = pd.read_csv(committed_file("dynamics", "curves_ml-100k.csv", "recsys_course.experiments.dynamics"))
+curves = pd.read_csv(committed_file(LESSON, "dynamics_ml-100k_curves.csv", "06/dynamics"))
 curve = curves.query("model == 'MF' and seed == 0").sort_values("epoch")["auc"].to_numpy()
 print({p: stop_and_keep(curve, p) for p in (1, 3, 5, 10)}, "(stops at, keeps) on the committed MF curve")
 check(2, stop_and_keep)
@@ -96,7 +97,7 @@ check(2, stop_and_keep)
 # apply it to the test logits: the AUC stays, the LogLoss moves.
 
 # %%
-deepfm, _, _ = ctr.train_model("DeepFM", task, S, RATES["DeepFM"], 1)
+deepfm, _ = ctr.train_model("DeepFM", task, S, RATES["DeepFM"], 1)
 t = fit_temperature(task.valid.label, predict_logits(deepfm, task.valid).astype(np.float64))
 test_logits = predict_logits(deepfm, task.test).astype(np.float64)
 for name, divisor in (("before", 1.0), ("after", t)):
@@ -113,7 +114,7 @@ check(3, t)
 # impressions, seed by seed, beside the other two starts.
 
 # %%
-cold_runs = Results.required("cold_start", "ml-100k", "recsys_course.experiments.cold_start").frame()
+cold_runs = Results.required(LESSON, "cold_start_ml-100k", "06/cold_start").frame()
 display(cold_runs.pivot_table(index="seed", columns="model", values=["auc", "uauc"]).round(4))
 
 # %% [markdown]
@@ -151,7 +152,7 @@ check(4, "a")
 # machine has) - and divide the examples per second at batch 4096 by those at batch 1024.
 
 # %%
-speed = pd.read_csv(committed_file("speed", "speed.csv", "recsys_course.experiments.speed"))
+speed = pd.read_csv(committed_file(LESSON, f"speed_{DATASET}.csv", "06/speed"))
 rows = speed.query("device == 'cpu' and model == 'DeepFM' and loader == 'tensors' and threads == threads.max()")
 display(rows[["batch", "examples per second", "low", "high"]].round(0))
 per_batch = rows.set_index("batch")["examples per second"]

@@ -30,7 +30,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 REQUIRED = os.environ.get("RECSYS_COURSE_BROWSER", "") in {"1", "true", "yes"}
-LAB_SETTINGS = {     # a quiet, read-only session: no autosave, no news or update prompts
+LAB_SETTINGS = {  # a quiet, read-only session: no autosave, no news or update prompts
     "@jupyterlab/docmanager-extension/plugin": {"autosave": False},
     "@jupyterlab/apputils-extension/notification": {"fetchNews": "false", "checkForUpdates": False},
 }
@@ -66,13 +66,17 @@ def lab(tmp_path_factory):
     """A running `jupyter lab notebooks/` on a copy of the notebooks: yields its base URL and token."""
     missing = _missing()
     if missing:
-        message = f"the browser test needs {', '.join(missing)} (Debian: apt-get install chromium chromium-driver)"
+        message = (
+            f"the browser test needs {', '.join(missing)} (Debian: apt-get install chromium chromium-driver)"
+        )
         if REQUIRED:
             pytest.fail(message)
         pytest.skip(message)
     work = tmp_path_factory.mktemp("lab")
-    shutil.copytree(ROOT / "notebooks", work / "notebooks", ignore=shutil.ignore_patterns("*.py", ".ipynb_checkpoints"))
-    for path in (work / "notebooks").glob("*.ipynb"):            # outputs cleared, so that a run shows as a run
+    shutil.copytree(
+        ROOT / "notebooks", work / "notebooks", ignore=shutil.ignore_patterns("*.py", ".ipynb_checkpoints")
+    )
+    for path in (work / "notebooks").glob("*.ipynb"):  # outputs cleared, so that a run shows as a run
         book = json.loads(path.read_text())
         for cell in book["cells"]:
             if cell["cell_type"] == "code":
@@ -83,15 +87,32 @@ def lab(tmp_path_factory):
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(values))
     port, token = _free_port(), secrets.token_hex(16)
-    env = {**os.environ, "JUPYTERLAB_SETTINGS_DIR": str(work / "settings"),
-           "JUPYTERLAB_WORKSPACES_DIR": str(work / "workspaces"), "RECSYS_COURSE_QUIET": "1"}
+    env = {
+        **os.environ,
+        "JUPYTERLAB_SETTINGS_DIR": str(work / "settings"),
+        "JUPYTERLAB_WORKSPACES_DIR": str(work / "workspaces"),
+        "RECSYS_COURSE_QUIET": "1",
+    }
     log = open(work / "lab.log", "w")
-    server = subprocess.Popen([sys.executable, "-m", "jupyter", "lab", "notebooks/", "--no-browser",
-                               "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
-                               f"--IdentityProvider.token={token}",
-                               *(["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else [])],
-                              cwd=work, env=env, stdout=log,
-                              stderr=subprocess.STDOUT)
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "jupyter",
+            "lab",
+            "notebooks/",
+            "--no-browser",
+            "--ServerApp.ip=127.0.0.1",
+            f"--ServerApp.port={port}",
+            "--ServerApp.port_retries=0",
+            f"--IdentityProvider.token={token}",
+            *(["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []),
+        ],
+        cwd=work,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(120):
@@ -117,8 +138,9 @@ def _shut_down_kernels(lab) -> None:
     with urllib.request.urlopen(f"{lab['base']}/api/sessions?token={lab['token']}", timeout=10) as reply:
         sessions = json.load(reply)
     for session in sessions:
-        request = urllib.request.Request(f"{lab['base']}/api/sessions/{session['id']}?token={lab['token']}",
-                                         method="DELETE")
+        request = urllib.request.Request(
+            f"{lab['base']}/api/sessions/{session['id']}?token={lab['token']}", method="DELETE"
+        )
         urllib.request.urlopen(request, timeout=30).close()
 
 
@@ -129,7 +151,7 @@ def browser(lab):
     from selenium.webdriver.chrome.options import Options
     from selenium.webdriver.chrome.service import Service
 
-    os.environ.setdefault("SE_OFFLINE", "true")          # Selenium must not try to download a browser
+    os.environ.setdefault("SE_OFFLINE", "true")  # Selenium must not try to download a browser
     options = Options()
     options.binary_location = shutil.which("chromium")
     for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,1000"):
@@ -154,11 +176,11 @@ def test_setup_and_data_cells_run_in_the_browser(lab, browser, notebook):
     from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support.ui import WebDriverWait
 
-    browser.get(f"{lab['base']}/lab/tree/{notebook.name}?reset&token={lab['token']}")     # reset: no other tabs
+    browser.get(f"{lab['base']}/lab/tree/{notebook.name}?reset&token={lab['token']}")  # reset: no other tabs
     wait = WebDriverWait(browser, 120, poll_frequency=0.5)
     idle = "//*[contains(@class, 'jp-StatusBar')]//*[contains(text(), 'Idle')]"
     wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell"))
-    wait.until(lambda d: d.find_elements(By.XPATH, idle))                  # the kernel has started
+    wait.until(lambda d: d.find_elements(By.XPATH, idle))  # the kernel has started
     panel = browser.find_element(By.CSS_SELECTOR, ".jp-NotebookPanel:not(.lm-mod-hidden)")
     cells = panel.find_elements(By.CSS_SELECTOR, ".jp-Notebook .jp-Cell")
     n = first_cells(notebook)
@@ -173,12 +195,14 @@ def test_setup_and_data_cells_run_in_the_browser(lab, browser, notebook):
         # textContent, not .text: a cell scrolled out of view has no rendered text
         return cell.find_element(By.CSS_SELECTOR, ".jp-InputArea-prompt").get_attribute("textContent").strip()
 
-    for _ in range(5):       # a freshly opened notebook may take its keyboard shortcuts a moment later
+    for _ in range(5):  # a freshly opened notebook may take its keyboard shortcuts a moment later
         accept_dialogs()
         wait.until(lambda d: d.find_elements(By.XPATH, idle))
-        time.sleep(5)        # keys sent before the session has its kernel make JupyterLab ask for one
+        time.sleep(5)  # keys sent before the session has its kernel make JupyterLab ask for one
         # a notebook opens with its first cell active: give the notebook the keyboard focus, in command mode
-        browser.execute_script("document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook').focus()")
+        browser.execute_script(
+            "document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook').focus()"
+        )
         keys = ActionChains(browser).send_keys(Keys.ESCAPE)
         for _ in range(n):
             keys = keys.key_down(Keys.SHIFT).send_keys(Keys.ENTER).key_up(Keys.SHIFT)
@@ -190,24 +214,31 @@ def test_setup_and_data_cells_run_in_the_browser(lab, browser, notebook):
             continue
 
     def outputs() -> list[str]:
-        return [o.get_attribute("textContent") for c in code
-                for o in c.find_elements(By.CSS_SELECTOR, ".jp-OutputArea-output")]
+        return [
+            o.get_attribute("textContent")
+            for c in code
+            for o in c.find_elements(By.CSS_SELECTOR, ".jp-OutputArea-output")
+        ]
 
     def failed(texts) -> list[str]:
         return [text for text in texts if "Traceback" in text or re.search(r"^\w*Error\b", text, re.M)]
 
     def finished(_):
         accept_dialogs()
-        ran = all(re.fullmatch(r"\[\d+\]:", prompt(c)) for c in code) and browser.find_elements(By.XPATH, idle)
-        return ran or failed(outputs())           # an error stops the queued cells: no use waiting for them
+        ran = all(re.fullmatch(r"\[\d+\]:", prompt(c)) for c in code) and browser.find_elements(
+            By.XPATH, idle
+        )
+        return ran or failed(outputs())  # an error stops the queued cells: no use waiting for them
 
     artifacts = Path(os.environ.get("RECSYS_COURSE_ARTIFACTS", ROOT / "artifacts" / "browser"))
     artifacts.mkdir(parents=True, exist_ok=True)
     try:
         WebDriverWait(browser, float(os.environ.get("RECSYS_COURSE_BROWSER_TIMEOUT", 600)), 1).until(finished)
     except TimeoutException:
-        pytest.fail(f"{notebook.name}: the first {len(code)} code cells did not all run; their prompts: "
-                    f"{[prompt(c) for c in code]}; kernel idle: {bool(browser.find_elements(By.XPATH, idle))}")
+        pytest.fail(
+            f"{notebook.name}: the first {len(code)} code cells did not all run; their prompts: "
+            f"{[prompt(c) for c in code]}; kernel idle: {bool(browser.find_elements(By.XPATH, idle))}"
+        )
     finally:
         browser.save_screenshot(str(artifacts / f"{notebook.stem}.png"))
     shown = outputs()

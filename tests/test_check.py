@@ -4,23 +4,36 @@ import numpy as np
 import pytest
 import torch
 
-from recsys_course import check
 from recsys_course.check import CANNOT_CHECK, FAILED, NOT_ATTEMPTED, PASSED, Checker, Choice, Function, Number
 
 
 def _number(**kw):
-    return Number(1, "a share", reference=lambda: (0.6, 0.02),
-                  hints=((lambda answer, value: answer > 1, "a share lies between 0 and 1"),), **kw)
+    return Number(
+        1,
+        "a share",
+        reference=lambda: (0.6, 0.02),
+        hints=((lambda answer, value: answer > 1, "a share lies between 0 and 1"),),
+        **kw,
+    )
 
 
 def _function():
-    return Function(2, "double", reference=lambda x: 2 * np.asarray(x, dtype=float),
-                    cases=lambda: [("a short array", (np.arange(3),)), ("an empty array", (np.array([]),))])
+    return Function(
+        2,
+        "double",
+        reference=lambda x: 2 * np.asarray(x, dtype=float),
+        cases=lambda: [("a short array", (np.arange(3),)), ("an empty array", (np.array([]),))],
+    )
 
 
 def _choice():
-    return Choice(3, "pick", options={"a": "the dot product", "b": "the MLP"}, correct="b",
-                  hints={"a": "look at the fit column, not the held-out one"})
+    return Choice(
+        3,
+        "pick",
+        options={"a": "the dot product", "b": "the MLP"},
+        correct="b",
+        hints={"a": "look at the fit column, not the held-out one"},
+    )
 
 
 @pytest.mark.parametrize("answer", [0.6, 0.615, np.float32(0.59), torch.tensor(0.6), 1 - 0.4])
@@ -42,15 +55,14 @@ def test_number_shows_the_mistake_specific_hint_first():
 
 def test_function_passes_the_right_function_and_names_only_the_failing_case():
     assert _function().judge(lambda x: np.asarray(x) * 2).status == PASSED
-    wrong = _function().judge(lambda x: x[-1] * np.ones(len(x)))       # wrong on [0, 1, 2], crashes on []
+    wrong = _function().judge(lambda x: x[-1] * np.ones(len(x)))  # wrong on [0, 1, 2], crashes on []
     assert wrong.status == FAILED and "a short array" in wrong.message
     assert "an empty array" in wrong.message and "IndexError" in wrong.message
-    assert "[0" not in wrong.message                                      # no hidden arguments shown
+    assert "[0" not in wrong.message  # no hidden arguments shown
 
 
 def test_function_stub_is_not_attempted():
-    def stub(x):
-        ...
+    def stub(x): ...
 
     def raises(x):
         raise NotImplementedError
@@ -90,15 +102,21 @@ def test_a_reference_for_other_data_is_not_judged():
 
 
 def test_exercises_names_the_synthetic_twin(monkeypatch):
-    import types
     import sys
-    module = types.ModuleType("recsys_course.exercises.lesson99")
+    import types
+
+    from recsys_course import lessons
+
+    package = types.ModuleType("recsys_course.lessons.l99_made_up")
+    module = types.ModuleType("recsys_course.lessons.l99_made_up.exercises")
     module.exercises = lambda: [_number(dataset="ml-100k")]
-    monkeypatch.setitem(sys.modules, "recsys_course.exercises.lesson99", module)
+    monkeypatch.setitem(lessons.PACKAGES, "99", "l99_made_up")
+    monkeypatch.setitem(sys.modules, package.__name__, package)
+    monkeypatch.setitem(sys.modules, module.__name__, module)
     data = types.SimpleNamespace(name="ml-100k", is_synthetic=True)
-    assert check.exercises("99", data)(1, 0.6).status == CANNOT_CHECK
+    assert lessons.exercises("99", data)(1, 0.6).status == CANNOT_CHECK
     data.is_synthetic = False
-    assert check.exercises("99", data)(1, 0.6).status == PASSED
+    assert lessons.exercises("99", data)(1, 0.6).status == PASSED
 
 
 def test_offline_a_check_that_cannot_judge_is_excused_unless_data_is_strict(monkeypatch):
@@ -120,10 +138,12 @@ def test_a_reference_that_cannot_be_read_is_not_judged():
 
 
 def test_fast_mode_is_not_judged_against_full_size_runs(monkeypatch):
-    checker = Checker("xx", [_number(full_size=True), Number(2, "exact", reference=lambda: (4.0, 0.0), exact=True)])
+    checker = Checker(
+        "xx", [_number(full_size=True), Number(2, "exact", reference=lambda: (4.0, 0.0), exact=True)]
+    )
     monkeypatch.setenv("RECSYS_COURSE_FAST", "1")
     assert checker(1, 0.6).status == CANNOT_CHECK and "FAST" in checker(1, 0.6).message
-    assert checker(2, 4).status == PASSED                      # an exact quantity does not depend on FAST
+    assert checker(2, 4).status == PASSED  # an exact quantity does not depend on FAST
     monkeypatch.setenv("RECSYS_COURSE_FAST", "0")
     assert checker(1, 0.6).status == PASSED
 

@@ -101,10 +101,19 @@ def test_data_dir_outside_repo(monkeypatch, tmp_path):
     assert config.data_dir() == tmp_path / ".cache" / "recsys_course"
 
 
-@pytest.mark.parametrize("value, expected", [
-    ("1", True), ("true", True), ("YES", True), (" on ", True),
-    ("0", False), ("", False), ("false", False), ("no", False),
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("1", True),
+        ("true", True),
+        ("YES", True),
+        (" on ", True),
+        ("0", False),
+        ("", False),
+        ("false", False),
+        ("no", False),
+    ],
+)
 def test_fast_mode_reads_env(monkeypatch, value, expected):
     """RECSYS_COURSE_FAST switches fast mode on for truthy values only."""
     monkeypatch.setenv("RECSYS_COURSE_FAST", value)

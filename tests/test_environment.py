@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-CONDA_NAMES = {"torch": "pytorch-cpu"}                 # pip name -> conda-forge name where they differ
-NOT_FOR_BINDER = set()                                 # pip-only tools Binder may leave out (none today)
+CONDA_NAMES = {"torch": "pytorch-cpu"}  # pip name -> conda-forge name where they differ
+NOT_FOR_BINDER = {"ruff"}  # tools Binder may leave out: the linter, for maintainers
 
 
 def _requirement(text: str) -> tuple[str, str]:
@@ -34,7 +34,7 @@ def pyproject_requirements() -> dict[str, str]:
 def environment_requirements() -> dict[str, str]:
     lines = (ROOT / "environment.yml").read_text().splitlines()
     start = lines.index("dependencies:")
-    entries = [line.strip()[2:] for line in lines[start + 1:] if line.strip().startswith("- ")]
+    entries = [line.strip()[2:] for line in lines[start + 1 :] if line.strip().startswith("- ")]
     return dict(_requirement(e.replace("=", "==", 1) if re.match(r"^[\w\-]+=\d", e) else e) for e in entries)
 
 

@@ -1,6 +1,6 @@
 """Every lesson's exercises as shipped: 3-5 checks, a check cell per exercise, a solution notebook that passes.
 
-The per-lesson files (tests/test_exercises_lessonNN.py) prove that a wrong answer fails each check;
+The per-lesson files (tests/exercises/test_lessonNN.py) prove that a wrong answer fails each check;
 this file holds the course-wide rules, reads the committed notebooks and reruns those files with a recorder
 to see each exercise judged both ways.
 """
@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from recsys_course.check import FAILED, NOT_ATTEMPTED, PASSED, Choice, Function, Number, exercises
-from recsys_course.exercises import LESSONS
+from recsys_course.check import FAILED, NOT_ATTEMPTED, PASSED, Choice, Function, Number
+from recsys_course.lessons import LESSONS, exercises
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -33,8 +33,10 @@ def _code_cells(path: Path) -> list[tuple[str, str]]:
     cells = []
     for cell in json.loads(path.read_text())["cells"]:
         if cell["cell_type"] == "code":
-            text = "".join("".join(out.get("text", "")) + "".join(out.get("data", {}).get("text/plain", ""))
-                           for out in cell["outputs"])
+            text = "".join(
+                "".join(out.get("text", "")) + "".join(out.get("data", {}).get("text/plain", ""))
+                for out in cell["outputs"]
+            )
             cells.append(("".join(cell["source"]), text))
     return cells
 
@@ -57,8 +59,9 @@ def test_three_to_five_exercises_numbered_in_order_with_their_mistakes(lesson):
         assert exercise.title and exercise.mistakes, f"lesson {lesson} exercise {exercise.number}"
         if isinstance(exercise, Choice):
             right = exercise.answer()
-            assert right in exercise.options and set(exercise.hints) >= set(exercise.options) - {right}, \
+            assert right in exercise.options and set(exercise.hints) >= set(exercise.options) - {right}, (
                 f"lesson {lesson} exercise {exercise.number}: a hint for every wrong option"
+            )
 
 
 @pytest.mark.parametrize("lesson", LESSONS)
@@ -78,7 +81,9 @@ def test_the_lesson_ships_one_unanswered_check_cell_per_exercise(lesson):
     assert called == numbers, f"{path.name} calls check for exercises {called}, expected {numbers}"
     for source, output in cells:
         for number in _check_calls(source):
-            assert f"Exercise {number}: {NOT_ATTEMPTED}" in output, f"{path.name}: exercise {number} ships answered"
+            assert f"Exercise {number}: {NOT_ATTEMPTED}" in output, (
+                f"{path.name}: exercise {number} ships answered"
+            )
 
 
 @pytest.mark.parametrize("lesson", LESSONS)
@@ -91,19 +96,24 @@ def test_the_solution_notebook_passes_every_check(lesson):
     for source, output in cells:
         for number in _check_calls(source):
             assert f"Exercise {number}: {PASSED}" in output, f"{path.name}: exercise {number} does not pass"
-    assert re.search(r"^check\.assert_all_passed\(\)$", cells[-1][0], re.M), f"{path.name} must end with the assertion"
+    assert re.search(r"^check\.assert_all_passed\(\)$", cells[-1][0], re.M), (
+        f"{path.name} must end with the assertion"
+    )
 
 
 @pytest.mark.parametrize("lesson", LESSONS)
 def test_the_lessons_tests_fail_a_wrong_answer_and_pass_a_right_one_for_each_exercise(lesson, tmp_path):
-    """Runs tests/test_exercises_lessonNN.py with a recorder: each exercise must have been judged both ways."""
-    path = ROOT / "tests" / f"test_exercises_lesson{lesson}.py"
+    """Runs tests/exercises/test_lessonNN.py with a recorder: each exercise must have been judged both ways."""
+    path = ROOT / "tests" / "exercises" / f"test_lesson{lesson}.py"
     assert path.is_file(), f"{path.name} is missing"
     record = tmp_path / "record.json"
-    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "exercise_recorder", str(path)],
-                         cwd=ROOT, env={**os.environ, "EXERCISE_RECORD": str(record),
-                                        "PYTHONPATH": str(ROOT / "tests")},
-                         capture_output=True, text=True)
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "exercise_recorder", str(path)],
+        cwd=ROOT,
+        env={**os.environ, "EXERCISE_RECORD": str(record), "PYTHONPATH": str(ROOT / "tests")},
+        capture_output=True,
+        text=True,
+    )
     assert run.returncode == 0, run.stdout[-3000:]
     seen = json.loads(record.read_text())
     for number in exercises(lesson).exercises:

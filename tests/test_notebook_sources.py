@@ -12,9 +12,12 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 SOLUTIONS = sorted((ROOT / "solutions").glob("[0-9][0-9]_*_solutions.ipynb"))
-# A verdict about a measured result is rendered from claim records (recsys_course.stats), never typed.
-VERDICT_WORDS = re.compile(r"\b(supported|contradicted|inconclusive|confounded|refuted|not reproduced|"
-                           r"does not survive|is false)\b", re.I)
+# A verdict about a measured result is rendered from claim records (recsys_course.evidence), never typed.
+VERDICT_WORDS = re.compile(
+    r"\b(supported|contradicted|inconclusive|confounded|refuted|not reproduced|"
+    r"does not survive|is false)\b",
+    re.I,
+)
 
 
 def _cells(path: Path) -> list[dict]:
@@ -32,13 +35,18 @@ def test_py_twin_has_the_same_cells(path):
     assert twin.is_file(), f"{twin.name} is missing: run `jupytext --sync {path.name}` in {path.parent.name}/"
     ipynb = [(c.cell_type, c.source) for c in jupytext.read(path).cells]
     py = [(c.cell_type, c.source) for c in jupytext.read(twin).cells]
-    assert ipynb == py, f"{path.name} and {twin.name} differ: run `jupytext --sync {path.parent.name}/{path.name}`"
+    assert ipynb == py, (
+        f"{path.name} and {twin.name} differ: run `jupytext --sync {path.parent.name}/{path.name}`"
+    )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_no_verdict_word_in_typed_markdown(path):
-    hits = [i for i, c in enumerate(_cells(path))
-            if c["cell_type"] == "markdown" and VERDICT_WORDS.search("".join(c["source"]))]
+    hits = [
+        i
+        for i, c in enumerate(_cells(path))
+        if c["cell_type"] == "markdown" and VERDICT_WORDS.search("".join(c["source"]))
+    ]
     assert not hits, f"{path.name}: markdown cells {hits} type a verdict; render it from claim records"
 
 
@@ -53,13 +61,21 @@ def test_outputs_are_clean(path):
         for out in c["outputs"]:
             assert out["output_type"] != "error", f"{path.name} holds an error output"
             text = json.dumps(out.get("text", "")) + json.dumps(out.get("data", {}).get("text/plain", ""))
-            assert not re.search(r"/(root|work|tmp|home)/", text), f"{path.name}: an absolute path in an output"
+            assert not re.search(r"/(root|work|tmp|home)/", text), (
+                f"{path.name}: an absolute path in an output"
+            )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_lesson_shape(path):
     """Badges, learning goals, a Colab-only setup cell, what to remember, exercises."""
     text = "\n".join("".join(c["source"]) for c in _cells(path))
-    for needed in ("colab-badge.svg", "mybinder.org/badge_logo.svg", "You will learn", "google.colab",
-                   "## What to remember", "## Exercises"):
+    for needed in (
+        "colab-badge.svg",
+        "mybinder.org/badge_logo.svg",
+        "You will learn",
+        "google.colab",
+        "## What to remember",
+        "## Exercises",
+    ):
         assert needed in text, f"{path.name} lacks {needed!r}"

@@ -14,7 +14,7 @@ import pytest  # noqa: E402
 from matplotlib.image import AxesImage  # noqa: E402
 
 from recsys_course import config, plots  # noqa: E402
-from recsys_course.train import History  # noqa: E402
+from recsys_course.training import History  # noqa: E402
 
 
 @pytest.fixture
@@ -40,9 +40,9 @@ def _png_chunks(data: bytes) -> list[tuple[bytes, bytes]]:
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     chunks, pos = [], 8
     while pos < len(data):
-        (length,) = struct.unpack(">I", data[pos:pos + 4])
-        kind = data[pos + 4:pos + 8]
-        chunks.append((kind, data[pos + 8:pos + 8 + length]))
+        (length,) = struct.unpack(">I", data[pos : pos + 4])
+        kind = data[pos + 4 : pos + 8]
+        chunks.append((kind, data[pos + 8 : pos + 8 + length]))
         pos += 12 + length
     return chunks
 
@@ -152,8 +152,9 @@ def test_embedding_map_colours_groups_and_annotates():
     try:
         xy = np.array([[0, 0], [1, 1], [2, 2], [3, 3]], dtype=float)
         groups = np.array(["Drama", "other", "Horror", "Drama"])
-        plots.embedding_map(ax, xy, groups, order=["Horror", "Drama", "War"],
-                            annotate={2: "Scream (1996)"}, title="t-SNE")
+        plots.embedding_map(
+            ax, xy, groups, order=["Horror", "Drama", "War"], annotate={2: "Scream (1996)"}, title="t-SNE"
+        )
         labels = [t.get_text() for t in ax.get_legend().get_texts()]
         assert labels == ["other (1)", "Horror (1)", "Drama (2)"]  # War absent: no empty entry
         assert [t.get_text() for t in ax.texts] == ["Scream (1996)"]
@@ -164,15 +165,24 @@ def test_embedding_map_colours_groups_and_annotates():
 
 def test_neumf_diagram_reads_sizes_from_the_model():
     """The diagram's labels carry the model's own embedding sizes and tower widths."""
+    from recsys_course.lessons.l03_neumf_with_pretraining import figures as ncf_figures
     from recsys_course.models import NeuMF
 
     model = NeuMF(50, 70, factors=6, mlp_layers=(24, 12, 5))
     fig, ax = plt.subplots()
     try:
-        plots.neumf_diagram(model, ax)
+        ncf_figures.neumf_diagram(model, ax)
         texts = " | ".join(t.get_text() for t in ax.texts)
-        for expected in ["embedding 6", "embedding 12", "concatenate 24", "-> 12", "-> 5",
-                         "concatenate 11 -> Linear -> 1", "of 50", "of 70"]:
+        for expected in [
+            "embedding 6",
+            "embedding 12",
+            "concatenate 24",
+            "-> 12",
+            "-> 5",
+            "concatenate 11 -> Linear -> 1",
+            "of 50",
+            "of 70",
+        ]:
             assert expected in texts, (expected, texts)
         assert len(ax.patches) >= 2 * 10  # boxes and arrows
     finally:
@@ -181,12 +191,13 @@ def test_neumf_diagram_reads_sizes_from_the_model():
 
 def test_neumf_diagram_draws_shared_tables_once():
     """A NeuMF with shared embeddings is drawn with one table per side, feeding both paths."""
+    from recsys_course.lessons.l03_neumf_with_pretraining import figures as ncf_figures
     from recsys_course.models import NeuMF
 
     model = NeuMF(50, 70, factors=6, mlp_layers=(24, 12, 5), shared_embeddings=True)
     fig, ax = plt.subplots()
     try:
-        plots.neumf_diagram(model, ax)
+        ncf_figures.neumf_diagram(model, ax)
         texts = " | ".join(t.get_text() for t in ax.texts)
         assert texts.count("(shared)") == 2 and "GMF user" not in texts
         assert "element-wise product\n12" in texts and "concatenate 17 -> Linear -> 1" in texts
@@ -194,28 +205,45 @@ def test_neumf_diagram_draws_shared_tables_once():
         plt.close(fig)
 
 
-def test_wide_deep_diagram_reads_fields_sizes_and_optimisers_from_the_objects():
+def test_wide_deep_diagram_reads_fields_sizes_and_optimizers_from_the_objects():
     import torch
 
+    from recsys_course.lessons.l05_wide_and_deep import figures as wide_deep_figures
     from recsys_course.models import WideAndDeep
-    from recsys_course.optim import FTRL, Joint
+    from recsys_course.training.optim import FTRL, Joint
 
     model = WideAndDeep(120, {"user": 30, "movie": 40}, dim=5, hidden=(12, 7), n_dense=3, history_items=40)
-    optimiser = Joint(FTRL(model.wide_parameters(), alpha=0.3, l1=0.02),
-                      torch.optim.Adagrad(model.deep_parameters(), lr=0.05))
+    optimizer = Joint(
+        FTRL(model.wide_parameters(), alpha=0.3, l1=0.02),
+        torch.optim.Adagrad(model.deep_parameters(), lr=0.05),
+    )
     fig, ax = plt.subplots()
     try:
-        plots.wide_deep_diagram(model, {"user": 30, "movie": 40, "user x movie": 50}, optimiser, ax)
+        wide_deep_figures.wide_deep_diagram(
+            model, {"user": 30, "movie": 40, "user x movie": 50}, optimizer, ax
+        )
         texts = " | ".join(t.get_text() for t in ax.texts)
-        for expected in ["user x movie (50)", "120 weights", "FTRL (alpha 0.3, L1 0.02)", "Adagrad (lr 0.05)",
-                         "user 30, movie 40", "liked history (40 items)", "2 embeddings x 5 + liked-history mean 5\n+ 3 dense = 18", "-> 12", "-> 7", "sigmoid"]:
+        for expected in [
+            "user x movie (50)",
+            "120 weights",
+            "FTRL (alpha 0.3, L1 0.02)",
+            "Adagrad (lr 0.05)",
+            "user 30, movie 40",
+            "liked history (40 items)",
+            "2 embeddings x 5 + liked-history mean 5\n+ 3 dense = 18",
+            "-> 12",
+            "-> 7",
+            "sigmoid",
+        ]:
             assert expected in texts, (expected, texts)
     finally:
         plt.close(fig)
     deep_only = WideAndDeep(10, {"user": 30}, dim=4, hidden=(8,), wide=False)
     fig, ax = plt.subplots()
     try:
-        plots.wide_deep_diagram(deep_only, {}, torch.optim.Adam(deep_only.parameters(), lr=0.001), ax)
+        wide_deep_figures.wide_deep_diagram(
+            deep_only, {}, torch.optim.Adam(deep_only.parameters(), lr=0.001), ax
+        )
         texts = " | ".join(t.get_text() for t in ax.texts)
         assert "Adam (lr 0.001)" in texts and "EmbeddingBag" not in texts
     finally:

@@ -31,3 +31,20 @@ def test_changing_the_constant_reaches_every_mention(path):
     moved = sync.synced(path.read_text(), "someone/fork")
     assert REPOSITORY not in moved
     assert sync.named(moved) == {"someone/fork"}
+
+
+@pytest.mark.parametrize(
+    "path", [p for p in sync.files() if p.parent.name == "notebooks"], ids=lambda p: p.name
+)
+def test_every_lesson_has_the_one_colab_setup_cell(path):
+    """One setup, written by the script into every lesson's twin and notebook; a hand-edited copy fails."""
+    assert sync.setup_of(path.read_text()) == sync.SETUP, (
+        f"{path.name}: run `python scripts/sync_repository.py`"
+    )
+
+
+def test_the_setup_cell_clones_once_and_runs_again_safely():
+    assert 'os.path.isdir("/content/recsys-course/.git")' in sync.SETUP  # a second run reuses the clone
+    assert "not in sys.path" in sync.SETUP and "check=True" in sync.SETUP
+    edited = sync.setup_cell(sync.SETUP + "\n\n# %%\nx = 1\n", "# Setup: on Colab, something else")
+    assert edited.startswith("# Setup: on Colab, something else\n\n# %%\nx = 1")

@@ -5,21 +5,43 @@
 - :mod:`.candidates` - YouTube DNN's ``CandidateTower`` and the ``SoftmaxLoss``
   it trains with (lesson 04);
 - :mod:`.ranking` - its ``RankingTower`` and the weighted logistic regression
-  ``weighted_bce`` with ``group_logits`` (lesson 04);
+  loss ``weighted_bce`` (lesson 04);
 - :mod:`.ctr` - click-through-rate models over sparse fields: ``WideAndDeep``
   (lesson 05), ``FM`` and ``DeepFM`` (lesson 06);
-- :mod:`.din` - the Deep Interest Network, ``DIN``, with its ``Dice`` activation (lesson 06).
+- :mod:`.din` - the Deep Interest Network, ``DIN``, with its ``Dice`` activation (lesson 06);
+- :mod:`.embeddings` - the tables they are built from: ``IdEmbedding``, ``MultiFieldEmbedding``, ``FeatureSum``.
 
-Later lessons add their families beside it. Everything is importable from
-here: ``from recsys_course.models import MF``.
+Models know no training loop and no evaluation. Everything is importable
+from here: ``from recsys_course.models import MF``.
 """
 
 from .candidates import CandidateTower, SoftmaxLoss
 from .ctr import FM, DeepFM, WideAndDeep
 from .din import DIN, Dice
+from .embeddings import FeatureSum, IdEmbedding, MultiFieldEmbedding
 from .pairs import GMF, MF, MLP, Additive, NeuMF, PairModel, Popularity, check_ids, mlp_tower
-from .ranking import RankingTower, group_logits, weighted_bce
+from .ranking import RankingTower, weighted_bce
 
-__all__ = ["Additive", "CandidateTower", "DIN", "DeepFM", "Dice", "FM", "GMF", "MF", "MLP", "NeuMF", "PairModel",
-           "Popularity", "RankingTower", "SoftmaxLoss", "WideAndDeep", "check_ids", "group_logits", "mlp_tower",
-           "weighted_bce"]
+__all__ = [
+    "Additive",
+    "CandidateTower",
+    "DIN",
+    "DeepFM",
+    "Dice",
+    "FM",
+    "FeatureSum",
+    "GMF",
+    "IdEmbedding",
+    "MF",
+    "MLP",
+    "MultiFieldEmbedding",
+    "NeuMF",
+    "PairModel",
+    "Popularity",
+    "RankingTower",
+    "SoftmaxLoss",
+    "WideAndDeep",
+    "check_ids",
+    "mlp_tower",
+    "weighted_bce",
+]

@@ -7,14 +7,14 @@ trains it as next-item classification - full, sampled, or in-batch softmax.
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import torch
 from torch import nn
 from torch.nn import functional as F
 
-from ..embeddings import MultiFieldEmbedding
+from .embeddings import MultiFieldEmbedding
 
 POOLS = ("mean", "last", "none")
 
@@ -36,9 +36,18 @@ class CandidateTower(nn.Module):
     paper; :meth:`item_vectors` gives it normalised.
     """
 
-    def __init__(self, n_items: int, user_fields: Mapping[str, int], *, dim: int = 64,
-                 hidden: Sequence[int] = (256, 128), pool: str = "mean", n_users: int | None = None,
-                 field_dim: int = 8, temperature: float = 0.05):
+    def __init__(
+        self,
+        n_items: int,
+        user_fields: Mapping[str, int],
+        *,
+        dim: int = 64,
+        hidden: Sequence[int] = (256, 128),
+        pool: str = "mean",
+        n_users: int | None = None,
+        field_dim: int = 8,
+        temperature: float = 0.05,
+    ):
         super().__init__()
         if pool not in POOLS:
             raise ValueError(f"pool must be one of {POOLS}, got {pool!r}")
@@ -68,13 +77,15 @@ class CandidateTower(nn.Module):
         """[batch, dim]: the history as one vector (see ``pool``); padding never counts."""
         if self.pool == "none":
             return self.user_ids(users)
-        mask = (history != self.pad).unsqueeze(-1).float()          # [batch, L, 1]
-        if self.pool == "last":                                     # column 0 is the latest item
+        mask = (history != self.pad).unsqueeze(-1).float()  # [batch, L, 1]
+        if self.pool == "last":  # column 0 is the latest item
             return self.history(history[:, 0]) * mask[:, 0]
         summed = (self.history(history) * mask).sum(dim=1)
         return summed / mask.sum(dim=1).clamp(min=1.0)
 
-    def forward(self, users: torch.Tensor, history: torch.Tensor, user_features: torch.Tensor) -> torch.Tensor:
+    def forward(
+        self, users: torch.Tensor, history: torch.Tensor, user_features: torch.Tensor
+    ) -> torch.Tensor:
         """Unit user vectors [batch, dim]."""
         demographics = self.fields(user_features).flatten(start_dim=1)
         x = torch.cat([self.pooled_history(users, history), demographics], dim=1)
@@ -88,9 +99,16 @@ class CandidateTower(nn.Module):
     def catalogue_scores(self, users, history, user_features, batch_size: int = 4096) -> np.ndarray:
         """Scores of every item for each example, [n, n_items] (numpy), in eval mode."""
         items = self.item_vectors().cpu()
-        out = [torch.from_numpy(self.user_vectors(users[s:s + batch_size], history[s:s + batch_size],
-                                                  user_features[s:s + batch_size])) @ items.T / self.temperature
-               for s in range(0, len(users), batch_size)]
+        out = [
+            torch.from_numpy(
+                self.user_vectors(
+                    users[s : s + batch_size], history[s : s + batch_size], user_features[s : s + batch_size]
+                )
+            )
+            @ items.T
+            / self.temperature
+            for s in range(0, len(users), batch_size)
+        ]
         return torch.cat(out).numpy()
 
     @torch.no_grad()
@@ -99,7 +117,9 @@ class CandidateTower(nn.Module):
         device = self.items.weight.device
         was_training = self.training
         self.eval()
-        arrays = [torch.tensor(np.asarray(a), dtype=torch.long).to(device) for a in (users, history, user_features)]
+        arrays = [
+            torch.tensor(np.asarray(a), dtype=torch.long).to(device) for a in (users, history, user_features)
+        ]
         vectors = self(*arrays).cpu().numpy()
         self.train(was_training)
         return vectors
@@ -128,8 +148,17 @@ class SoftmaxLoss:
 
     KINDS = ("full", "sampled", "in-batch")
 
-    def __init__(self, model: CandidateTower, kind: str = "full", *, n_samples: int = 256, probs=None,
-                 logq: bool = False, seed: int = 0, samples=None):
+    def __init__(
+        self,
+        model: CandidateTower,
+        kind: str = "full",
+        *,
+        n_samples: int = 256,
+        probs=None,
+        logq: bool = False,
+        seed: int = 0,
+        samples=None,
+    ):
         if kind not in self.KINDS:
             raise ValueError(f"kind must be one of {self.KINDS}, got {kind!r}")
         if logq and probs is None:
@@ -158,15 +187,18 @@ class SoftmaxLoss:
         if self.kind == "full":
             return user_vectors @ items.T / temperature, targets
         if self.kind == "in-batch":
-            logits = user_vectors @ F.embedding(targets, items).T / temperature          # [B, B]: column j = row j's target
+            logits = (
+                user_vectors @ F.embedding(targets, items).T / temperature
+            )  # [B, B]: column j = row j's target
             if self.logq:
                 logits = logits - self._log_q(targets)[None, :]
-            repeated = (targets[:, None] == targets[None, :]) & ~torch.eye(len(targets), dtype=torch.bool,
-                                                                           device=targets.device)
+            repeated = (targets[:, None] == targets[None, :]) & ~torch.eye(
+                len(targets), dtype=torch.bool, device=targets.device
+            )
             return logits.masked_fill(repeated, -torch.inf), torch.arange(len(targets), device=targets.device)
         sampled = self._draw().to(targets.device)
         positive = (user_vectors * F.embedding(targets, items)).sum(dim=1, keepdim=True) / temperature
-        negative = user_vectors @ F.embedding(sampled, items).T / temperature            # [B, n_samples]
+        negative = user_vectors @ F.embedding(sampled, items).T / temperature  # [B, n_samples]
         if self.logq:
             positive = positive - self._log_q(targets)[:, None]
             negative = negative - self._log_q(sampled)[None, :]

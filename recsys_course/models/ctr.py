@@ -9,12 +9,12 @@ on the same vectors. Each reads the inputs it names in ``inputs``.
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import torch
 from torch import nn
 
-from ..embeddings import MultiFieldEmbedding
+from .embeddings import MultiFieldEmbedding
 from .pairs import mlp_tower
 
 
@@ -23,13 +23,13 @@ class WideAndDeep(nn.Module):
 
     **Wide**: a linear model over sparse features. ``wide_size`` ids -
     each field's values and each hashed cross in its own range (see
-    :func:`recsys_course.features.offset_fields`) - index a table of one
+    :func:`recsys_course.tasks.features.offset_fields`) - index a table of one
     weight each, summed per row by an ``nn.EmbeddingBag``: a sparse linear
     layer that never builds the huge one-hot vector. Id ``wide_size`` is
     padding (an absent feature). With ``sparse_wide`` the table's gradient is
     sparse, so FTRL touches only the rows a batch used.
 
-    **Deep**: :class:`~recsys_course.embeddings.MultiFieldEmbedding` over
+    **Deep**: :class:`~recsys_course.models.embeddings.MultiFieldEmbedding` over
     ``deep_fields`` (name -> number of ids), flattened, joined by
     ``n_dense`` numeric inputs and - with ``history_items`` - the mean
     embedding of a padded list of item ids (the user's liked movies, as the
@@ -41,9 +41,19 @@ class WideAndDeep(nn.Module):
     model), so FTRL trains it too.
     """
 
-    def __init__(self, wide_size: int, deep_fields: Mapping[str, int], *, dim: int = 8,
-                 hidden: Sequence[int] = (256, 128, 64), n_dense: int = 0, history_items: int | None = None,
-                 wide: bool = True, deep: bool = True, sparse_wide: bool = True):
+    def __init__(
+        self,
+        wide_size: int,
+        deep_fields: Mapping[str, int],
+        *,
+        dim: int = 8,
+        hidden: Sequence[int] = (256, 128, 64),
+        n_dense: int = 0,
+        history_items: int | None = None,
+        wide: bool = True,
+        deep: bool = True,
+        sparse_wide: bool = True,
+    ):
         super().__init__()
         if not (wide or deep):
             raise ValueError("a model needs a wide part, a deep part, or both")
@@ -52,24 +62,27 @@ class WideAndDeep(nn.Module):
         # what it reads from a CTR task's split
         self.inputs = ("wide", "deep", "dense") + (("history",) if deep and history_items is not None else ())
         if wide:
-            self.wide = nn.EmbeddingBag(self.wide_size + 1, 1, mode="sum", sparse=sparse_wide,
-                                        padding_idx=self.wide_size)
-            nn.init.zeros_(self.wide.weight)                 # a linear model starts at "no evidence"
+            self.wide = nn.EmbeddingBag(
+                self.wide_size + 1, 1, mode="sum", sparse=sparse_wide, padding_idx=self.wide_size
+            )
+            nn.init.zeros_(self.wide.weight)  # a linear model starts at "no evidence"
         if deep:
             self.fields = MultiFieldEmbedding(deep_fields, dim)
             width = len(deep_fields) * dim + self.n_dense
             if history_items is not None:
                 self.history = nn.EmbeddingBag(history_items + 1, dim, mode="mean", padding_idx=history_items)
                 width += dim
-            self.deep = nn.Sequential(mlp_tower([width, *self.hidden]), nn.Linear(self.hidden[-1] if self.hidden
-                                                                                  else width, 1))
+            self.deep = nn.Sequential(
+                mlp_tower([width, *self.hidden]), nn.Linear(self.hidden[-1] if self.hidden else width, 1)
+            )
         self.bias = nn.Parameter(torch.zeros(()))
 
     def wide_logit(self, wide_ids: torch.Tensor) -> torch.Tensor:
         return self.wide(wide_ids).squeeze(-1)
 
-    def deep_logit(self, deep_ids: torch.Tensor, dense: torch.Tensor | None = None,
-                   history: torch.Tensor | None = None) -> torch.Tensor:
+    def deep_logit(
+        self, deep_ids: torch.Tensor, dense: torch.Tensor | None = None, history: torch.Tensor | None = None
+    ) -> torch.Tensor:
         parts = [self.fields(deep_ids).flatten(start_dim=1)]
         if self.n_dense:
             if dense is None or dense.shape[-1] != self.n_dense:
@@ -78,11 +91,16 @@ class WideAndDeep(nn.Module):
         if self.history is not None:
             if history is None:
                 raise ValueError("the deep part expects a history of item ids per row")
-            parts.append(self.history(history))       # padding is left out of the mean; none at all gives 0
+            parts.append(self.history(history))  # padding is left out of the mean; none at all gives 0
         return self.deep(torch.cat(parts, dim=1)).squeeze(-1)
 
-    def forward(self, wide_ids: torch.Tensor, deep_ids: torch.Tensor, dense: torch.Tensor | None = None,
-                history: torch.Tensor | None = None):
+    def forward(
+        self,
+        wide_ids: torch.Tensor,
+        deep_ids: torch.Tensor,
+        dense: torch.Tensor | None = None,
+        history: torch.Tensor | None = None,
+    ):
         logit = self.bias.expand(len(wide_ids) if wide_ids is not None else len(deep_ids))
         if self.wide is not None:
             logit = logit + self.wide_logit(wide_ids)
@@ -99,8 +117,12 @@ class WideAndDeep(nn.Module):
         if self.deep is None:
             return []
         history = list(self.history.parameters()) if self.history is not None else []
-        return (list(self.fields.parameters()) + history + list(self.deep.parameters())
-                + ([self.bias] if self.wide is None else []))
+        return (
+            list(self.fields.parameters())
+            + history
+            + list(self.deep.parameters())
+            + ([self.bias] if self.wide is None else [])
+        )
 
 
 class FM(nn.Module):
@@ -145,7 +167,7 @@ class FM(nn.Module):
         return 0.5 * (v.sum(dim=1).pow(2) - v.pow(2).sum(dim=1)).sum(dim=-1)
 
     def forward(self, deep_ids: torch.Tensor, dense: torch.Tensor | None = None) -> torch.Tensor:
-        v = self.vectors(deep_ids, dense)          # checks the dense inputs first
+        v = self.vectors(deep_ids, dense)  # checks the dense inputs first
         return self.linear(deep_ids, dense) + self.pairwise(v)
 
 
@@ -157,14 +179,24 @@ class DeepFM(FM):
     every hidden layer.
     """
 
-    def __init__(self, fields: Mapping[str, int], dim: int = 16, n_dense: int = 0,
-                 hidden: Sequence[int] = (256, 128, 64), dropout: float = 0.0, init_std: float = 0.01):
+    def __init__(
+        self,
+        fields: Mapping[str, int],
+        dim: int = 16,
+        n_dense: int = 0,
+        hidden: Sequence[int] = (256, 128, 64),
+        dropout: float = 0.0,
+        init_std: float = 0.01,
+    ):
         super().__init__(fields, dim, n_dense, init_std)
         width = (len(fields) + self.n_dense) * dim
         self.hidden = tuple(hidden)
-        self.tower = nn.Sequential(mlp_tower([width, *self.hidden], dropout),
-                                   nn.Linear(self.hidden[-1] if self.hidden else width, 1))
+        self.tower = nn.Sequential(
+            mlp_tower([width, *self.hidden], dropout), nn.Linear(self.hidden[-1] if self.hidden else width, 1)
+        )
 
     def forward(self, deep_ids: torch.Tensor, dense: torch.Tensor | None = None) -> torch.Tensor:
         v = self.vectors(deep_ids, dense)
-        return self.linear(deep_ids, dense) + self.pairwise(v) + self.tower(v.flatten(start_dim=1)).squeeze(-1)
+        return (
+            self.linear(deep_ids, dense) + self.pairwise(v) + self.tower(v.flatten(start_dim=1)).squeeze(-1)
+        )

@@ -8,12 +8,12 @@ candidate and the other fields. :class:`Dice` is the paper's activation.
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import torch
 from torch import nn
 
-from ..embeddings import MultiFieldEmbedding
+from .embeddings import MultiFieldEmbedding
 
 
 class Dice(nn.Module):
@@ -31,7 +31,7 @@ class Dice(nn.Module):
         self.alpha = nn.Parameter(torch.zeros(width))
 
     def forward(self, s: torch.Tensor) -> torch.Tensor:
-        flat = s.reshape(-1, s.shape[-1])                 # [batch (x history), width]
+        flat = s.reshape(-1, s.shape[-1])  # [batch (x history), width]
         p = torch.sigmoid(self.norm(flat)).reshape(s.shape)
         return p * s + (1 - p) * self.alpha * s
 
@@ -66,9 +66,17 @@ class DIN(nn.Module):
 
     inputs = ("deep", "dense", "history", "item")
 
-    def __init__(self, n_items: int, fields: Mapping[str, int], dim: int = 16, n_dense: int = 0,
-                 attention_hidden: Sequence[int] = (64, 32), hidden: Sequence[int] = (128, 64),
-                 activation: str = "prelu", attention: bool = True):
+    def __init__(
+        self,
+        n_items: int,
+        fields: Mapping[str, int],
+        dim: int = 16,
+        n_dense: int = 0,
+        attention_hidden: Sequence[int] = (64, 32),
+        hidden: Sequence[int] = (128, 64),
+        activation: str = "prelu",
+        attention: bool = True,
+    ):
         super().__init__()
         self.n_items, self.n_dense, self.attention = int(n_items), int(n_dense), bool(attention)
         self.items = nn.Embedding(self.n_items + 1, dim, padding_idx=self.n_items)
@@ -87,8 +95,9 @@ class DIN(nn.Module):
             return mask
         return self.unit(torch.cat([h, c, h - c, h * c], dim=-1)).squeeze(-1) * mask
 
-    def forward(self, deep_ids: torch.Tensor, dense: torch.Tensor, history: torch.Tensor,
-                item: torch.Tensor) -> torch.Tensor:
+    def forward(
+        self, deep_ids: torch.Tensor, dense: torch.Tensor, history: torch.Tensor, item: torch.Tensor
+    ) -> torch.Tensor:
         pooled = (self.history_weights(history, item).unsqueeze(-1) * self.items(history)).sum(dim=1)
         parts = [pooled, self.items(item), self.fields(deep_ids).flatten(start_dim=1)]
         if self.n_dense:

@@ -3,7 +3,7 @@
 Every model's ``forward(users, items)`` takes two LongTensors of ids and
 returns one logit per pair (apply a sigmoid for a probability). Items are
 ids by default; given ``item_features`` (a multi-hot matrix), an item is the
-sum of its features' vectors instead (:class:`~recsys_course.embeddings.FeatureSum`).
+sum of its features' vectors instead (:class:`~recsys_course.models.embeddings.FeatureSum`).
 
 - :class:`Popularity` - the baseline every model must beat: score = how often
   the item appears in the training data, the same for every user.
@@ -19,13 +19,13 @@ sum of its features' vectors instead (:class:`~recsys_course.embeddings.FeatureS
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import torch
 from torch import nn
 
-from ..embeddings import FeatureSum
+from .embeddings import FeatureSum
 
 
 def check_ids(ids: torch.Tensor, n: int, what: str) -> None:
@@ -41,7 +41,7 @@ def check_ids(ids: torch.Tensor, n: int, what: str) -> None:
 class PairModel(nn.Module):
     """Base class: remembers the id ranges, validates inputs and builds the embedding tables."""
 
-    inputs = ("user", "item")       # what it reads from a CTR task's split (lessons 05-06)
+    inputs = ("user", "item")  # what it reads from a CTR task's split (lessons 05-06)
 
     def __init__(self, n_users: int, n_items: int, item_features=None):
         super().__init__()
@@ -78,7 +78,7 @@ class Popularity(PairModel):
         self.register_buffer("log_counts", torch.log1p(counts))
 
     @classmethod
-    def from_interactions(cls, frame, n_users: int, n_items: int) -> "Popularity":
+    def from_interactions(cls, frame, n_users: int, n_items: int) -> Popularity:
         return cls(n_users, np.bincount(frame["item"].to_numpy(), minlength=n_items))
 
     def forward(self, users: torch.Tensor, items: torch.Tensor) -> torch.Tensor:
@@ -126,9 +126,16 @@ def mlp_tower(sizes: Sequence[int], dropout: float = 0.0) -> nn.Sequential:
 class MLP(PairModel):
     """logit = w . tower([p_user ; q_item]) + b: the interaction is learned by ReLU layers."""
 
-    def __init__(self, n_users: int, n_items: int, dim: int = 32,
-                 layers: Sequence[int] = (64, 32, 16), dropout: float = 0.0, init_std: float = 0.1,
-                 item_features=None):
+    def __init__(
+        self,
+        n_users: int,
+        n_items: int,
+        dim: int = 32,
+        layers: Sequence[int] = (64, 32, 16),
+        dropout: float = 0.0,
+        init_std: float = 0.1,
+        item_features=None,
+    ):
         super().__init__(n_users, n_items, item_features)
         self.add_embeddings(dim, init_std)
         self.tower = mlp_tower([2 * dim, *layers], dropout)
@@ -177,8 +184,15 @@ class NeuMF(PairModel):
     ``factors`` is ignored. The MLP path is unchanged.
     """
 
-    def __init__(self, n_users: int, n_items: int, factors: int = 8,
-                 mlp_layers: Sequence[int] = (32, 16, 8), dropout: float = 0.0, shared_embeddings: bool = False):
+    def __init__(
+        self,
+        n_users: int,
+        n_items: int,
+        factors: int = 8,
+        mlp_layers: Sequence[int] = (32, 16, 8),
+        dropout: float = 0.0,
+        shared_embeddings: bool = False,
+    ):
         super().__init__(n_users, n_items)
         if mlp_layers[0] % 2:
             raise ValueError("mlp_layers[0] must be even: it is the concatenation of two embeddings")
@@ -196,7 +210,7 @@ class NeuMF(PairModel):
         return self.head(joint).squeeze(-1)
 
     @classmethod
-    def from_pretrained(cls, gmf: GMF, mlp: MLP, alpha: float = 0.5) -> "NeuMF":
+    def from_pretrained(cls, gmf: GMF, mlp: MLP, alpha: float = 0.5) -> NeuMF:
         """Initialise from trained GMF and MLP models (NCF section 3.4.1).
 
         Embeddings and tower weights are copied; the head is
@@ -206,12 +220,15 @@ class NeuMF(PairModel):
         """
         if (gmf.n_users, gmf.n_items) != (mlp.n_users, mlp.n_items):
             raise ValueError("GMF and MLP must be trained on the same users and items")
-        layer_sizes = [mlp.user_emb.embedding_dim * 2] + [m.out_features for m in mlp.tower
-                                                          if isinstance(m, nn.Linear)]
+        layer_sizes = [mlp.user_emb.embedding_dim * 2] + [
+            m.out_features for m in mlp.tower if isinstance(m, nn.Linear)
+        ]
         model = cls(gmf.n_users, gmf.n_items, factors=gmf.user_emb.embedding_dim, mlp_layers=layer_sizes)
         model.gmf.load_state_dict({k: v for k, v in gmf.state_dict().items() if not k.startswith("head")})
         model.mlp.load_state_dict({k: v for k, v in mlp.state_dict().items() if not k.startswith("head")})
         with torch.no_grad():
-            model.head.weight.copy_(torch.cat([alpha * gmf.head.weight, (1 - alpha) * mlp.head.weight], dim=1))
+            model.head.weight.copy_(
+                torch.cat([alpha * gmf.head.weight, (1 - alpha) * mlp.head.weight], dim=1)
+            )
             model.head.bias.copy_(alpha * gmf.head.bias + (1 - alpha) * mlp.head.bias)
         return model

@@ -2,20 +2,18 @@
 
 :class:`RankingTower` scores (user, candidate) impressions from ids and dense
 features; :func:`weighted_bce` is the loss - positives weighted by engagement,
-negatives by 1 - whose odds estimate the expected watch time of an impression;
-:func:`group_logits` fits the one-logit-per-group version of it exactly.
+negatives by 1 - whose odds estimate the expected watch time of an impression.
 """
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
-import numpy as np
 import torch
 from torch import nn
 from torch.nn import functional as F
 
-from ..embeddings import MultiFieldEmbedding
+from .embeddings import MultiFieldEmbedding
 
 
 class RankingTower(nn.Module):
@@ -23,7 +21,7 @@ class RankingTower(nn.Module):
 
     ``user_fields`` maps demographic names to sizes (as for the candidate
     tower); ``n_dense`` is the width of the dense features (see
-    :class:`recsys_course.impressions.RankingFeatures`), whose *last* column
+    :class:`recsys_course.tasks.ranker_impressions.RankingFeatures`), whose *last* column
     is a prior logit - the candidate tower's score. The output is the
     tower's logit plus a learned multiple of that prior: the ranker refines
     the candidate stage's order instead of learning it again from a few
@@ -31,8 +29,15 @@ class RankingTower(nn.Module):
     it ranks exactly as the candidate stage. ``hidden`` lists the ReLU layers.
     """
 
-    def __init__(self, n_items: int, user_fields: Mapping[str, int], n_dense: int, *, dim: int = 16,
-                 hidden: Sequence[int] = (128, 64, 32)):
+    def __init__(
+        self,
+        n_items: int,
+        user_fields: Mapping[str, int],
+        n_dense: int,
+        *,
+        dim: int = 16,
+        hidden: Sequence[int] = (128, 64, 32),
+    ):
         super().__init__()
         self.hidden = tuple(int(h) for h in hidden)
         self.items = nn.Embedding(n_items, dim)
@@ -43,7 +48,9 @@ class RankingTower(nn.Module):
             layers += [nn.Linear(width, size), nn.ReLU()]
             width = size
         layers.append(nn.Linear(width, 1))
-        nn.init.zeros_(layers[-1].weight)   # untrained, the tower adds nothing: the ranking starts as the prior's
+        nn.init.zeros_(
+            layers[-1].weight
+        )  # untrained, the tower adds nothing: the ranking starts as the prior's
         nn.init.zeros_(layers[-1].bias)
         self.tower = nn.Sequential(*layers)
         self.n_dense = int(n_dense)
@@ -68,29 +75,3 @@ def weighted_bce(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     labels, weights = target[:, 0], target[:, 1]
     losses = F.binary_cross_entropy_with_logits(logits, labels, reduction="none")
     return (weights * losses).sum() / weights.sum()
-
-
-def group_logits(groups, labels, weights, n_groups: int) -> np.ndarray:
-    """Logistic regression with one logit per group, fitted to convergence by L-BFGS on :func:`weighted_bce`.
-
-    The simplest model weighted LR can be checked with: on a log where each
-    impression belongs to a group (a context), the fitted ``exp(logit)`` of a
-    group is its weighted odds, ``sum of positive weights / sum of negative
-    weights``. Returns the ``n_groups`` logits as a NumPy array.
-    """
-    groups = torch.tensor(np.asarray(groups), dtype=torch.long)      # copies: pandas arrays may be read-only
-    # float64: a loss averaged over millions of rows loses a rare group's gradient in float32 rounding
-    target = torch.stack([torch.tensor(np.asarray(labels), dtype=torch.float64),
-                          torch.tensor(np.asarray(weights), dtype=torch.float64)], dim=1)
-    logit = torch.zeros(n_groups, dtype=torch.float64, requires_grad=True)
-    optimizer = torch.optim.LBFGS([logit], max_iter=500, tolerance_grad=1e-12, tolerance_change=1e-14,
-                                  line_search_fn="strong_wolfe")
-
-    def closure():
-        optimizer.zero_grad()
-        loss = weighted_bce(logit[groups], target)
-        loss.backward()
-        return loss
-
-    optimizer.step(closure)
-    return logit.detach().numpy()

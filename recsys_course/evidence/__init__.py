@@ -1,0 +1,47 @@
+"""Evidence: measured effects with intervals, the verdict rule, claim records, results and the ledger.
+
+- :mod:`.intervals` - :func:`paired_bootstrap` and :func:`mean_interval`: effects over test users and seeds;
+- :mod:`.claims` - the rule (:data:`RULE`), :func:`verdict`, :class:`Claim` records, tables and conclusions;
+- :mod:`.results` - :class:`Results`: runs with their per-user numbers, saved under ``results/<lesson>/``;
+- :mod:`.ledger` - ``CLAIMS.md``, the course-wide page written from every lesson's claim records.
+
+A verdict is computed, never typed: a lesson measures, :mod:`.intervals` gives the interval,
+:mod:`.claims` applies the rule, and the ledger gathers the records.
+"""
+
+from .claims import (
+    RULE,
+    VERDICTS,
+    Claim,
+    claims_file,
+    claims_table,
+    conclusion,
+    confounded,
+    judge,
+    load_claims,
+    save_claims,
+    verdict,
+)
+from .intervals import Effect, mean_interval, paired_bootstrap
+from .results import Results, committed_file, paired_effect, seed_summary
+
+__all__ = [
+    "RULE",
+    "VERDICTS",
+    "Claim",
+    "Effect",
+    "Results",
+    "claims_file",
+    "claims_table",
+    "committed_file",
+    "conclusion",
+    "confounded",
+    "judge",
+    "load_claims",
+    "mean_interval",
+    "paired_bootstrap",
+    "paired_effect",
+    "save_claims",
+    "seed_summary",
+    "verdict",
+]

@@ -1,1 +1,0 @@
-"""Full-size experiment scripts behind the lessons (run with ``python -m``)."""

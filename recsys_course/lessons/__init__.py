@@ -1,0 +1,83 @@
+"""One folder per lesson: its experiments, claims, figures and diagrams, and exercises - together.
+
+======================================  =====================================================
+folder                                  what lives there
+======================================  =====================================================
+``l01_mlp_vs_dot_product``              the toy preference matrices, the exercises
+``l02_embeddings_and_tsne``             the embedding-size sweep and its claim, the exercises
+``l03_neumf_with_pretraining``          NCF's experiments, tuning, claims, figures and diagram
+``l04_youtube_two_stage``               candidate towers, the ranker, retrieval scaling, claims, figures
+``l05_wide_and_deep``                   Wide & Deep's experiments, claims and diagram
+``l06_training_discipline``             the CTR benchmark and the training-advice experiments
+======================================  =====================================================
+
+A lesson folder uses every layer below it and never imports another lesson: what two lessons
+share lives in a layer below. Each lesson package names its notebook (``LESSON``) and its
+full-size experiments (``EXPERIMENTS``), which ``python -m recsys_course run --list`` lists.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Callable
+
+PACKAGES = {
+    "01": "l01_mlp_vs_dot_product",
+    "02": "l02_embeddings_and_tsne",
+    "03": "l03_neumf_with_pretraining",
+    "04": "l04_youtube_two_stage",
+    "05": "l05_wide_and_deep",
+    "06": "l06_training_discipline",
+}
+LESSONS = tuple(PACKAGES)  # "01" to "06"
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """A full-size experiment of a lesson, as the command line runs it.
+
+    ``run`` names the function, ``"module:function"`` inside the lesson package; it is called as
+    ``run(dataset=..., seeds=..., out=..., **options)`` and returns the paths it wrote. ``seeds`` is
+    the default list of training seeds; ``options`` maps an extra flag (``"--factors"``) to its
+    ``argparse`` keywords.
+    """
+
+    name: str
+    run: str
+    summary: str
+    seeds: tuple[int, ...] = (0, 1, 2, 3, 4)
+    options: dict = field(default_factory=dict)
+    launcher: str = ""  # how to start it when plain ``python -m`` is not enough (e.g. torchrun)
+
+    def function(self, lesson: str) -> Callable:
+        """The function that runs it, imported from lesson ``lesson``'s package."""
+        module, _, name = self.run.partition(":")
+        return getattr(importlib.import_module(f"{package(lesson).__name__}.{module}"), name)
+
+
+def package(lesson: str) -> ModuleType:
+    """The package of lesson ``lesson`` ("01" to "06")."""
+    if lesson not in PACKAGES:
+        raise KeyError(f"there is no lesson {lesson!r}; the lessons are {', '.join(PACKAGES)}")
+    return importlib.import_module(f"{__name__}.{PACKAGES[lesson]}")
+
+
+def experiments() -> dict[str, Experiment]:
+    """Every full-size experiment of the course, keyed ``"<lesson>/<name>"`` (e.g. ``"03/ncf"``)."""
+    return {f"{lesson}/{e.name}": e for lesson in PACKAGES for e in package(lesson).EXPERIMENTS}
+
+
+def exercises(lesson: str, data=None):
+    """The exercise checker of lesson ``lesson`` ("01" to "06"); ``data`` is the notebook's dataset, if any.
+
+    ``check = exercises("03", ml)`` then ``check(2, answer)`` judges exercise 2 (see :mod:`recsys_course.check`).
+    """
+    from ..check import Checker
+
+    module = importlib.import_module(f"{package(lesson).__name__}.exercises")
+    dataset = getattr(data, "name", data)
+    if getattr(data, "is_synthetic", False):
+        dataset = f"the synthetic twin of {dataset}"
+    return Checker(lesson, module.exercises(), dataset)

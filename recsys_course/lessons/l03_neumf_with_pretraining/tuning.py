@@ -1,0 +1,105 @@
+"""Lesson 03's tuning: what early stopping does not choose, chosen on the validation split only.
+
+MF's size and weight decay, NeuMF's number of predictive factors, and the fine-tuning learning
+rates of pretrained NeuMF for SGD and Adam; :func:`tune_and_save` writes the grid beside the results.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pandas as pd
+import torch
+
+from ... import config
+from ...models import MF, NeuMF
+from ...tasks import LeaveOneOut
+from ...training.optim import adam_with_weight_decay
+from .ncf import TUNED, Settings, finetune_optimizer, make_model, train
+
+
+def tune(
+    loo: LeaveOneOut,
+    s: Settings,
+    dataset: str,
+    dims=(16, 32, 64, 128),
+    decays=(0.0, 1e-6, 1e-5, 1e-4),
+    factors=(8, 16, 32, 64),
+    sgd_lrs=(0.1, 1.0, 10.0),
+    adam_lrs=(3e-4, 1e-3, 3e-3, 1e-2),
+    seed: int = 0,
+) -> tuple[Settings, pd.DataFrame]:
+    """Choose, on the validation split only, what early stopping does not: ``(settings, grid)``.
+
+    MF's size and weight decay (a grid); NeuMF's number of predictive factors
+    (the lesson's default size); and, at that size, the fine-tuning learning
+    rates of pretrained NeuMF for SGD and for Adam. The grid holds the best
+    validation score (``s.monitor``) of every candidate.
+    """
+    rows = []
+
+    def trial(what, model, optimizer=None, evaluate_start=False, **row):
+        history = train(
+            model,
+            loo,
+            s,
+            seed=seed,
+            optimizer=optimizer,
+            evaluate_start=evaluate_start,
+            desc=f"tune {what} {row}",
+        )
+        rows.append({"what": what, **row, "valid": history.best_value, "best epoch": history.best_epoch})
+
+    for dim in dims:
+        for wd in decays:
+            torch.manual_seed(seed)
+            model = MF(loo.n_users, loo.n_items, dim=dim).to(config.get_device())
+            trial("MF", model, adam_with_weight_decay(model, s.lr, wd), dim=dim, weight_decay=wd)
+    for f in factors:
+        torch.manual_seed(seed)
+        trial("NeuMF", make_model("NeuMF (scratch)", loo, replace(s, factors=f)), factors=f)
+    neumf = pd.DataFrame([r for r in rows if r["what"] == "NeuMF"])
+    size = replace(s, factors=int(neumf.loc[neumf["valid"].idxmax(), "factors"]))
+    pretrained = {}
+    for name in ("GMF", "MLP"):
+        torch.manual_seed(seed)
+        pretrained[name] = make_model(name, loo, size)
+        train(pretrained[name], loo, size, seed=seed, desc=f"tune: pretrain {name}")
+    for opt, lrs in (("SGD", sgd_lrs), ("Adam", adam_lrs)):
+        for lr in lrs:
+            model = NeuMF.from_pretrained(pretrained["GMF"], pretrained["MLP"]).to(config.get_device())
+            trial(
+                f"fine-tune {opt}",
+                model,
+                finetune_optimizer(opt, model, replace(s, finetune_lr_sgd=lr, finetune_lr_adam=lr)),
+                evaluate_start=True,
+                factors=size.factors,
+                lr=lr,
+            )
+    grid = pd.DataFrame(rows)
+
+    def best(what):
+        part = grid[grid["what"] == what]
+        return part.loc[part["valid"].idxmax()]
+
+    tuned = replace(
+        size,
+        tuned_on=dataset,
+        mf_dim=int(best("MF")["dim"]),
+        mf_weight_decay=float(best("MF")["weight_decay"]),
+        finetune_lr_sgd=float(best("fine-tune SGD")["lr"]),
+        finetune_lr_adam=float(best("fine-tune Adam")["lr"]),
+    )
+    return tuned, grid
+
+
+def tune_and_save(loo: LeaveOneOut, dataset: str, out: Path) -> tuple[Settings, list[Path]]:
+    """:func:`tune` on ``dataset``; write its grid to ``ncf_<dataset>_tuning.csv`` and print the settings."""
+    tuned, grid = tune(loo, TUNED.get(dataset, Settings()), dataset)
+    Path(out).mkdir(parents=True, exist_ok=True)
+    path = Path(out) / f"ncf_{dataset}_tuning.csv"
+    grid.to_csv(path, index=False)
+    print(grid.round(4).to_string(index=False))
+    print(f"tuned settings (for TUNED in {__name__.rsplit('.', 1)[0]}.ncf): {tuned!r}")
+    return tuned, [path]

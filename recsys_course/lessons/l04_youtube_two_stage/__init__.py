@@ -1,0 +1,28 @@
+"""Lesson 04, the YouTube two-stage recommender: candidate towers and baselines (:mod:`.towers`), the ranking
+stage (:mod:`.ranker`), retrieval as the catalogue grows (:mod:`.scaling`), the full-size run (:mod:`.two_stage`),
+the claims, the figures and the pipeline diagram, and the exercises."""
+
+from .. import Experiment
+
+LESSON = "04_youtube_two_stage"
+EXPERIMENTS = (
+    Experiment(
+        "two_stage",
+        "two_stage:run",
+        "eleven candidate-tower variants, popularity and MF; plain and "
+        "weighted-LR rankers; exact search vs faiss up to 10^6 items, and the ranker's latency",
+        seeds=(0, 1, 2, 3),
+        options={
+            "--sizes": dict(
+                type=int,
+                nargs="+",
+                default=[10_000, 100_000, 1_000_000],
+                help="catalogue sizes for the retrieval experiment",
+            ),
+            "--redraw": dict(
+                action="store_true",
+                help="only recompute the crossover and redraw the figure from the saved measurements",
+            ),
+        },
+    ),
+)

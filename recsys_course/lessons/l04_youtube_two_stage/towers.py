@@ -1,0 +1,280 @@
+"""Lesson 04's candidate generation: the candidate tower trained five ways and ablated, beside popularity and MF.
+
+Every model is scored on the same test users against the whole catalogue
+(:mod:`recsys_course.evaluation.catalogue`) and kept in a :class:`~recsys_course.evidence.Results`;
+``python -m recsys_course run 04/two_stage`` runs it all at full size (:mod:`.two_stage`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+import torch
+
+from ... import config
+from ...evaluation import catalogue
+from ...evaluation.inference import all_item_scores
+from ...evaluation.metrics import rank_of_positive
+from ...evidence import Results
+from ...models import MF, CandidateTower, SoftmaxLoss
+from ...tasks.negatives import popularity_probs
+from ...tasks.next_watch import Examples, NextWatch, example_arrays
+from ...tasks.ranker_impressions import RankingFeatures
+from ...training import History, fit, fit_next_item
+from ...training.batches import epoch_batches
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Sizes and training settings of lesson 04, shared by every variant (none is tuned per variant).
+
+    Set by hand from a few runs of the full softmax and in-batch towers judged on validation Recall@50;
+    early stopping on the validation users chooses each run's epochs.
+    """
+
+    dim: int = 64  # user and item vectors
+    hidden: tuple = (256, 128, 64)  # the candidate tower's ReLU layers ("depth 3")
+    temperature: float = 0.05
+    lr: float = 2e-3
+    batch_size: int = 1024  # also the number of in-batch negatives
+    max_epochs: int = 20
+    patience: int = 3
+    n_samples: int = 256  # sampled softmax
+    n_candidates: int = 100  # what retrieval hands to the ranker
+    ranker_negatives: int = 4
+    ranker_hidden: tuple = (128, 64, 32)
+    ranker_epochs: int = 10
+    mf_dim: int = 64  # lesson 03's tuned MF
+    mf_weight_decay: float = 1e-5
+
+
+def fast_settings(s: Settings) -> Settings:
+    return replace(s, max_epochs=4, patience=1, ranker_epochs=2)
+
+
+# The ways to train the tower and the ablations: each a loss (with its sampler) and a tower shape.
+VARIANTS = {
+    "full softmax": dict(loss="full"),
+    "sampled, uniform": dict(loss="sampled"),
+    "sampled, popularity": dict(loss="sampled", sampler="popularity"),
+    "sampled, popularity + logQ": dict(loss="sampled", sampler="popularity", logq=True),
+    "in-batch": dict(loss="in-batch"),
+    "in-batch + logQ": dict(loss="in-batch", logq=True),
+    "last item only": dict(loss="full", pool="last"),
+    "no history (user id)": dict(loss="full", pool="none"),
+    "depth 0": dict(loss="full", depth=0),
+    "depth 1": dict(loss="full", depth=1),
+    "depth 2": dict(loss="full", depth=2),
+}
+LOSS_VARIANTS = list(VARIANTS)[:6]
+RANKER_EXAMPLES_PER_USER = 10  # each user's latest training examples, held out of the tower for the ranker
+BUDGET_MS = 50.0  # the latency budget of one request, for "when do two stages pay?"
+
+
+def make_tower(variant: str, data: NextWatch, s: Settings, seed: int) -> tuple[CandidateTower, SoftmaxLoss]:
+    """A fresh tower and its loss for one of :data:`VARIANTS`, seeded."""
+    spec = VARIANTS[variant]
+    torch.manual_seed(seed)
+    hidden = s.hidden[: spec.get("depth", len(s.hidden))]
+    model = CandidateTower(
+        data.n_items,
+        data.user_fields,
+        dim=s.dim,
+        hidden=hidden,
+        pool=spec.get("pool", "mean"),
+        n_users=data.n_users,
+        temperature=s.temperature,
+    ).to(config.get_device())
+    share = data.item_counts / data.item_counts.sum()  # each item's share of training targets
+    probs = popularity_probs(data.item_counts, alpha=1.0) if spec.get("sampler") == "popularity" else None
+    if spec["loss"] == "in-batch":
+        probs = share
+    loss = SoftmaxLoss(
+        model, spec["loss"], n_samples=s.n_samples, probs=probs, logq=spec.get("logq", False), seed=seed
+    )
+    return model, loss
+
+
+def train_tower(variant: str, data: NextWatch, s: Settings, seed: int) -> tuple[CandidateTower, History]:
+    model, loss = make_tower(variant, data, s, seed)
+    history = fit_next_item(
+        model,
+        data,
+        loss,
+        batch_size=s.batch_size,
+        seed=seed,
+        lr=s.lr,
+        epochs=s.max_epochs,
+        patience=s.patience,
+        lr_patience=None,
+        desc=variant,
+    )
+    return model, history
+
+
+def tower_scores(model: CandidateTower, data: NextWatch, split: str = "test") -> np.ndarray:
+    return model.catalogue_scores(*example_arrays(data, getattr(data, split)))
+
+
+def popularity_scores(data: NextWatch, split: str = "test") -> np.ndarray:
+    """Every item scored by its count of training targets (the same list for every user)."""
+    return np.tile(data.item_counts.astype(np.float32), (len(getattr(data, split)), 1))
+
+
+def train_mf(data: NextWatch, s: Settings, seed: int) -> tuple[MF, History]:
+    """Lesson 03's MF (BCE, 4 uniform negatives, tuned size and weight decay), stopped on the same validation
+    metric as the towers: Recall@50 of the validation target against the whole catalogue."""
+    torch.manual_seed(seed)
+    seen = data.seen_before_valid
+    users, items = np.nonzero(seen.table)
+    model = MF(data.n_users, data.n_items, dim=s.mf_dim).to(config.get_device())
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, weight_decay=s.mf_weight_decay)
+    batches = epoch_batches(users, items, seen, 4, np.random.default_rng(seed), batch_size=256)
+
+    def scores_of(m: MF, examples: Examples) -> np.ndarray:
+        return all_item_scores(m, examples.user, data.n_items)
+
+    history = fit(
+        model,
+        batches,
+        optimizer=optimizer,
+        evaluate=catalogue.validation(data, scores_of),
+        monitor="recall@50",
+        epochs=s.max_epochs,
+        patience=s.patience,
+        lr_patience=None,
+        progress=False,
+    )
+    return model, history
+
+
+def mf_scores(model: MF, data: NextWatch, split: str = "test") -> np.ndarray:
+    """MF's score of every item for each ``split`` example's user."""
+    return all_item_scores(model, getattr(data, split).user, data.n_items)
+
+
+def sampled_hr(scores: np.ndarray, candidates: np.ndarray, k: int = 10) -> float:
+    """HR@k the lesson-03 way: the target (column 0 of ``candidates``) among 99 sampled negatives."""
+    ranks = rank_of_positive(np.take_along_axis(scores, candidates, axis=1))
+    return float((ranks < k).mean())
+
+
+def protocol_gaps(table: pd.DataFrame, pairs) -> pd.DataFrame:
+    """For pairs of models (rows of ``table``, with mean ``recall@10`` and ``sampled hr@10``): the gap
+    between them under the full ranking and under lesson 03's 99 sampled negatives, and their ratio."""
+    rows = []
+    for a, b in pairs:
+        if a in table.index and b in table.index:
+            full = table.loc[a, "recall@10"] - table.loc[b, "recall@10"]
+            sampled = table.loc[a, "sampled hr@10"] - table.loc[b, "sampled hr@10"]
+            rows.append(
+                {
+                    "pair": f"{a} - {b}",
+                    "full recall@10 gap": full,
+                    "sampled hr@10 gap": sampled,
+                    "sampled / full": sampled / full if full else np.nan,
+                }
+            )
+    return pd.DataFrame(rows).set_index("pair")
+
+
+def record(
+    results: Results,
+    data: NextWatch,
+    scores: np.ndarray,
+    row: dict,
+    history: History | None = None,
+    sampled_candidates: np.ndarray | None = None,
+) -> dict:
+    """Score a model on the test users (whole catalogue) and add it to ``results``."""
+    per_user = catalogue.on_next_watch(data, scores, "test")
+    row = {**row, **per_user.drop(columns=["user", "rank"]).mean().to_dict()}
+    if sampled_candidates is not None:
+        row["sampled hr@10"] = sampled_hr(scores, sampled_candidates)
+    if history is not None:
+        frame = history.frame()
+        row.update(
+            {
+                "valid": history.best_value,
+                "best epoch": history.best_epoch,
+                "epochs run": int(frame["epoch"].max()),
+                "seconds": float(frame["seconds"].sum()),
+            }
+        )
+    return results.add(row, per_user)
+
+
+def compare_towers(
+    data: NextWatch,
+    s: Settings,
+    seeds=(0,),
+    variants=tuple(VARIANTS),
+    *,
+    with_mf: bool = True,
+    results: Results | None = None,
+    sampled_candidates=None,
+    keep: dict | None = None,
+) -> Results:
+    """Popularity, MF (unless ``with_mf`` is False) and each tower variant on every seed, scored the same way.
+
+    ``sampled_candidates`` (lesson 03's 99 negatives per test user) adds the
+    sampled HR@10 beside the full ranking. ``keep`` (a dict) receives the
+    trained towers by (variant, seed), for the ranking stage and retrieval.
+    """
+    results = results if results is not None else Results()
+    if not len(results.rows):
+        record(
+            results,
+            data,
+            popularity_scores(data),
+            {"model": "popularity", "seed": 0},
+            sampled_candidates=sampled_candidates,
+        )
+    for seed in seeds:
+        if with_mf:
+            mf, history = train_mf(data, s, seed)
+            record(
+                results, data, mf_scores(mf, data), {"model": "MF", "seed": seed}, history, sampled_candidates
+            )
+        for variant in variants:
+            model, history = train_tower(variant, data, s, seed)
+            spec = VARIANTS[variant]
+            record(
+                results,
+                data,
+                tower_scores(model, data),
+                {
+                    "model": variant,
+                    "seed": seed,
+                    "loss": spec["loss"],
+                    "pool": spec.get("pool", "mean"),
+                    "depth": spec.get("depth", len(s.hidden)),
+                },
+                history,
+                sampled_candidates,
+            )
+            if keep is not None:
+                keep[variant, seed] = model
+    return results
+
+
+def best_variant(results: Results, variants=LOSS_VARIANTS) -> str:
+    """The loss variant with the best mean *validation* Recall@50 (never the test users)."""
+    frame = results.frame()
+    return str(frame[frame["model"].isin(list(variants))].groupby("model")["valid"].mean().idxmax())
+
+
+def ranking_features(ml, data: NextWatch, tower: CandidateTower) -> RankingFeatures:
+    """The ranker's features for ``ml`` (a MovieLens), with item vectors from the trained ``tower``."""
+    years = ml.movies["year"].to_numpy(dtype=float, na_value=np.nan)
+    return RankingFeatures(
+        data, ml.item_genres, years, tower.item_vectors().detach().cpu().numpy(), tower.temperature
+    )
+
+
+def query_vectors(tower: CandidateTower, data: NextWatch, n: int = 1000, seed: int = 0) -> np.ndarray:
+    """``n`` real queries: the tower's user vectors for randomly chosen training examples."""
+    rows = np.random.default_rng(seed).choice(len(data.train), size=min(n, len(data.train)), replace=False)
+    return tower.user_vectors(*example_arrays(data, data.train.subset(np.sort(rows))))

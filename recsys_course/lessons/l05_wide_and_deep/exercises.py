@@ -1,0 +1,172 @@
+"""Lesson 05's exercises (Wide & Deep) and their checks.
+
+The numbers are read from the full-size run committed under ``results/05_wide_and_deep/`` or computed exactly
+from the data; a tolerance from seeds is three standard deviations over the committed seeds, with a floor.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+
+from ...check import Choice, Exercise, Function, Number
+from ...evidence import Results
+from ...training.wide_deep import PAPER
+from . import wide_deep as wd
+
+LESSON, EXPERIMENT = (
+    "05_wide_and_deep",
+    "05/wide_deep",
+)  # the full-size run that wrote results/05_wide_and_deep/
+
+
+def _cases():
+    rng = np.random.default_rng(5)
+    items, labels = rng.integers(0, 30, 400), rng.integers(0, 2, 400)
+    return [
+        ("thirty movies, four hundred impressions, 10 pseudo-views", (items, labels, 30, 10.0)),
+        ("a movie nobody saw in training", (np.array([0, 0, 2, 2, 2]), np.array([1, 0, 1, 1, 0]), 4, 10.0)),
+        ("no pseudo-views (the raw click rate)", (np.array([0, 1, 1, 2]), np.array([1, 0, 1, 0]), 3, 0.0)),
+        ("a movie every viewer clicked", (np.array([0, 0, 0, 1, 1]), np.array([1, 1, 1, 0, 0]), 2, 3.0)),
+        ("a strong prior", (items, labels, 30, 1000.0)),
+    ]
+
+
+@lru_cache(maxsize=1)
+def _collision_rate_2_16():
+    """Exact: the liked-movie x movie collision rate with 2**16 buckets, from the ML-100K task."""
+    from ...data import load_movielens
+    from ...tasks import movielens_ctr
+
+    crosses = movielens_ctr(load_movielens("ml-100k"), cross_buckets=2**16).crosses.set_index("cross")
+    return float(crosses.loc[wd.LIKED_CROSS, "collision rate"]), 1e-4
+
+
+def _from_runs(name: str, column: str, floor: float, **where):
+    """Mean over the committed seeds, and 3 standard deviations of them (at least ``floor``)."""
+    values = Results.required(LESSON, name, EXPERIMENT).runs(**where)[column]
+    return float(values.mean()), max(3 * float(values.std()), floor)
+
+
+def best_epochs() -> dict:
+    """Mean over the committed seeds of the epoch early stopping kept, for the wide, deep and joint models."""
+    runs = Results.required(LESSON, "wide_deep_ml-100k", EXPERIMENT).runs(
+        model=["wide", "deep", "joint"], optimizer=["FTRL+L1", "AdaGrad", PAPER]
+    )
+    return runs.groupby("model")["best epoch"].mean().to_dict()
+
+
+def _joint_stops_with() -> str:
+    """Measured: the half alone whose mean kept epoch is closest to the joint model's."""
+    epochs = best_epochs()
+    return "b" if abs(epochs["joint"] - epochs["deep"]) < abs(epochs["joint"] - epochs["wide"]) else "a"
+
+
+def exercises() -> list[Exercise]:
+    options = {
+        "a": "the wide half's: the joint model keeps about the epoch the wide model alone keeps",
+        "b": "the deep half's: the joint model keeps about the epoch the deep model alone keeps",
+        "c": "neither: the joint model keeps a later epoch than both halves alone",
+    }
+    return [
+        Function(
+            1,
+            "A movie's shrunk click rate",
+            reference=wd.shrunk_click_rates,
+            cases=_cases,
+            mistakes=(
+                "Shrinking towards one half instead of the global training click rate.",
+                "Dividing by the views alone, so an unseen movie gives 0/0.",
+                "Returning rates only for the movies seen in training instead of one per movie id.",
+            ),
+        ),
+        Number(
+            2,
+            "Collisions with fewer buckets",
+            dataset="ml-100k",
+            reference=_collision_rate_2_16,
+            exact=True,
+            mistakes=(
+                "Reporting the collision rate of the default 2**22 buckets.",
+                "Giving a percentage instead of a share.",
+            ),
+            hints=(
+                (lambda a, v: a > 1, "give a share between 0 and 1, not a percentage."),
+                (
+                    lambda a, v: a < 0.05,
+                    "that is another cross's row: read the 'liked movie x movie' row of task16.crosses.",
+                ),
+                (
+                    lambda a, v: a < 0.2,
+                    "that is the collision rate of the task built with the default "
+                    "number of buckets; rebuild it with the buckets the exercise asks for.",
+                ),
+            ),
+        ),
+        Number(
+            3,
+            "How sparse FTRL leaves the wide model",
+            dataset="ml-100k",
+            full_size=True,
+            reference=lambda: _from_runs("wide_deep_ml-100k", "zero share", 0.01, model="wide"),
+            mistakes=(
+                "Reporting the share of weights that are not zero.",
+                "Counting every weight of the hashed table, not only those the training rows use.",
+                "Training with L1 switched off (ftrl_l1=0).",
+            ),
+            hints=(
+                (lambda a, v: a > 1, "give a share between 0 and 1, not a percentage."),
+                (
+                    lambda a, v: a < 0.5,
+                    "that looks like the share of weights that moved away from zero; "
+                    "the exercise asks for the share left at exactly zero.",
+                ),
+                (
+                    lambda a, v: a > v,
+                    "count only the wide weights the training rows use (wd.zero_share "
+                    "does), not every bucket of the table.",
+                ),
+                (lambda a, v: a < v, "check that you trained with SETTINGS['wide'] as it is, L1 included."),
+            ),
+        ),
+        Choice(
+            4,
+            "Early stopping for two parts",
+            options=options,
+            correct=_joint_stops_with,
+            mistakes=(
+                "Reading the epochs trained instead of the epoch whose weights early stopping keeps.",
+                "Comparing one seed instead of the means over the five committed seeds.",
+            ),
+            hints={
+                key: "the 'best epoch' column is the epoch early stopping keeps; average it over the seeds "
+                "for each of the three models and compare again."
+                for key in options
+            },
+        ),
+        Number(
+            5,
+            "The linear census model",
+            full_size=True,
+            reference=lambda: _from_runs("wide_deep_adult", "accuracy", 0.003, model="linear"),
+            mistakes=(
+                "Reporting the error rate instead of the accuracy.",
+                "Reporting the AUC instead of the accuracy at a 0.5 threshold.",
+                "Scoring the Wide & Deep model instead of the linear one.",
+            ),
+            hints=(
+                (lambda a, v: a < 0.5, "that looks like an error rate; the exercise asks for the accuracy."),
+                (lambda a, v: a > 1, "give a share between 0 and 1, not a percentage."),
+                (
+                    lambda a, v: a > v + 0.03,
+                    "that looks like an AUC; the accuracy counts predictions at a "
+                    "0.5 threshold that match the label.",
+                ),
+                (
+                    lambda a, v: a > v,
+                    "check that you trained the linear model (deep=False), not Wide & Deep.",
+                ),
+            ),
+        ),
+    ]

@@ -1,0 +1,98 @@
+"""Lesson 03's exercise checks: the right answers pass, common mistakes fail with a hint that keeps the answer."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hints import fails_with_hint
+
+from recsys_course import check, lessons
+from recsys_course.lessons.l03_neumf_with_pretraining import exercises as lesson03
+
+
+@pytest.fixture
+def checker():
+    return lessons.exercises("03", "ml-100k")
+
+
+def test_a_function_left_as_shipped_is_not_attempted(checker):
+    def shipped(*args): ...
+
+    assert checker(1, shipped).status == check.NOT_ATTEMPTED
+    assert checker(2, shipped).status == check.NOT_ATTEMPTED
+
+
+def test_ndcg_right_and_wrong(checker):
+    def right(ranks, k):
+        ranks = np.asarray(ranks, dtype=float)
+        return np.mean(np.where(ranks < k, 1 / np.log2(ranks + 2), 0.0))
+
+    def no_discount(ranks, k):
+        return np.mean(np.asarray(ranks) < k)  # the hit rate
+
+    def one_based(ranks, k):
+        return right(np.asarray(ranks) + 1, k)
+
+    def inclusive(ranks, k):
+        return np.mean(np.where(np.asarray(ranks) <= k, 1 / np.log2(np.asarray(ranks) + 2.0), 0))
+
+    assert checker(1, right).passed
+    for wrong in (no_discount, one_based, inclusive):
+        fails_with_hint(checker(1, wrong))
+
+
+def test_rank_right_and_wrong(checker):
+    def right(s):
+        return (np.asarray(s)[:, 1:] >= np.asarray(s)[:, :1]).sum(axis=1)
+
+    def ties_in_favour(s):
+        return (np.asarray(s)[:, 1:] > np.asarray(s)[:, :1]).sum(axis=1)
+
+    def one_based(s):
+        return right(s) + 1
+
+    assert checker(2, right).passed
+    for wrong in (ties_in_favour, one_based):
+        fails_with_hint(checker(2, wrong))
+
+
+def test_popularity_validation_ndcg(checker):
+    value, tolerance = lesson03.popularity_validation_ndcg()
+    assert tolerance <= 1e-5
+    assert checker(3, value).passed and checker(3, np.float32(value)).passed
+    # the test candidates, a hit rate, counts over every rating, ties in the item's favour, 1-based ranks
+    for wrong in (0.2395042, 0.4326617, 0.2447027, 0.2429677, 0.1804262):
+        fails_with_hint(checker(3, wrong), value)
+    assert "Give a single number" in checker(3, "0.24").message
+
+
+def test_fused_hr(checker):
+    value, tolerance = lesson03.fused_hr()
+    assert 0.02 <= tolerance < 0.1
+    assert checker(4, value).passed
+    # the sampled AUC, NDCG@10, untrained models, the popularity baseline
+    for wrong in (0.8936, 0.3917, 0.10, 0.4231):
+        fails_with_hint(checker(4, wrong), value)
+
+
+def test_fine_tuning_choice(checker):
+    exercise = checker.exercises[5]
+    assert checker(5, exercise.correct).passed and checker(5, f" {exercise.correct.upper()} ").passed
+    for wrong in set(exercise.options) - {exercise.correct}:
+        outcome = checker(5, wrong)
+        fails_with_hint(outcome, exercise.options[exercise.correct])
+        assert f"'{exercise.correct}'" not in outcome.message
+
+
+def test_the_choice_agrees_with_the_committed_run():
+    """Option b says every SGD run at 32 factors kept the fused start, with the same test numbers."""
+    frame = lesson03._runs(factors=32).set_index(["model", "seed"])
+    sgd, fused = frame.loc["NeuMF (pretrained, SGD)"], frame.loc["GMF+MLP (fused, not fine-tuned)"]
+    assert (sgd["best epoch"] == 0).all()
+    assert np.allclose(sgd["hr@10"], fused["hr@10"]) and np.allclose(sgd["ndcg@10"], fused["ndcg@10"])
+
+
+def test_other_data_cannot_be_checked():
+    on_1m = lessons.exercises("03", "ml-1m")
+    assert on_1m(4, 0.67).status == check.CANNOT_CHECK
+    assert on_1m(1, lambda ranks, k: 0.0).status == check.FAILED  # a function is checked on any data

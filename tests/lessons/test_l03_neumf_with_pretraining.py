@@ -1,0 +1,221 @@
+"""Tests for lesson 03's experiments (ncf, tuning, claims), the results store and lesson 02's sweep, on a tiny
+planted log (seconds, not minutes)."""
+
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from recsys_course.evidence import Results
+from recsys_course.lessons.l03_neumf_with_pretraining import claims as ncf_claims
+from recsys_course.lessons.l03_neumf_with_pretraining import full_size, ncf, tuning
+from recsys_course.models import MF
+from recsys_course.tasks import prepare_leave_one_out
+from recsys_course.training.optim import adam_with_weight_decay
+
+TINY = replace(ncf.Settings(), factors=4, batch_size=256, max_epochs=3, patience=1, mf_dim=4)
+
+
+@pytest.fixture(scope="module")
+def loo():
+    """40 users in 4 taste groups, each clicking 10 of its group's 15 items, in time order."""
+    rng = np.random.default_rng(0)
+    rows = []
+    for user in range(40):
+        group = user % 4
+        for t, item in enumerate(rng.choice(np.arange(15) + 15 * group, size=10, replace=False)):
+            rows.append((user, int(item), t))
+    log = pd.DataFrame(rows, columns=["user", "item", "timestamp"])
+    return prepare_leave_one_out(log, n_users=40, n_items=60, n_neg=20, seed=0)
+
+
+@pytest.fixture(scope="module")
+def compared(loo):
+    results = Results()
+    ncf.popularity(loo, results)
+    table, models = ncf.compare_models(loo, TINY, seed=0, results=results)
+    return results, table, models
+
+
+def test_compare_models_rows_metrics_and_trained_models(compared):
+    """Every model of the lesson gets a row with bounded metrics; the trained models come back too."""
+    results, table, models = compared
+    assert list(table.index) == ncf.MODELS
+    assert (
+        table[["hr@10", "ndcg@10", "auc", "valid"]].apply(lambda c: c.astype(float).between(0, 1)).all().all()
+    )
+    assert (table["ndcg@10"] <= table["hr@10"] + 1e-12).all()  # NDCG never exceeds HR
+    assert set(models) == set(ncf.MODELS) and isinstance(models["MF"], MF)
+    assert len(results.rows) == 1 + len(ncf.MODELS)
+
+
+def test_fused_model_before_fine_tuning_is_the_pretrained_start(compared):
+    """The fused row scores GMF+MLP as fused; a fine-tuned run that never beat it (best epoch 0) equals it."""
+    results, table, _ = compared
+    fused = results.per_user("auc", model="GMF+MLP (fused, not fine-tuned)")
+    for name in ("NeuMF (pretrained, SGD)", "NeuMF (pretrained, Adam)"):
+        if table.loc[name, "best epoch"] == 0:
+            np.testing.assert_allclose(results.per_user("auc", model=name), fused)
+
+
+def test_compare_models_is_seeded(loo):
+    """Same seed, same numbers."""
+    a, _ = ncf.compare_models(loo, TINY, seed=1)
+    b, _ = ncf.compare_models(loo, TINY, seed=1)
+    pd.testing.assert_frame_equal(a.drop(columns="seconds"), b.drop(columns="seconds"))
+
+
+def test_results_per_user_and_round_trip(compared, tmp_path):
+    """per_user gives [runs, users] in seed order for any metric; save/load keeps every number."""
+    results, table, _ = compared
+    hits = results.per_user("hr@10", model="MF")
+    assert hits.shape == (1, len(results.users)) and set(np.unique(hits)) <= {0.0, 1.0}
+    assert hits.mean() == pytest.approx(table.loc["MF", "hr@10"])
+    assert results.per_user("ndcg@10", model="MF").mean() == pytest.approx(table.loc["MF", "ndcg@10"])
+    results.save(tmp_path, "tiny")
+    again = Results.load(tmp_path, "tiny")
+    for metric in ("hr@10", "ndcg@10", "auc"):
+        np.testing.assert_allclose(again.per_user(metric, model="GMF"), results.per_user(metric, model="GMF"))
+    with pytest.raises(KeyError, match="no run matches"):
+        results.per_user("hr@10", model="nope")
+    with pytest.raises(ValueError, match="unknown metric"):
+        results.per_user("rmse", model="MF")
+
+
+def test_results_refuse_runs_on_other_users(compared):
+    results, _, _ = compared
+    other = pd.DataFrame({"user": [0, 1], "rank": [0, 1], "auc": [1.0, 0.9]})
+    with pytest.raises(ValueError, match="same test users"):
+        results.add({"model": "x", "seed": 0}, other)
+
+
+def test_negative_ratio_sweep_records_compute_and_curves(loo):
+    results = Results()
+    sweep = ncf.negative_ratio_sweep(loo, TINY, ratios=(1, 4), seeds=(0,), results=results)
+    assert sweep["negatives"].tolist() == [1, 4]
+    assert (sweep["examples to best"] > 0).all()
+    curves = pd.concat(results.curves)
+    assert set(curves["negatives"]) == {1, 4} and curves["examples"].is_monotonic_increasing is not None
+
+
+def test_mf_optimizer_parameter_groups():
+    """Biases sit in their own group, with weight decay only when asked for."""
+    model = MF(5, 6, dim=3)
+    for decay_biases, expected in ((True, 1e-4), (False, 0.0)):
+        opt = adam_with_weight_decay(model, lr=1e-3, weight_decay=1e-4, decay_biases=decay_biases)
+        embeddings, biases = opt.param_groups
+        assert embeddings["weight_decay"] == 1e-4 and biases["weight_decay"] == expected
+        assert {id(p) for p in biases["params"]} == {
+            id(model.user_bias.weight),
+            id(model.item_bias.weight),
+            id(model.bias),
+        }
+        assert len(embeddings["params"]) == 2
+
+
+def test_tune_picks_from_its_validation_grid(loo):
+    tuned, grid = tuning.tune(
+        loo,
+        TINY,
+        "tiny",
+        dims=(4, 8),
+        decays=(0.0, 1e-5),
+        factors=(2, 4),
+        sgd_lrs=(0.1,),
+        adam_lrs=(1e-3, 1e-2),
+    )
+    mf = grid[grid["what"] == "MF"]
+    best = mf.loc[mf["valid"].idxmax()]
+    assert (tuned.mf_dim, tuned.mf_weight_decay, tuned.tuned_on) == (
+        int(best["dim"]),
+        best["weight_decay"],
+        "tiny",
+    )
+    neumf = grid[grid["what"] == "NeuMF"]
+    assert tuned.factors == neumf.loc[neumf["valid"].idxmax(), "factors"]
+    adam = grid[grid["what"] == "fine-tune Adam"]
+    assert tuned.finetune_lr_adam == adam.loc[adam["valid"].idxmax(), "lr"]
+    assert len(grid) == 4 + 2 + 1 + 2
+
+
+def test_settings_for_an_untuned_dataset_warn_and_fall_back():
+    assert ncf.settings_for("ml-100k").tuned_on == "ml-100k"
+    with pytest.warns(UserWarning, match="no NCF settings were tuned on 'ml-1m'"):
+        assert ncf.settings_for("ml-1m").tuned_on == "ml-100k"
+
+
+def test_claims_are_judged_from_results(loo):
+    """judge_claims turns a results set into records with verdicts from the rule."""
+    results = Results()
+    ncf.popularity(loo, results)
+    for seed in (0, 1):
+        ncf.compare_models(loo, TINY, seed=seed, results=results)
+    ncf.negative_ratio_sweep(loo, TINY, ratios=(1, 4, 8), seeds=(0, 1), results=results)
+    ncf.tuned_mf_runs(loo, TINY, seeds=(0, 1), decay_biases=(True, False), results=results)
+    claims = ncf_claims.judge_claims(results, evidence="tiny test run")
+    assert len(claims) == 9
+    assert all(c.verdict in ("supported", "contradicted", "inconclusive") for c in claims)
+    assert all(c.effect.n_seeds >= 2 and c.effect.low <= c.effect.estimate <= c.effect.high for c in claims)
+
+
+def test_script_writes_results_and_figure(tmp_path, monkeypatch):
+    """The full-size run on a tiny synthetic log writes the runs CSV (with its settings), per-user numbers and curves
+    under the results folder, and its figure under figures/."""
+    from recsys_course import config, data
+
+    tiny = data.synthetic_movielens(n_users=40, n_items=200, n_ratings=1200)
+    monkeypatch.setattr(full_size, "load_movielens", lambda name: tiny)
+    monkeypatch.setattr(config, "repo_root", lambda: tmp_path)
+    monkeypatch.delenv("RECSYS_COURSE_FAST", raising=False)
+    monkeypatch.setitem(ncf.TUNED, "ml-100k", replace(TINY, tuned_on="ml-100k"))
+    written = full_size.run("ml-100k", factors=[4], seeds=[0, 1], ratios=(1, 4, 8), out=tmp_path / "out")
+    for name in ("ncf_ml-100k.csv", "ncf_ml-100k_users.npz", "ncf_ml-100k_curves.csv"):
+        assert (tmp_path / "out" / name).is_file(), name
+    assert (tmp_path / "figures" / "03_ncf_ml-100k.png").is_file() and len(written) == 4
+    saved = pd.read_csv(tmp_path / "out" / "ncf_ml-100k.csv")
+    assert len(saved) == 1 + 2 * (len(ncf.MODELS) + 3 + 2)  # popularity; per seed 8 models, 3 ratios, 2 MFs
+    assert set(saved["experiment"]) == {"models", "negatives", "tuned MF"}
+    assert (saved["setting: tuned_on"] == "ml-100k").all() and "setting: mf_weight_decay" in saved
+    assert (saved["dataset"] == tiny.name).all()                                # it ran on the tiny log
+
+
+def test_dimension_sweep_and_the_doubling_rule(loo):
+    """The sweep keeps validation and test numbers per (size, seed); the rule's verdict comes from them."""
+    from recsys_course.lessons.l02_embeddings_and_tsne import claims as dimension_claims
+    from recsys_course.lessons.l02_embeddings_and_tsne import dimensions
+
+    results = dimensions.sweep(loo, dims=(4, 8, 16), seeds=(0, 1), epochs=2)
+    frame = results.frame()
+    assert sorted(frame["factors"].unique()) == [4, 8, 16] and len(frame) == 6
+    assert frame[["valid auc", "auc"]].apply(lambda c: c.between(0, 1)).all().all()
+    curve = pd.Series({16: 0.80, 32: 0.81, 64: 0.83, 128: 0.832})
+    assert dimensions.doubling_rule(curve) == (64, ["32 -> 64: +2.47%", "64 -> 128: +0.24%"])
+    assert dimensions.doubling_rule(pd.Series({8: 0.9, 16: 0.91}))[0] == 32  # nothing above 32 to try
+    # a sweep without 32 still gets a verdict: the rule then stays at its start only if it was swept
+    results32 = dimensions.sweep(loo, dims=(16, 32, 64), seeds=(0, 1), epochs=2)
+    (claim,) = dimension_claims.judge_claims(results32, evidence="tiny")
+    assert claim.verdict in ("supported", "contradicted", "inconclusive")
+    assert claim.notes["rule picks"] in (32, 64) and claim.notes["best on validation"] in (16, 32, 64)
+
+
+def test_doubling_rule_verdict_needs_the_starting_size(loo):
+    from recsys_course.lessons.l02_embeddings_and_tsne import claims as dimension_claims
+    from recsys_course.lessons.l02_embeddings_and_tsne import dimensions
+
+    with pytest.raises(ValueError, match="d = 32"):
+        dimension_claims.judge_claims(
+            dimensions.sweep(loo, dims=(4, 8), seeds=(0,), epochs=1), evidence="tiny"
+        )
+
+
+def test_claims_pair_runs_on_the_seeds_both_sides_have(loo):
+    """Two seeds of NeuMF against one seed of tuned MF: the comparison uses the shared seed only."""
+    results = Results()
+    for seed in (0, 1):
+        ncf.compare_models(loo, TINY, seed=seed, results=results)
+    ncf.tuned_mf_runs(loo, TINY, seeds=(0,), decay_biases=(True, False), results=results)
+    e = ncf_claims.effect(results, "hr@10", {"model": "tuned MF"}, {"model": "NeuMF (scratch)", "factors": 4})
+    assert e.n_seeds == 1
+    with pytest.raises(ValueError, match="share no seed"):
+        ncf_claims.effect(results, "hr@10", {"model": "tuned MF"}, {"model": "MF", "seed": 1})

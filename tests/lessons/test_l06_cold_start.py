@@ -1,0 +1,48 @@
+"""Tests for lesson 06's cold-start experiment: held-out movies never train, and the genre-mean start is a mean."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from recsys_course.data import synthetic_movielens
+from recsys_course.lessons.l06_training_discipline import cold_start
+from recsys_course.models import MF
+from recsys_course.tasks.ctr import movielens_ctr
+
+
+def test_genre_mean_start_by_hand():
+    model = MF(2, 4, dim=2)
+    genres = np.array([[1, 0], [1, 1], [0, 1], [1, 1]])  # item 3 is cold, in both genres
+    with torch.no_grad():
+        model.item_emb.weight[:3] = torch.tensor([[1.0, 0.0], [3.0, 2.0], [0.0, 4.0]])
+        model.item_bias.weight[:3] = torch.tensor([[1.0], [2.0], [3.0]])
+    cold_start.genre_mean_start(model, genres, np.array([3]))
+    # genre 0: items 0, 1 -> (2, 1); genre 1: items 1, 2 -> (1.5, 3); item 3: their mean
+    assert torch.allclose(model.item_emb.weight[3], torch.tensor([1.75, 2.0]))
+    assert torch.isclose(model.item_bias.weight[3, 0], torch.tensor((1.5 + 2.5) / 2))
+    assert torch.allclose(model.item_emb.weight[0], torch.tensor([1.0, 0.0]))  # warm items untouched
+
+
+def test_held_out_movies_leave_training_and_both_starts_are_scored():
+    ml = synthetic_movielens(seed=7, n_users=80, n_items=150, n_ratings=5000)
+    task = movielens_ctr(ml, history_len=5)
+    cold = cold_start.cold_items(task.n_items, 0.2, seed=0)
+    warm = cold_start.without(task, cold)
+    assert not np.isin(warm.train.item, cold).any() and not np.isin(warm.valid.item, cold).any()
+    assert len(warm.test) == len(task.test)
+    results = cold_start.compare_starts(
+        task, ml.item_genres, seeds=(0, 1), share=0.2, epochs=2, dim=4, log=lambda *_: None
+    )
+    frame = results.frame()
+    assert list(frame["model"]) == ["random start", "all-movies mean start", "genre-mean start"] * 2
+    assert (frame["impressions"] == np.isin(task.test.item, cold).sum()).all()
+    assert frame["auc"].between(0, 1).all()
+
+
+def test_overall_mean_start_is_the_mean_of_the_warm_items():
+    model = MF(2, 4, dim=2)
+    with torch.no_grad():
+        model.item_emb.weight[:3] = torch.tensor([[1.0, 0.0], [3.0, 2.0], [2.0, 4.0]])
+    cold_start.overall_mean_start(model, np.array([3]))
+    assert torch.allclose(model.item_emb.weight[3], torch.tensor([2.0, 2.0]))

@@ -1,0 +1,251 @@
+"""Tests for lesson 06's training-advice experiments: hard negatives, in-batch scores, clipping, dropout, metrics."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from recsys_course.data import synthetic_movielens
+from recsys_course.evaluation.metrics import auc, rmse
+from recsys_course.lessons.l06_training_discipline import clipping, dropout, metric_choice, samplers
+from recsys_course.lessons.l06_training_discipline import ctr_benchmark as ctr
+from recsys_course.models import MF
+from recsys_course.tasks import prepare_leave_one_out
+from recsys_course.tasks.ctr import movielens_ctr
+from recsys_course.tasks.negatives import pick_hard
+from recsys_course.tasks.splits import to_implicit
+from recsys_course.training import clip_gradients
+
+QUIET = dict(log=lambda *_: None)
+
+
+@pytest.fixture(scope="module")
+def ml():
+    return synthetic_movielens(seed=8, n_users=80, n_items=150, n_ratings=5000)
+
+
+@pytest.fixture(scope="module")
+def task(ml):
+    return movielens_ctr(ml, history_len=5)
+
+
+def test_pick_hard_picks_distinct_columns_and_the_top_ones_when_cold():
+    rng = np.random.default_rng(0)
+    scores = np.tile(np.arange(20.0), (500, 1))
+    cold = pick_hard(scores, 3, 0.01, rng)
+    assert (np.sort(cold, axis=1) == [17, 18, 19]).all()  # near zero temperature: the three best
+    warm = pick_hard(scores, 3, 1e6, rng)
+    assert all(len(set(row)) == 3 for row in warm)  # without replacement
+    counts = np.bincount(warm.ravel(), minlength=20) / warm.size
+    assert counts.min() > 0.02 and counts.max() < 0.09  # near uniform (1/20 each) when hot
+    with pytest.raises(ValueError, match="temperature"):
+        pick_hard(scores, 3, 0.0, rng)
+    with pytest.raises(ValueError, match="pool"):
+        pick_hard(scores, 21, 1.0, rng)
+
+
+def test_pick_hard_follows_the_softmax():
+    rng = np.random.default_rng(1)
+    scores = np.tile(np.log([1.0, 2.0, 7.0]), (20_000, 1))  # softmax at T=1: 0.1, 0.2, 0.7
+    picked = pick_hard(scores, 1, 1.0, rng).ravel()
+    assert np.bincount(picked, minlength=3) / len(picked) == pytest.approx([0.1, 0.2, 0.7], abs=0.015)
+
+
+def test_clip_gradients_takes_sparse_gradients_too():
+    table = torch.nn.Embedding(10, 3, sparse=True)
+    dense = torch.nn.Linear(3, 1)
+    (dense(table(torch.tensor([1, 1, 4]))).sum() * 100).backward()
+    params = list(table.parameters()) + list(dense.parameters())
+    before = clip_gradients(params, 1.0)
+    assert before > 1.0
+    after = torch.sqrt(
+        sum((p.grad.coalesce().values() if p.grad.is_sparse else p.grad).pow(2).sum() for p in params)
+    )
+    assert float(after) == pytest.approx(1.0, rel=1e-4)
+    assert clip_gradients(params, 10.0) == pytest.approx(1.0, rel=1e-4)  # under the limit: left as it is
+
+
+def test_in_batch_scores_mask_the_users_other_positives():
+    mf = MF(3, 5, dim=2)
+    seen = torch.zeros(3, 5, dtype=torch.bool)
+    seen[0, [1, 2]] = True  # user 0 trained on items 1 and 2
+    scorer = samplers.InBatchMF(mf, seen, temperature=0.5)
+    logits = scorer(torch.tensor([0, 1, 2]), torch.tensor([1, 2, 2]))
+    assert logits.shape == (3, 3)
+    assert torch.isinf(logits[0, 1]) and torch.isfinite(logits[0, 0])  # item 2 is user 0's own positive
+    assert torch.isinf(logits[1, 2]) and torch.isinf(logits[2, 1])  # a repeated item is not a negative
+    assert torch.isfinite(logits.diagonal()).all()
+    expected = (mf.user_emb.weight[1] @ mf.item_emb.weight[1] + mf.item_bias.weight[1, 0]) / 0.5
+    assert logits[1, 0].item() == pytest.approx(expected.item(), rel=1e-5)
+
+
+def test_every_sampler_trains_and_is_scored_on_both_protocols():
+    ml = synthetic_movielens(seed=8, n_users=60, n_items=400, n_ratings=4000)  # room for 99 unseen candidates
+    loo = prepare_leave_one_out(to_implicit(ml.ratings), ml.n_users, ml.n_items, seed=0)
+    s = samplers.fast_settings(samplers.Settings())
+    results = samplers.run_samplers(
+        loo, s, {name: 1.0 for name in samplers.WITH_TEMPERATURE}, seeds=(0,), **QUIET
+    )
+    frame = results.frame()
+    assert list(frame["sampler"]) == list(samplers.SAMPLERS)
+    for column in ("hr@10", "ndcg@10", "catalogue recall@10", "catalogue ndcg@10"):
+        assert frame[column].between(0, 1).all()
+    # the whole catalogue is harder than 99 sampled candidates
+    assert (frame["catalogue recall@10"] <= frame["hr@10"] + 1e-9).all()
+    tuning = pd.DataFrame({"sampler": ["hard", "hard"], "temperature": [0.1, 1.0], "valid": [0.2, 0.3]})
+    assert samplers.chosen_temperatures(tuning) == {"hard": 1.0}
+
+
+def test_dropout_sweep_reaches_the_model(task):
+    s = ctr.fast_settings(ctr.Settings(dim=4))
+    results = dropout.sweep(task, s, lr=3e-3, seeds=(0,), rates=(0.0, 0.5), **QUIET)
+    assert list(results.frame()["dropout"]) == [0.0, 0.5]
+    model, _ = dropout.train(task, s, dropout=0.5, lr=3e-3)
+    rates = [m.p for m in model.modules() if isinstance(m, torch.nn.Dropout)]
+    assert rates and all(p == 0.5 for p in rates)
+
+
+def test_largest_rise():
+    assert clipping.largest_rise([0.5, 0.4, 0.6, 0.3]) == (pytest.approx(0.2), 3)
+    assert clipping.largest_rise([0.5])[0] == 0.0
+
+
+def test_clipping_runs_each_norm_and_records_the_curve(task, monkeypatch):
+    seen = []
+    real = clipping.wide_deep.train
+    monkeypatch.setattr(
+        clipping.wide_deep, "train", lambda *a, **k: seen.append(k["clip_norm"]) or real(*a, **k)
+    )
+    results = clipping.run_norms(task, seeds=(0,), norms=(None, 0.1), epochs=2, **QUIET)
+    assert seen == [None, 0.1]
+    assert list(results.frame()["clip"]) == ["none", "0.1"]
+    assert len(results.curves) == 2 and len(results.curves[0]) == 2
+
+
+def test_temperature_scaling_keeps_auc_and_never_worsens_validation_logloss(task):
+    s = ctr.fast_settings(ctr.Settings(dim=4))
+    frame = metric_choice.calibration(task, s, lr=3e-2, seeds=(0,), model="FM", **QUIET).frame()
+    assert list(frame["setting"]) == ["defaults", "tuned", "tuned + temperature"]
+    tuned, scaled = frame.iloc[1], frame.iloc[2]
+    assert scaled["auc"] == pytest.approx(tuned["auc"], abs=1e-12)
+    assert scaled["temperature"] > 0 and tuned["temperature"] == 1.0
+
+
+def test_regression_terms_average_to_the_metrics(task):
+    rng = np.random.default_rng(0)
+    predictions = rng.uniform(1, 5, len(task.test))
+    terms = metric_choice.regression_terms(task.test, predictions)
+    assert np.sqrt(terms["mse"].mean()) == pytest.approx(rmse(metric_choice.stars(task.test), predictions))
+    assert terms["auc"].mean() == pytest.approx(auc(task.test.label, predictions))
+
+
+def test_selection_chooses_by_each_validation_metric(task):
+    results = metric_choice.selection(task, seeds=(0,), dims=(2, 4), decays=(0.0,), **QUIET)
+    frame = results.frame()
+    chosen = metric_choice.choices(results)
+    assert chosen["rmse"] == frame.loc[frame["valid rmse"].idxmin(), "model"]
+    assert chosen["auc"] == frame.loc[frame["valid auc"].idxmax(), "model"]
+
+
+def _fake_results(column: str, values: dict, n_users: int = 40, seeds=(0, 1, 2)):
+    """Results whose per-user AUC terms are each setting's value plus shared user noise (a known effect)."""
+    from recsys_course.evidence import Results
+
+    rng = np.random.default_rng(0)
+    user_noise = rng.normal(0, 0.05, n_users)
+    results = Results()
+    for seed in seeds:
+        for value, level in values.items():
+            terms = pd.DataFrame(
+                {"user": np.arange(n_users), "auc": level + user_noise + rng.normal(0, 1e-4, n_users)}
+            )
+            results.add({column: value, "seed": seed, "model": "m", "auc": float(terms["auc"].mean())}, terms)
+    return results
+
+
+def test_patience_claim_is_exactly_zero_when_every_run_keeps_the_same_epoch():
+    from recsys_course.lessons.l06_training_discipline import claims as advice_claims
+
+    table = pd.DataFrame(
+        {
+            "model": ["MF"] * 4,
+            "seed": [0, 0, 1, 1],
+            "patience": [1, 5, 1, 5],
+            "epochs trained": [4, 8, 5, 9],
+            "keeps epoch": [3, 3, 4, 4],
+            "test AUC": [0.77, 0.77, 0.76, 0.76],
+        }
+    )
+    claim = advice_claims.patience_claim(table, n_users=943, evidence="test")
+    assert claim.effect.estimate == claim.effect.low == claim.effect.high == 0.0
+    assert claim.verdict == "contradicted" and claim.notes["extra epochs"] == 4.0
+    table.loc[3, ["keeps epoch", "test AUC"]] = [8, 0.79]  # one run keeps a later, better epoch
+    assert advice_claims.patience_claim(table, n_users=943, evidence="test").effect.high > 0
+
+
+def test_dropout_claims_read_a_known_effect():
+    from recsys_course.lessons.l06_training_discipline import claims as advice_claims
+
+    results = _fake_results("dropout", {0.0: 0.70, 0.2: 0.72, 0.3: 0.72, 0.5: 0.69})
+    claims = advice_claims.dropout_claims(results, "test")
+    assert [c.verdict for c in claims] == ["supported", "supported", "supported"]
+    assert claims[0].effect.estimate == pytest.approx(0.02, abs=1e-3)
+
+
+def test_a_missing_committed_result_names_its_script():
+    from recsys_course.evidence import Results
+
+    with pytest.raises(FileNotFoundError, match="python -m recsys_course run 99/nothing"):
+        Results.required("nothing-here", "ml-100k", "99/nothing")
+
+
+def test_reliability_chart_bins_by_decile_and_reads_the_click_rate():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from recsys_course.lessons.l06_training_discipline import figures as advice_figures
+
+    rng = np.random.default_rng(0)
+    p = rng.uniform(0, 1, 20_000)
+    labels = rng.uniform(0, 1, p.size) < p  # perfectly calibrated by construction
+    fig, ax = plt.subplots()
+    table = advice_figures.reliability_chart(labels, {"calibrated": p, "overconfident": p**3}, ax)
+    plt.close(fig)
+    calibrated = table[table["model"] == "calibrated"]
+    assert len(calibrated) == 10
+    assert np.abs(calibrated["p"] - calibrated["y"]).max() < 0.03
+    overconfident = table[table["model"] == "overconfident"]
+    assert (overconfident["y"] - overconfident["p"]).max() > 0.1  # p**3 under-predicts the clicks
+
+
+def test_seed_summary_gives_means_and_intervals_in_order():
+    from recsys_course.evidence import seed_summary
+
+    results = _fake_results("dropout", {0.3: 0.72, 0.0: 0.70})
+    summary = seed_summary(results, "dropout", ["auc"])
+    assert list(summary["dropout"]) == [0.3, 0.0]
+    assert summary["auc"].to_numpy() == pytest.approx([0.72, 0.70], abs=0.02)
+    assert (summary["auc ±"] > 0).all() and (summary["seeds"] == 3).all()
+
+
+def test_gradient_norms_are_measured_by_fit_and_nothing_is_clipped(task):
+    from recsys_course.lessons.l05_wide_and_deep.wide_deep import fast_settings
+    from recsys_course.training import wide_deep
+    from recsys_course.training.batches import ctr_batches
+
+    small = {kind: fast_settings(wide_deep.Settings(dim=4)) for kind in wide_deep.KINDS}
+    norms = clipping.gradient_norms(task, settings=small)
+    steps = -(-len(task.train) // small["joint"].batch_size)  # one epoch of batches
+    assert len(norms) == steps and (norms > 0).all()
+    # the first step's norm, computed by hand on the same first batch of the same model
+    s = small["joint"]
+    model = wide_deep.make_model(task, s, seed=0)
+    *inputs, target = next(
+        iter(ctr_batches(task.train, model.inputs, s.batch_size, torch.Generator().manual_seed(0)))
+    )
+    torch.nn.functional.binary_cross_entropy_with_logits(model(*inputs), target).backward()
+    assert norms[0] == pytest.approx(clip_gradients(model.parameters(), float("inf")), rel=1e-5)

@@ -1,0 +1,172 @@
+"""Tests for lesson 06's CTR models: FM against the naive pairwise sum, DeepFM, DIN's activation unit and Dice."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from recsys_course.models import DIN, FM, MF, DeepFM, Dice
+
+FIELDS = {"user": 7, "movie": 9, "age": 4}
+
+
+def _batch(n=6, n_dense=3, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    deep = torch.stack([torch.randint(0, size, (n,), generator=g) for size in FIELDS.values()], dim=1)
+    dense = torch.rand(n, n_dense, generator=g)
+    return deep, dense
+
+
+def test_fm_matches_the_naive_sum_over_every_pair_of_features():
+    torch.manual_seed(0)
+    model = FM(FIELDS, dim=5, n_dense=3, init_std=0.3)
+    with torch.no_grad():
+        model.dense_weights.normal_()
+        model.bias.fill_(0.7)
+    deep, dense = _batch()
+    v = model.vectors(deep, dense)  # [n, 3 fields + 3 dense, 5]
+    naive = torch.zeros(len(deep))
+    for i in range(v.shape[1]):
+        for j in range(i + 1, v.shape[1]):
+            naive += (v[:, i] * v[:, j]).sum(-1)
+    linear = 0.7 + sum(model.weights.tables[name](deep[:, k]).squeeze(-1) for k, name in enumerate(FIELDS))
+    linear = linear + dense @ model.dense_weights
+    assert torch.allclose(model.pairwise(v), naive, atol=1e-6)
+    assert torch.allclose(model(deep, dense), linear + naive, atol=1e-6)
+
+
+def test_fm_scales_a_dense_feature_by_its_value():
+    model = FM(FIELDS, dim=4, n_dense=3)
+    deep, dense = _batch()
+    zero = dense.clone()
+    zero[:, 1] = 0.0
+    v = model.vectors(deep, zero)
+    assert torch.count_nonzero(v[:, len(FIELDS) + 1]) == 0  # an absent genre adds no vector
+    with pytest.raises(ValueError, match="3 dense inputs"):
+        model.vectors(deep, dense[:, :2])
+
+
+def test_deepfm_is_its_fm_plus_a_tower_on_the_same_vectors():
+    torch.manual_seed(1)
+    model = DeepFM(FIELDS, dim=4, n_dense=3, hidden=(8, 4))
+    deep, dense = _batch()
+    v = model.vectors(deep, dense)
+    fm_part = FM.forward(model, deep, dense)
+    assert torch.allclose(model(deep, dense), fm_part + model.tower(v.flatten(1)).squeeze(-1), atol=1e-6)
+    assert model.tower[0][0].in_features == (len(FIELDS) + 3) * 4
+    # the tower's gradient reaches the shared field vectors
+    model(deep, dense).sum().backward()
+    assert model.fields.tables["user"].weight.grad.abs().sum() > 0
+
+
+def _din_inputs(n=5, length=4, n_items=11, seed=2):
+    deep, dense = _batch(n, 3, seed)
+    g = torch.Generator().manual_seed(seed)
+    history = torch.randint(0, n_items, (n, length), generator=g)
+    history[0, 2:] = n_items  # row 0: two liked items, then padding
+    history[1, :] = n_items  # row 1: no liked item yet
+    item = torch.randint(0, n_items, (n,), generator=g)
+    return deep, dense, history, item
+
+
+@pytest.mark.parametrize("activation", ["prelu", "dice"])
+def test_din_ignores_padding_and_the_order_of_the_history(activation):
+    torch.manual_seed(3)
+    model = DIN(
+        11, FIELDS, dim=6, n_dense=3, attention_hidden=(8,), hidden=(8,), activation=activation
+    ).eval()
+    deep, dense, history, item = _din_inputs()
+    out = model(deep, dense, history, item)
+    weights = model.history_weights(history, item)
+    assert (weights[0, 2:] == 0).all() and (weights[1] == 0).all()
+    shuffled = history[:, torch.tensor([3, 1, 0, 2])]
+    assert torch.allclose(model(deep, dense, shuffled, item), out, atol=1e-5)  # a weighted sum: no order
+    longer = torch.cat([history, torch.full((5, 3), 11)], dim=1)  # more padding: nothing changes
+    assert torch.allclose(model(deep, dense, longer, item), out, atol=1e-5)
+
+
+def test_din_weights_depend_on_the_candidate_and_base_model_does_not():
+    torch.manual_seed(4)
+    deep, dense, history, item = _din_inputs()
+    din = DIN(11, FIELDS, dim=6, n_dense=3).eval()
+    other = (item + 1) % 11
+    assert not torch.allclose(din.history_weights(history, item)[2:], din.history_weights(history, other)[2:])
+    base = DIN(11, FIELDS, dim=6, n_dense=3, attention=False).eval()
+    assert torch.equal(base.history_weights(history, item), (history != 11).float())
+    with pytest.raises(ValueError, match="prelu"):
+        DIN(11, FIELDS, activation="relu")
+
+
+def test_dice_is_a_smooth_prelu_centred_on_the_batch_mean():
+    dice = Dice(2)
+    with torch.no_grad():
+        dice.alpha.fill_(0.25)
+    s = torch.tensor([[-2.0, 10.0], [0.0, 10.5], [2.0, 11.0]])
+    out = dice(s)
+    mean, var = s.mean(0), s.var(0, unbiased=False)
+    p = torch.sigmoid((s - mean) / torch.sqrt(var + 1e-8))
+    assert torch.allclose(out, p * s + (1 - p) * 0.25 * s, atol=1e-6)
+    # at the mean the switch is half open, far above it the unit passes s through
+    assert out[1, 0] == 0.0 and torch.isclose(out[2, 1], p[2, 1] * 11 + (1 - p[2, 1]) * 0.25 * 11)
+    dice.eval()  # evaluation uses the running statistics
+    assert dice(s).shape == s.shape
+
+
+def test_every_ctr_model_trains_on_a_ctr_task():
+    from recsys_course.data import synthetic_movielens
+    from recsys_course.evaluation.inference import predict_logits
+    from recsys_course.tasks.ctr import movielens_ctr
+    from recsys_course.training import fit_ctr
+
+    task = movielens_ctr(synthetic_movielens(seed=5, n_users=80, n_items=120, n_ratings=4000), history_len=5)
+    n_dense = len(task.dense_names)
+    models = {
+        "MF": MF(80, 120, dim=8),
+        "FM": FM(task.deep_fields, dim=8, n_dense=n_dense),
+        "DeepFM": DeepFM(task.deep_fields, dim=8, n_dense=n_dense, hidden=(16,)),
+        "DIN": DIN(task.n_items, task.deep_fields, dim=8, n_dense=n_dense, activation="dice"),
+    }
+    for name, model in models.items():
+        torch.manual_seed(0)
+        history = fit_ctr(model, task, epochs=2, patience=None, lr=0.01)
+        assert len(history) == 2 and np.isfinite(history["train_loss"]).all(), name
+        assert history["train_loss"][1] < history["train_loss"][0], name
+        assert predict_logits(model, task.test).shape == (len(task.test),)
+
+
+def test_the_benchmark_runs_every_model_and_draws_chart_1(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from recsys_course.data import synthetic_movielens
+    from recsys_course.evidence import seed_summary
+    from recsys_course.lessons.l05_wide_and_deep import wide_deep
+    from recsys_course.lessons.l06_training_discipline import ctr_benchmark as ctr
+    from recsys_course.lessons.l06_training_discipline import figures as ctr_figure
+    from recsys_course.tasks.ctr import movielens_ctr
+    from recsys_course.training.wide_deep import KINDS
+
+    task = movielens_ctr(synthetic_movielens(seed=6, n_users=80, n_items=120, n_ratings=4000), history_len=5)
+    s = ctr.fast_settings(ctr.Settings(dim=4))
+    rates = ctr.tune(task, s, log=lambda *_: None)
+    assert set(rates) == set(ctr.MODELS) - {"Wide & Deep"}
+    small = {kind: wide_deep.fast_settings(wide_deep.Settings(dim=4)) for kind in KINDS}
+    results = ctr.run_models(task, s, rates, seeds=(0, 1), log=lambda *_: None, wide_deep_settings=small)
+    frame = results.frame()
+    assert list(frame["model"]) == list(ctr.MODELS) * 2
+    assert frame[["auc", "uauc", "logloss"]].notna().all().all()
+    table = seed_summary(results, "model", ctr_figure.BENCHMARK_METRICS)
+    assert len(table) == len(ctr.MODELS) and (table["seeds"] == 2).all() and (table["auc ±"] >= 0).all()
+    fig, axes = plt.subplots(1, 3)
+    drawn = ctr_figure.benchmark_chart(results, ctr.CHART, axes)
+    assert list(drawn.index) == list(ctr.CHART) and "trend" in axes[0].get_legend().get_texts()[0].get_text()
+    plt.close(fig)
+    from recsys_course.lessons.l06_training_discipline import claims as ctr_claims
+
+    claims = ctr_claims.benchmark_claims(results, "test")
+    assert len(claims) == 3 + 4 + 2
+    assert all(c.verdict in ("supported", "contradicted", "inconclusive") for c in claims)
+    assert claims[0].threshold == 0.04 and claims[0].effect.relative  # the caption: 4% relative

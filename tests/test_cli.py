@@ -1,0 +1,87 @@
+"""The course's command line: every full-size experiment is listed, and each one runs from it (FAST, tiny data)."""
+
+from __future__ import annotations
+
+import inspect
+import subprocess
+import sys
+
+import pytest
+
+from recsys_course import cli, config, data, lessons
+
+# the order a fresh clone would run them in: the benchmark first, as three others reuse its rates
+ORDER = [
+    "02/dimensions",
+    "03/ncf",
+    "04/two_stage",
+    "05/wide_deep",
+    "06/ctr_benchmark",
+    "06/dynamics",
+    "06/samplers",
+    "06/defaults",
+    "06/dropout",
+    "06/clipping",
+    "06/metric_choice",
+    "06/cold_start",
+    "06/speed",
+]
+UNDER_TORCHRUN = {"06/distributed"}  # needs a process group: tests/test_distributed.py launches it
+
+
+def test_list_names_every_experiment_of_every_lesson():
+    listed = subprocess.run(
+        [sys.executable, "-m", "recsys_course", "run", "--list"], capture_output=True, text=True, check=True
+    ).stdout
+    experiments = lessons.experiments()
+    assert sorted(experiments) == sorted(ORDER + list(UNDER_TORCHRUN))
+    for key, experiment in experiments.items():
+        assert key in listed and experiment.summary[:40] in listed
+    assert "torchrun" in listed
+
+
+@pytest.mark.parametrize("key", sorted(lessons.experiments()))
+def test_each_experiment_takes_the_shared_flags_and_its_options(key):
+    experiment = lessons.experiments()[key]
+    parameters = inspect.signature(experiment.function(key[:2])).parameters
+    assert {"dataset", "seeds", "out"} <= set(parameters), key
+    for flag in experiment.options:
+        assert flag.lstrip("-").replace("-", "_") in parameters, (key, flag)
+
+
+def test_an_unknown_experiment_lists_the_known_ones(capsys):
+    assert cli.main(["run", "07/nothing"]) == 2
+    assert "03/ncf" in capsys.readouterr().err
+
+
+@pytest.fixture
+def tiny_course(tmp_path, monkeypatch):
+    """A repository of our own (results/ and figures/ under tmp_path), FAST mode, and a tiny synthetic MovieLens."""
+    monkeypatch.setattr(config, "repo_root", lambda: tmp_path)
+    monkeypatch.setenv("RECSYS_COURSE_FAST", "1")
+    monkeypatch.setenv("RECSYS_COURSE_QUIET", "1")
+    tiny = data.synthetic_movielens(seed=3, n_users=120, n_items=300, n_ratings=6000)
+    monkeypatch.setattr(data, "load_movielens", lambda *args, **kwargs: tiny)
+    for key, experiment in lessons.experiments().items():
+        module = sys.modules[experiment.function(key[:2]).__module__]
+        if hasattr(module, "load_movielens"):
+            monkeypatch.setattr(module, "load_movielens", lambda *args, **kwargs: tiny)
+    return tmp_path
+
+
+def test_every_experiment_runs_from_the_command_line(tiny_course, capsys):
+    """Each experiment, in FAST mode on tiny data, writes its results under results/fast/<lesson>/."""
+    for key in ORDER:
+        extra = {"04/two_stage": ["--sizes", "2000"], "03/ncf": ["--factors", "4"]}.get(key, [])
+        assert cli.main(["run", key, "--seeds", "0", *extra]) == 0, key
+        written = [
+            line.split(" ", 1)[1]
+            for line in capsys.readouterr().out.splitlines()
+            if line.startswith("wrote ")
+        ]
+        lesson = lessons.package(key[:2]).LESSON
+        assert written and any(f"fast/{lesson}" in path for path in written), (key, written)
+    assert (
+        tiny_course / "results" / "fast" / "06_training_discipline" / "ctr_benchmark_ml-100k_rates.json"
+    ).is_file()
+    assert not (tiny_course / "results" / "06_training_discipline").exists()  # FAST never touches these
