@@ -8,7 +8,7 @@ import pytest
 import torch
 from torch import nn
 
-from recsys_course.training import History, fit, fit_implicit
+from recsys_course.training import History, fit, fit_implicit, stopping_point
 from recsys_course.training.batches import tensor_batches
 
 
@@ -416,3 +416,67 @@ def test_history_counts_examples_per_epoch():
     x, y = _separable(100)
     history = fit(Logistic(), _batches(x, y, batch_size=30), epochs=3, progress=False)
     assert history["examples"] == [100, 100, 100]
+
+
+@pytest.mark.parametrize(
+    "values, patience",
+    [([0.5, 0.7, 0.6, 0.6, 0.6, 0.6], 3), ([0.5, 0.6, 0.7, 0.8], 2), ([0.9, 0.8, 0.7, 0.95, 0.6], 2)],
+)
+def test_stopping_point_replays_what_fit_does(values, patience):
+    """One early-stopping rule: replayed on a recorded curve, it stops where fit stops and keeps the same epoch."""
+    x, y = _separable()
+    history = fit(
+        Logistic(),
+        _batches(x, y),
+        epochs=len(values),
+        evaluate=_scripted(values),
+        patience=patience,
+        lr_patience=None,
+        progress=False,
+    )
+    assert stopping_point(values, patience) == (len(history), history.best_epoch)
+
+
+def test_an_optimizer_that_needs_a_closure_gets_one():
+    """L-BFGS re-evaluates the loss itself: fit hands it a closure, and one step of full batch converges."""
+    x, y = _separable(n=64)
+    y = (torch.rand(64, generator=torch.Generator().manual_seed(1)) < torch.sigmoid(x.sum(1))).float()
+    model = Logistic()
+    optimizer = torch.optim.LBFGS(model.parameters(), max_iter=200, line_search_fn="strong_wolfe")
+    fit(model, [(x, y)], epochs=1, optimizer=optimizer, progress=False)
+    logits = model(x)
+    loss = nn.functional.binary_cross_entropy_with_logits(logits, y)
+    (grad,) = torch.autograd.grad(loss, [model.linear.weight])
+    assert grad.abs().max() < 1e-4  # a minimum of the convex loss, not one small step
+
+
+def test_mixed_precision_trains_on_the_cpu_and_the_history_times_the_fit():
+    """amp=True runs the forward pass under bfloat16 autocast on the CPU; the loss still falls."""
+    torch.manual_seed(0)
+    x, y = _separable()
+    history = fit(Logistic(), _batches(x, y), epochs=10, lr=0.1, amp=True, progress=False)
+    assert history["train_loss"][-1] < 0.6 * history["train_loss"][0]
+    assert history.seconds >= sum(history["seconds"]) > 0
+
+
+def test_the_loss_summed_on_the_device_is_the_mean_a_python_float_sum_gives():
+    """Summing each batch's loss times its size as a float64 tensor gives the epoch's mean to the last bit."""
+    torch.manual_seed(0)
+    x, y = _separable(n=100)
+    batches = _batches(x, y, batch_size=32)  # 32, 32, 32 and 4 rows
+    model = Logistic()
+    torch.manual_seed(0)
+    expected_model = Logistic()
+    expected_model.load_state_dict(model.state_dict())
+    optimizer = torch.optim.SGD(expected_model.parameters(), lr=0.1)
+    total = 0.0
+    for xb, yb in batches:
+        optimizer.zero_grad()
+        loss = nn.functional.binary_cross_entropy_with_logits(expected_model(xb), yb)
+        loss.backward()
+        optimizer.step()
+        total += loss.item() * len(yb)
+    history = fit(
+        model, batches, epochs=1, optimizer=torch.optim.SGD(model.parameters(), lr=0.1), progress=False
+    )
+    assert history["train_loss"][0] == total / 100
