@@ -131,10 +131,10 @@ def test_offline_a_check_that_cannot_judge_is_excused_unless_data_is_strict(monk
 
 def test_a_reference_that_cannot_be_read_is_not_judged():
     def missing():
-        raise FileNotFoundError("figures/ncf/ncf_ml-100k.csv")
+        raise FileNotFoundError("results/03_neumf_with_pretraining/ncf_ml-100k.csv")
 
     outcome = Number(1, "a share", reference=missing).judge(0.6)
-    assert outcome.status == CANNOT_CHECK and "figures/ncf" in outcome.message
+    assert outcome.status == CANNOT_CHECK and "results/03_neumf_with_pretraining" in outcome.message
 
 
 def test_fast_mode_is_not_judged_against_full_size_runs(monkeypatch):

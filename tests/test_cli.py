@@ -26,7 +26,8 @@ ORDER = [
     "06/cold_start",
     "06/speed",
 ]
-UNDER_TORCHRUN = {"06/distributed"}  # needs a process group: tests/test_distributed.py launches it
+# needs a process group: tests/lessons/test_l06_distributed.py launches it
+UNDER_TORCHRUN = {"06/distributed"}
 
 
 def test_list_names_every_experiment_of_every_lesson():
@@ -56,7 +57,16 @@ def test_an_unknown_experiment_lists_the_known_ones(capsys):
 
 @pytest.fixture
 def tiny_course(tmp_path, monkeypatch):
-    """A repository of our own (results/ and figures/ under tmp_path), FAST mode, and a tiny synthetic MovieLens."""
+    """A repository of our own (results/ and figures/ under tmp_path), FAST mode, and a tiny synthetic MovieLens.
+
+    UCI Adult (05/wide_deep's census part) is read from the real cache, which must hold it.
+    """
+    cache = config.data_dir()
+    if not (cache / "adult" / "adult.data").is_file():
+        pytest.skip(
+            f"UCI Adult is not in the cache {cache}: point RECSYS_COURSE_DATA at a folder that holds it"
+        )
+    monkeypatch.setenv("RECSYS_COURSE_DATA", str(cache))
     monkeypatch.setattr(config, "repo_root", lambda: tmp_path)
     monkeypatch.setenv("RECSYS_COURSE_FAST", "1")
     monkeypatch.setenv("RECSYS_COURSE_QUIET", "1")

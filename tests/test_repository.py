@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import sys
 from pathlib import Path
 
 import pytest
@@ -43,8 +44,44 @@ def test_every_lesson_has_the_one_colab_setup_cell(path):
     )
 
 
-def test_the_setup_cell_clones_once_and_runs_again_safely():
-    assert 'os.path.isdir("/content/recsys-course/.git")' in sync.SETUP  # a second run reuses the clone
-    assert "not in sys.path" in sync.SETUP and "check=True" in sync.SETUP
+def _run_setup(monkeypatch, cloned: bool, installed: bool, colab: bool = True) -> list[list[str]]:
+    """Execute the setup cell as Colab would, with git, pip and the file system stood in for; return the commands."""
+    import importlib.util
+    import os
+    import subprocess
+    import types
+
+    commands = []
+    monkeypatch.setattr(subprocess, "run", lambda cmd, check: commands.append(cmd))
+    monkeypatch.setattr(os.path, "isdir", lambda path: cloned and path == "/content/recsys-course/.git")
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: object() if installed else None)
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    if colab:
+        monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
+    else:
+        monkeypatch.delitem(sys.modules, "google.colab", raising=False)
+    exec(compile(sync.SETUP, "setup-cell", "exec"), {})
+    assert not colab or "/content/recsys-course" in sys.path
+    return commands
+
+
+def test_the_setup_cell_clones_and_installs_on_a_fresh_runtime(monkeypatch):
+    git, pip = _run_setup(monkeypatch, cloned=False, installed=False)
+    assert git[:2] == ["git", "clone"] and git[-1] == "/content/recsys-course"
+    assert f"https://github.com/{REPOSITORY}" in git
+    assert pip[1:] == ["-m", "pip", "install", "-q", "-e", "/content/recsys-course"]
+
+
+def test_the_setup_cell_reuses_the_clone_and_the_install(monkeypatch):
+    assert _run_setup(monkeypatch, cloned=True, installed=True) == []  # run again, or after a restart
+    [pip] = _run_setup(monkeypatch, cloned=True, installed=False)  # an install that failed is retried
+    assert "pip" in pip
+
+
+def test_the_setup_cell_does_nothing_off_colab(monkeypatch):
+    assert _run_setup(monkeypatch, cloned=False, installed=False, colab=False) == []
+
+
+def test_the_setup_cell_can_be_rewritten():
     edited = sync.setup_cell(sync.SETUP + "\n\n# %%\nx = 1\n", "# Setup: on Colab, something else")
     assert edited.startswith("# Setup: on Colab, something else\n\n# %%\nx = 1")

@@ -44,7 +44,9 @@ def test_the_records_are_what_the_committed_notebook_shows(stem):
 
 def test_every_lesson_with_verdicts_is_in_the_ledger():
     notebooks = sorted(
-        p.stem for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb") if "evidence.conclusion" in p.read_text()
+        p.stem
+        for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")
+        if "evidence.conclusion" in p.read_text()
     )
     assert sorted(ledger.lesson_records(ROOT)) == notebooks
 

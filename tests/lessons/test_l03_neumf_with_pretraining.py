@@ -1,5 +1,5 @@
-"""Tests for lesson 03's experiments (ncf, tuning, claims), the results store and lesson 02's sweep, on a tiny
-planted log (seconds, not minutes)."""
+"""Tests for lesson 03's experiments (ncf, tuning, full_size, claims) and the results store, on a tiny planted
+log (seconds, not minutes)."""
 
 from dataclasses import replace
 
@@ -11,23 +11,9 @@ from recsys_course.evidence import Results
 from recsys_course.lessons.l03_neumf_with_pretraining import claims as ncf_claims
 from recsys_course.lessons.l03_neumf_with_pretraining import full_size, ncf, tuning
 from recsys_course.models import MF
-from recsys_course.tasks import prepare_leave_one_out
 from recsys_course.training.optim import adam_with_weight_decay
 
 TINY = replace(ncf.Settings(), factors=4, batch_size=256, max_epochs=3, patience=1, mf_dim=4)
-
-
-@pytest.fixture(scope="module")
-def loo():
-    """40 users in 4 taste groups, each clicking 10 of its group's 15 items, in time order."""
-    rng = np.random.default_rng(0)
-    rows = []
-    for user in range(40):
-        group = user % 4
-        for t, item in enumerate(rng.choice(np.arange(15) + 15 * group, size=10, replace=False)):
-            rows.append((user, int(item), t))
-    log = pd.DataFrame(rows, columns=["user", "item", "timestamp"])
-    return prepare_leave_one_out(log, n_users=40, n_items=60, n_neg=20, seed=0)
 
 
 @pytest.fixture(scope="module")
@@ -177,36 +163,7 @@ def test_script_writes_results_and_figure(tmp_path, monkeypatch):
     assert len(saved) == 1 + 2 * (len(ncf.MODELS) + 3 + 2)  # popularity; per seed 8 models, 3 ratios, 2 MFs
     assert set(saved["experiment"]) == {"models", "negatives", "tuned MF"}
     assert (saved["setting: tuned_on"] == "ml-100k").all() and "setting: mf_weight_decay" in saved
-    assert (saved["dataset"] == tiny.name).all()                                # it ran on the tiny log
-
-
-def test_dimension_sweep_and_the_doubling_rule(loo):
-    """The sweep keeps validation and test numbers per (size, seed); the rule's verdict comes from them."""
-    from recsys_course.lessons.l02_embeddings_and_tsne import claims as dimension_claims
-    from recsys_course.lessons.l02_embeddings_and_tsne import dimensions
-
-    results = dimensions.sweep(loo, dims=(4, 8, 16), seeds=(0, 1), epochs=2)
-    frame = results.frame()
-    assert sorted(frame["factors"].unique()) == [4, 8, 16] and len(frame) == 6
-    assert frame[["valid auc", "auc"]].apply(lambda c: c.between(0, 1)).all().all()
-    curve = pd.Series({16: 0.80, 32: 0.81, 64: 0.83, 128: 0.832})
-    assert dimensions.doubling_rule(curve) == (64, ["32 -> 64: +2.47%", "64 -> 128: +0.24%"])
-    assert dimensions.doubling_rule(pd.Series({8: 0.9, 16: 0.91}))[0] == 32  # nothing above 32 to try
-    # a sweep without 32 still gets a verdict: the rule then stays at its start only if it was swept
-    results32 = dimensions.sweep(loo, dims=(16, 32, 64), seeds=(0, 1), epochs=2)
-    (claim,) = dimension_claims.judge_claims(results32, evidence="tiny")
-    assert claim.verdict in ("supported", "contradicted", "inconclusive")
-    assert claim.notes["rule picks"] in (32, 64) and claim.notes["best on validation"] in (16, 32, 64)
-
-
-def test_doubling_rule_verdict_needs_the_starting_size(loo):
-    from recsys_course.lessons.l02_embeddings_and_tsne import claims as dimension_claims
-    from recsys_course.lessons.l02_embeddings_and_tsne import dimensions
-
-    with pytest.raises(ValueError, match="d = 32"):
-        dimension_claims.judge_claims(
-            dimensions.sweep(loo, dims=(4, 8), seeds=(0,), epochs=1), evidence="tiny"
-        )
+    assert (saved["dataset"] == tiny.name).all()  # it ran on the tiny log
 
 
 def test_claims_pair_runs_on_the_seeds_both_sides_have(loo):

@@ -1,4 +1,4 @@
-"""Tests for the CTR task of lessons 05-06 and lesson 05's experiment pieces, on small synthetic MovieLens data."""
+"""Tests for the CTR task of lessons 05-06 on small synthetic MovieLens data: labels, histories, wide ids."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 
 from recsys_course.data import synthetic_movielens
 from recsys_course.tasks.ctr import movielens_ctr
-from recsys_course.tasks.features import cross, pair_frequency
+from recsys_course.tasks.features import cross
 
 
 @pytest.fixture(scope="module")
@@ -100,68 +100,6 @@ def test_with_extra_wide_appends_a_field_and_moves_the_padding(task):
     )
     with pytest.raises(ValueError, match="already has"):
         more.with_extra_wide("year x movie", 64, parts)
-
-
-def test_pair_frequency_by_hand():
-    pad = 9
-    train_history = np.array([[1, 2], [1, pad], [2, 1]])
-    train_items = np.array([5, 5, 6])  # pairs (1,5) x2, (2,5), (2,6), (1,6)
-    history = np.array([[1, 2], [2, pad], [pad, pad], [3, 1]])
-    items = np.array([5, 6, 5, 7])
-    assert pair_frequency(history, items, train_history, train_items, pad).tolist() == [2, 1, 0, 0]
-
-
-def test_experiment_runs_end_to_end_and_judges(task):
-    from recsys_course.lessons.l05_wide_and_deep import claims as wide_deep_claims
-    from recsys_course.lessons.l05_wide_and_deep import wide_deep
-    from recsys_course.training.wide_deep import KINDS, OPTIMIZERS
-
-    s = wide_deep.fast_settings(wide_deep.Settings(dim=4))
-    results = wide_deep.run_movielens(task, {kind: s for kind in KINDS}, seeds=(0, 1), log=lambda *_: None)
-    frame = results["all"].frame()
-    assert {"global rate", "item mean", "LR on ids", "wide", "deep", "joint", "ensemble"} <= set(
-        frame["model"]
-    )
-    assert set(frame.loc[frame["model"] == "joint", "optimizer"]) == set(OPTIMIZERS)
-    assert frame.loc[frame["model"] == "global rate", "auc"].item() == pytest.approx(0.5)
-    assert frame["zero share"].dropna().between(0, 1).all()
-    slices = {k: v for k, v in results.items() if k != "all"}
-    assert slices and set(slices) <= set(wide_deep.SLICES)
-    for part in slices.values():  # every slice records every run, on its own users
-        assert len(part.rows) == len(frame) and set(part.users) <= set(results["all"].users)
-    claims = wide_deep_claims.movielens_claims(results["all"], slices, "test")
-    assert len(claims) == 5 + (list(wide_deep.SLICES)[-1] in slices)
-    assert all(c.verdict in ("supported", "contradicted", "inconclusive") for c in claims)
-
-
-def test_ftrl_l1_zeroes_more_wide_weights(task):
-    from dataclasses import replace
-
-    from recsys_course.lessons.l05_wide_and_deep import wide_deep
-
-    s = wide_deep.fast_settings(wide_deep.Settings(dim=4))
-    shares = [
-        wide_deep.zero_share(wide_deep.train(task, replace(s, ftrl_l1=l1), deep=False)[0], task)
-        for l1 in (0.0, 50.0)
-    ]
-    assert shares[0] < 0.05 < shares[1]
-
-
-def test_settings_round_trip_per_kind(tmp_path):
-    from dataclasses import replace
-
-    from recsys_course.training import wide_deep
-
-    tuned = {
-        "wide": replace(wide_deep.Settings(), ftrl_l1=16.0),
-        "deep": wide_deep.Settings(hidden=(8, 4)),
-        "joint": wide_deep.Settings(adam_lr=3e-3),
-    }
-    path = wide_deep.save_settings(tuned, tmp_path / "s.json")
-    assert wide_deep.load_settings(path) == tuned  # tuples come back as tuples
-    assert wide_deep.load_settings(tmp_path / "absent.json") == {
-        k: wide_deep.Settings() for k in wide_deep.KINDS
-    }
 
 
 def test_tensors_are_writable_copies_with_the_models_dtypes(task):

@@ -14,6 +14,7 @@ from recsys_course.tasks.features import (
     cross,
     liked_before,
     padded_ids,
+    pair_frequency,
     quantile_edges,
 )
 
@@ -89,3 +90,12 @@ def test_liked_before_pads_and_keeps_the_latest(ratings):
     assert np.array_equal(short, long[:, :3])
     first_ever = ratings["timestamp"] == ratings.groupby("user")["timestamp"].transform("min")
     assert (short[first_ever.to_numpy()] == 999).all()  # nothing is liked before a user's first moment
+
+
+def test_pair_frequency_by_hand():
+    pad = 9
+    train_history = np.array([[1, 2], [1, pad], [2, 1]])
+    train_items = np.array([5, 5, 6])  # pairs (1,5) x2, (2,5), (2,6), (1,6)
+    history = np.array([[1, 2], [2, pad], [pad, pad], [3, 1]])
+    items = np.array([5, 6, 5, 7])
+    assert pair_frequency(history, items, train_history, train_items, pad).tolist() == [2, 1, 0, 0]

@@ -1,4 +1,5 @@
-"""Tests for recsys_course.models.WideAndDeep and the wide id layout: the sum, the halves, sparse wide gradients."""
+"""Tests for Wide & Deep: the model (the sum, the halves, sparse wide gradients), the wide id layout, and the
+settings that recsys_course.training.wide_deep saves per kind of model."""
 
 from __future__ import annotations
 
@@ -96,3 +97,20 @@ def test_the_deep_part_reads_the_mean_of_the_liked_history():
     assert set(map(id, model.history.parameters())) <= set(map(id, model.deep_parameters()))
     with pytest.raises(ValueError, match="history"):
         model(None, deep, None, None)
+
+
+def test_settings_round_trip_per_kind(tmp_path):
+    from dataclasses import replace
+
+    from recsys_course.training import wide_deep
+
+    tuned = {
+        "wide": replace(wide_deep.Settings(), ftrl_l1=16.0),
+        "deep": wide_deep.Settings(hidden=(8, 4)),
+        "joint": wide_deep.Settings(adam_lr=3e-3),
+    }
+    path = wide_deep.save_settings(tuned, tmp_path / "s.json")
+    assert wide_deep.load_settings(path) == tuned  # tuples come back as tuples
+    assert wide_deep.load_settings(tmp_path / "absent.json") == {
+        k: wide_deep.Settings() for k in wide_deep.KINDS
+    }

@@ -1,0 +1,35 @@
+"""Tests for lesson 02's embedding-size sweep and the doubling rule's verdict, on a tiny planted log."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+
+def test_dimension_sweep_and_the_doubling_rule(loo):
+    """The sweep keeps validation and test numbers per (size, seed); the rule's verdict comes from them."""
+    from recsys_course.lessons.l02_embeddings_and_tsne import claims as dimension_claims
+    from recsys_course.lessons.l02_embeddings_and_tsne import dimensions
+
+    results = dimensions.sweep(loo, dims=(4, 8, 16), seeds=(0, 1), epochs=2)
+    frame = results.frame()
+    assert sorted(frame["factors"].unique()) == [4, 8, 16] and len(frame) == 6
+    assert frame[["valid auc", "auc"]].apply(lambda c: c.between(0, 1)).all().all()
+    curve = pd.Series({16: 0.80, 32: 0.81, 64: 0.83, 128: 0.832})
+    assert dimensions.doubling_rule(curve) == (64, ["32 -> 64: +2.47%", "64 -> 128: +0.24%"])
+    assert dimensions.doubling_rule(pd.Series({8: 0.9, 16: 0.91}))[0] == 32  # nothing above 32 to try
+    # a sweep without 32 still gets a verdict: the rule then stays at its start only if it was swept
+    results32 = dimensions.sweep(loo, dims=(16, 32, 64), seeds=(0, 1), epochs=2)
+    (claim,) = dimension_claims.judge_claims(results32, evidence="tiny")
+    assert claim.verdict in ("supported", "contradicted", "inconclusive")
+    assert claim.notes["rule picks"] in (32, 64) and claim.notes["best on validation"] in (16, 32, 64)
+
+
+def test_doubling_rule_verdict_needs_the_starting_size(loo):
+    from recsys_course.lessons.l02_embeddings_and_tsne import claims as dimension_claims
+    from recsys_course.lessons.l02_embeddings_and_tsne import dimensions
+
+    with pytest.raises(ValueError, match="d = 32"):
+        dimension_claims.judge_claims(
+            dimensions.sweep(loo, dims=(4, 8), seeds=(0,), epochs=1), evidence="tiny"
+        )
