@@ -3,7 +3,7 @@
 Draws ``--neg`` negatives for every positive of MovieLens-100K (implicit
 feedback: every rating is an interaction) in two ways:
 
-* ``recsys_course.sampling.sample_negatives``: NumPy draws all candidates at
+* ``recsys_course.tasks.negatives.sample_negatives``: NumPy draws all candidates at
   once, rejects the seen ones with a dense boolean-table lookup, redraws only those;
 * a straightforward loop: for each positive and each negative, draw
   ``random.randrange(n_items)`` until the (user, item) pair is not in a Python

@@ -1,9 +1,9 @@
 """The sampled leave-one-out protocol (He et al. 2017): each held-out item ranked against its fixed negatives.
 
 :func:`per_user` is the protocol: one row per user (rank, HR@k, NDCG@k, sampled AUC), the rows
-:func:`recsys_course.evidence.paired_bootstrap` compares. :func:`means` averages it,
-:func:`validation` gives :func:`recsys_course.training.fit` the validation users' means after each
-epoch, and :func:`report` scores a trained model's test users beside the facts of its training.
+:func:`recsys_course.evidence.paired_bootstrap` compares; :func:`per_row` is the same on scores already
+computed. :func:`means` averages it, :func:`validation` gives :func:`recsys_course.training.fit` the
+validation users' means after each epoch, and :func:`report` scores a trained model's test users.
 """
 
 from __future__ import annotations
@@ -31,10 +31,18 @@ def per_user(model: torch.nn.Module, users, candidates, k: int = 10) -> pd.DataF
     scores = score_pairs(model, np.repeat(users, candidates.shape[1]), candidates.ravel()).reshape(
         candidates.shape
     )
+    rows = per_row(scores, k)
+    rows.insert(0, "user", users)
+    return rows
+
+
+def per_row(scores, k: int = 10) -> pd.DataFrame:
+    """The protocol on scores already computed: one row per row of ``scores`` [n, 1 + n_negatives], whose
+    column 0 is the held-out item - its rank, HR@k, NDCG@k and sampled AUC (ties count against it)."""
+    scores = np.asarray(scores)
     ranks = rank_of_positive(scores)
     return pd.DataFrame(
         {
-            "user": users,
             "rank": ranks,
             f"hr@{k}": hits_at_k(ranks, k),
             f"ndcg@{k}": ndcg_gains_at_k(ranks, k),

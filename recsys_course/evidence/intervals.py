@@ -99,7 +99,7 @@ def paired_bootstrap(
     Student's t on Satterthwaite's degrees of freedom, so that a few seeds
     with a large spread give a wide interval. With one seed, only 1 is
     measured and the interval says nothing about training noise (the record
-    shows ``n_seeds``). ``tests/test_stats.py`` checks the coverage on
+    shows ``n_seeds``). ``tests/evidence/test_intervals.py`` checks the coverage on
     simulated data with a known effect.
     """
     from scipy.stats import t as student_t

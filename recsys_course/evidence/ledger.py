@@ -115,7 +115,3 @@ def main(argv=None) -> int:
     tmp.replace(path)
     print("wrote", path)
     return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -147,7 +147,7 @@ class Results:
         if counts != {len(results.rows)}:
             raise ValueError(
                 f"{folder / name}: {len(results.rows)} runs in the CSV but "
-                f"{sorted(counts)} in the per-user file; rerun the experiment script"
+                f"{sorted(counts)} in the per-user file; rerun its experiment (`python -m recsys_course run --list`)"
             )
         return results
 

@@ -2,7 +2,8 @@
 
 - :mod:`.splits` - implicit feedback, leave-one-out by time, global and per-user time splits;
 - :mod:`.negatives` - vectorised negative sampling and the fixed evaluation candidates;
-- :mod:`.leave_one_out` - lessons 01-03's task: each user's latest item held out, ranked against 99 sampled negatives;
+- :mod:`.leave_one_out` - lessons 02-03's task (and 04's sampled scores, 06's samplers): each user's
+  latest item held out, ranked against 99 sampled negatives;
 - :mod:`.next_watch` - lesson 04's task: next-watch examples (padded history, demographics, target);
 - :mod:`.ranker_impressions` - lesson 04's ranker: what retrieval showed each user, and the ranker's features;
 - :mod:`.ctr` and :mod:`.features` - lessons 05-06's click-through-rate tasks and their features.

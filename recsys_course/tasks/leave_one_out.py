@@ -1,4 +1,4 @@
-"""The leave-one-out task of lessons 01-03 and 06 (He et al. 2017): who held out what, ranked against which negatives.
+"""The leave-one-out task of lessons 02-04 and 06 (He et al. 2017): who held out what, ranked against which negatives.
 
 :func:`prepare_leave_one_out` splits interactions by time - each user's latest one is the test
 item, the one before it the validation item - and draws each held-out item's fixed sampled

@@ -2,7 +2,7 @@
 
 Each user's ratings in time order are a watch sequence; an example is the last
 ``history_len`` items before a target (padded) plus the user's demographics,
-and the label is the target item. The split is lessons 01-03's leave-one-out.
+and the label is the target item. The split is the leave-one-out cut of lessons 02-03.
 """
 
 from __future__ import annotations
@@ -140,7 +140,7 @@ def prepare_next_watch(
     The split is :func:`recsys_course.tasks.splits.leave_one_out` with validation:
     each user's latest rating is the test target and the one before it the
     validation target, with the same tie rule, so the numbers line up with
-    lessons 01-03. Training examples are every rating in the training part;
+    lessons 02-03. Training examples are every rating in the training part;
     the validation history ends with the last training item, and the test
     history with the validation item.
     """

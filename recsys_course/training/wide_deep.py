@@ -1,7 +1,7 @@
 """Wide & Deep's training recipe, shared by lessons 05 and 06: its settings, its model and its three optimizers.
 
-:class:`Settings` holds the sizes and rates (lesson 05 chooses the rates on validation and commits them,
-:func:`committed_settings` reads them back); :func:`make_model` builds a :class:`~recsys_course.models.WideAndDeep`
+:class:`Settings` holds the sizes and rates (lesson 05 chooses the rates on validation and commits them
+with :func:`save_settings`); :func:`make_model` builds a :class:`~recsys_course.models.WideAndDeep`
 for a CTR task, :func:`make_optimizer` one of :data:`OPTIMIZERS` - the paper's FTRL+L1 on the wide part with
 AdaGrad on the deep part, one Adam, or Adam with a rate per part - and :func:`train` runs :func:`~.recipes.fit_ctr`.
 """
@@ -14,7 +14,6 @@ from pathlib import Path
 
 import torch
 
-from .. import config
 from ..models import WideAndDeep
 from ..tasks.ctr import CTRTask
 from .loop import History
@@ -136,13 +135,3 @@ def load_settings(path: Path | None, default: Settings = Settings()) -> dict[str
         kind: replace(default, **{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})
         for kind, values in saved.items()
     }
-
-
-def committed_settings(dataset: str = "ml-100k", default: Settings = Settings()) -> dict[str, Settings]:
-    """The rates lesson 05's full-size run chose on ``dataset``'s validation split (``"adult"`` for UCI Adult),
-    or ``default`` for every kind of model without them.
-
-    Read from ``results/05_wide_and_deep/wide_deep_<dataset>_settings.json``, committed with the course.
-    """
-    folder = config.committed_results_dir("05_wide_and_deep")
-    return load_settings(None if folder is None else folder / f"wide_deep_{dataset}_settings.json", default)

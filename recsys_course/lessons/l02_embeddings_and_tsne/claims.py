@@ -6,7 +6,10 @@ The lesson and the course-wide ledger both call :func:`judge_claims`, so the ver
 from __future__ import annotations
 
 from ...evidence import Claim, Results, judge, paired_bootstrap
+from . import LESSON
 from .dimensions import doubling_rule
+
+NUMBER = LESSON[:2]  # the lesson's number, as claim records name it
 
 
 def judge_claims(results: Results, evidence: str) -> list[Claim]:
@@ -25,7 +28,7 @@ def judge_claims(results: Results, evidence: str) -> list[Claim]:
     )
     return [
         judge(
-            lesson="02",
+            lesson=NUMBER,
             claim="Start at d = 32 and double the embedding size until AUC moves by less than 0.5%",
             source="no source given; a rule of thumb",
             measured=f"relative test AUC of the size the rule picks on validation (d = {chosen}) over the size with "

@@ -20,8 +20,7 @@ from ...evidence import Results
 from ...models import MF
 from ...tasks import LeaveOneOut, prepare_leave_one_out, to_implicit
 from ...training import History, fit_implicit
-
-LESSON = "02_embeddings_and_tsne"
+from . import LESSON
 
 DIMS = (8, 16, 32, 64, 128)
 

@@ -1,7 +1,8 @@
 """Lesson 02's exercises: neighbour agreement for one label, its exact chance level, and the embedding-size sweep.
 
 References come from the package's own metric, from ML-100K itself (an exact count, tiny tolerance) and from
-the committed full-size sweep (figures/dimensions): 3 standard deviations over its five seeds, at least 0.01.
+the committed full-size sweep (results/02_embeddings_and_tsne/dimensions_ml-100k.csv): 3 standard deviations
+over its five seeds, at least 0.01.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import numpy as np
 
 from ...check import Choice, Exercise, Function, Number
 from ...evaluation.metrics import neighbour_agreement
+from . import LESSON
 
 MIN_RATINGS = 20  # exercise 2: the movies section 4 scores, those with at least 20 training ratings
 SWEEP_DIM = 64  # exercise 4: the embedding size whose test NDCG@10 the learner measures
@@ -58,7 +60,7 @@ def sweep_ndcg() -> tuple[float, float]:
     """Mean test NDCG@10 of MF at SWEEP_DIM over the full-size sweep's seeds; 3 standard deviations, >= 0.01."""
     from ...evidence import Results
 
-    results = Results.required("02_embeddings_and_tsne", "dimensions_ml-100k", "02/dimensions")
+    results = Results.required(LESSON, "dimensions_ml-100k", f"{LESSON[:2]}/dimensions")
     values = results.runs(factors=SWEEP_DIM)["ndcg@10"].to_numpy(dtype=float)
     return float(values.mean()), max(3 * float(values.std(ddof=1)), 0.01)
 

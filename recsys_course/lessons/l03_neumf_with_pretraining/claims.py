@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from ...evidence import Claim, Effect, Results, judge
 from ...evidence import paired_effect as effect
+from . import LESSON
+
+NUMBER = LESSON[:2]  # the lesson's number, as claim records name it
 
 SCRATCH = "NeuMF (scratch)"
 FUSED = "GMF+MLP (fused, not fine-tuned)"
@@ -66,7 +69,7 @@ def judge_claims(results: Results, evidence: str) -> list[Claim]:
     def add(claim, source, measured, eff, threshold=0.01, direction="above", notes=None):
         claims.append(
             judge(
-                lesson="03",
+                lesson=NUMBER,
                 claim=claim,
                 source=source,
                 measured=measured,

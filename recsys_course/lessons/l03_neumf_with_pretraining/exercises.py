@@ -11,8 +11,9 @@ import numpy as np
 from ...check import Choice, Exercise, Function, Number
 from ...evaluation.metrics import ndcg_at_k, rank_of_positive
 from ...evidence import Results
+from . import LESSON
 
-LESSON, NAME, EXPERIMENT = "03_neumf_with_pretraining", "ncf_ml-100k", "03/ncf"
+NAME, EXPERIMENT = "ncf_ml-100k", "03/ncf"
 
 
 def _runs(**where):

@@ -2,7 +2,7 @@
 
 :func:`neumf_diagram` reads a :class:`~recsys_course.models.NeuMF` object's own layers;
 :func:`full_size_figure` draws test HR@10 by predictive factors and the negative-ratio sweep in
-two views from a :class:`~recsys_course.evidence.Results` of :func:`.ncf.run`; error bars are 95%
+two views from a :class:`~recsys_course.evidence.Results` of :func:`.full_size.run`; error bars are 95%
 intervals over test users and seeds (:func:`recsys_course.evidence.mean_interval`).
 """
 

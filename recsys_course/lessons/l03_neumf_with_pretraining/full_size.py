@@ -20,7 +20,7 @@ from ... import config, plots
 from ...data import load_movielens
 from ...evidence import Results
 from ...tasks import prepare_leave_one_out, to_implicit
-from . import figures, ncf, tuning
+from . import LESSON, figures, ncf, tuning
 
 
 def run(
@@ -39,7 +39,7 @@ def run(
     loo = prepare_leave_one_out(to_implicit(data.ratings), data.n_users, data.n_items, seed=0)
     print(data.summary())
     print(loo.describe())
-    out = out or config.results_dir(ncf.LESSON)
+    out = out or config.results_dir(LESSON)
     if tune or retune or dataset not in ncf.TUNED:
         print(f"choosing settings on {dataset}'s validation split ...")
         start = time.perf_counter()
@@ -71,3 +71,8 @@ def run(
     picture = plots.save_fig(fig, f"03_ncf_{dataset}")
     plt.close(fig)
     return results.save(out, f"ncf_{dataset}") + picture
+
+
+def load_results(dataset: str) -> Results | None:
+    """The committed full-size results for ``dataset`` (``results/03_neumf_with_pretraining/``), or None."""
+    return Results.committed(LESSON, f"ncf_{dataset}")

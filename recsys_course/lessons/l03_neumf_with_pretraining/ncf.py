@@ -1,20 +1,8 @@
-"""Lesson 03's experiments - NCF's models and claims - at any size.
+"""Lesson 03's NCF experiments at any size: the settings, a model factory, training, and the four comparisons.
 
-The notebook imports these functions with quick settings; the full version (:mod:`.full_size`: five
-seeds, the paper's factor sizes) writes a CSV and per-user results under
-``results/03_neumf_with_pretraining/`` and a figure under ``figures/``::
-
-    python -m recsys_course run 03/ncf                        # ML-100K, factors 8 16 32 64, 5 seeds
-    python -m recsys_course run 03/ncf --dataset ml-1m        # when ML-1M is in the cache
-    python -m recsys_course run 03/ncf --tune                 # only choose the settings on validation
-
-Protocol (He et al. 2017): leave-one-out by time; each test user's held-out
-item is ranked against 99 fixed sampled negatives. Every model trains on the
-training split and stops early on the validation item, keeping its best
-epoch: each model, size and negative ratio gets the number of epochs that
-suits it, chosen without looking at the test set. What is not chosen per run
-(fine-tuning learning rates, the tuned MF's size and weight decay) is chosen
-on the validation split of the dataset the script runs on (:func:`.tuning.tune`).
+Protocol (He et al. 2017): leave-one-out by time, each held-out item ranked against 99 fixed sampled
+negatives; every run stops early on the validation item, so each model, size and negative ratio gets
+the epochs that suit it. The notebook calls these with quick settings; :mod:`.full_size` runs them all.
 """
 
 from __future__ import annotations
@@ -32,8 +20,6 @@ from ...models import GMF, MF, MLP, NeuMF, Popularity
 from ...tasks import LeaveOneOut
 from ...training import History, fit_implicit
 from ...training.optim import adam_with_weight_decay
-
-LESSON = "03_neumf_with_pretraining"
 
 MODELS = [
     "MF",
@@ -292,8 +278,3 @@ def tuned_mf_runs(
 def settings_columns(s: Settings) -> dict:
     """The settings as CSV columns (prefixed 'setting: '), so a results file says how it was made."""
     return {f"setting: {k}": v for k, v in asdict(s).items() if k != "factors"}
-
-
-def load_results(dataset: str) -> Results | None:
-    """The committed full-size results for ``dataset`` (``results/03_neumf_with_pretraining/``), or None."""
-    return Results.committed(LESSON, f"ncf_{dataset}")

@@ -1,5 +1,5 @@
 """Lesson 04, the YouTube two-stage recommender: candidate towers and baselines (:mod:`.towers`), the ranking
-stage (:mod:`.ranker`), retrieval as the catalogue grows (:mod:`.scaling`), the full-size run (:mod:`.two_stage`),
+stage (:mod:`.ranker`), retrieval as the catalogue grows (:mod:`.scaling`), the full-size run (:mod:`.full_size`),
 the claims, the figures and the pipeline diagram, and the exercises."""
 
 from .. import Experiment
@@ -8,7 +8,7 @@ LESSON = "04_youtube_two_stage"
 EXPERIMENTS = (
     Experiment(
         "two_stage",
-        "two_stage:run",
+        "full_size:run",
         "eleven candidate-tower variants, popularity and MF; plain and "
         "weighted-LR rankers; exact search vs faiss up to 10^6 items, and the ranker's latency",
         seeds=(0, 1, 2, 3),

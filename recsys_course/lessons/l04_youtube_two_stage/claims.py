@@ -13,9 +13,11 @@ import numpy as np
 import pandas as pd
 
 from ...evidence import Claim, Effect, Results, judge, mean_interval, paired_bootstrap, paired_effect
+from . import LESSON
 from .scaling import budget_crossover
 
-LESSON = "04"
+NUMBER = LESSON[:2]  # the lesson's number, as claim records name it
+
 YI_2019 = (
     "Yi et al. (RecSys 2019): in-batch softmax with the logQ correction raises Wikipedia Recall@10 "
     "0.0643 -> 0.1065 and YouTube Recall@50 0.4586 -> 0.5322"
@@ -43,7 +45,7 @@ def tower_claims(towers: Results, best: str, evidence: str) -> list[Claim]:
         except KeyError:  # a model this run did not train
             return None
         return judge(
-            lesson=LESSON,
+            lesson=NUMBER,
             claim=text,
             source=source,
             measured=measured,
@@ -114,7 +116,7 @@ def ranker_claims(rankers: Results, test_ratings: np.ndarray, evidence: str) -> 
     )
     return [
         judge(
-            lesson=LESSON,
+            lesson=NUMBER,
             claim="A ranking stage on richer features improves on the candidate order",
             source="Covington et al. (2016), section 4: the ranker sees many more features of each candidate",
             measured="relative HR@10 of the weighted-LR ranker over the candidate tower's own order, on the "
@@ -124,7 +126,7 @@ def ranker_claims(rankers: Results, test_ratings: np.ndarray, evidence: str) -> 
             threshold=0.01,
         ),
         judge(
-            lesson=LESSON,
+            lesson=NUMBER,
             claim="Weighted logistic regression ranks for engagement better than plain LR",
             source="Covington et al. (2016), section 4.2: positives weighted by watch time",
             measured="relative engagement-weighted NDCG@10 (gain scaled by the held-out item's rating) of "
@@ -142,7 +144,7 @@ def weighted_lr_claim(ratios: np.ndarray, max_click: float, evidence: str) -> Cl
         mean_interval(np.asarray(ratios)[None, :] - 1.0, metric="odds / E[watch time] - 1"), relative=True
     )  # a ratio minus 1: shown in %
     return judge(
-        lesson=LESSON,
+        lesson=NUMBER,
         claim="Weighted LR's odds estimate the expected watch time of an impression "
         "(we count a bias below the largest click rate as holding)",
         source="Covington et al. (2016), section 4.2: odds = sum T / (N - k) ~ E[T](1 + P) ~ E[T] "
@@ -180,7 +182,7 @@ def serving_claims(
         )
         claims.append(
             judge(
-                lesson=LESSON,
+                lesson=NUMBER,
                 claim="An ANN index answers in single-digit milliseconds (the article: for billions "
                 "of items; tested here at the largest catalogue one CPU holds)",
                 source="faiss wiki, SIFT1M, 20 threads, queries in a batch: HNSW efSearch 16-256 gives 1-R@1 "
@@ -202,7 +204,7 @@ def serving_claims(
     if np.isfinite([estimate, low, high]).all():
         claims.append(
             judge(
-                lesson=LESSON,
+                lesson=NUMBER,
                 claim="Two stages are overkill below about 100K items",
                 source="the article; no primary source found",
                 measured=f"the catalogue size at which ranking every item takes {budget_ms:g} ms (one user, "

@@ -14,8 +14,9 @@ import pandas as pd
 from ...check import Choice, Exercise, Function, Number
 from ...evaluation.metrics import catalogue_ranks
 from ...evidence import Results, committed_file
+from . import LESSON
 
-LESSON, EXPERIMENT = "04_youtube_two_stage", "04/two_stage"
+EXPERIMENT = "04/two_stage"
 
 
 def last_item_recall() -> tuple[float, float]:

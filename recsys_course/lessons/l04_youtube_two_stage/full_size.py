@@ -22,7 +22,7 @@ from ...data import load_movielens
 from ...evidence import Results
 from ...tasks import prepare_leave_one_out, prepare_next_watch, to_implicit
 from ...tasks.next_watch import split_latest
-from . import figures, ranker, scaling
+from . import LESSON, figures, ranker, scaling
 from .towers import (
     BUDGET_MS,
     RANKER_EXAMPLES_PER_USER,
@@ -35,7 +35,6 @@ from .towers import (
     train_tower,
 )
 
-LESSON = "04_youtube_two_stage"
 TABLES = ("retrieval_scaling", "ranker_latency", "crossover")
 
 

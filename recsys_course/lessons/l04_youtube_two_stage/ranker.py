@@ -14,7 +14,7 @@ import torch
 from torch import nn
 
 from ... import config
-from ...evaluation.metrics import ndcg_gains_at_k
+from ...evaluation.metrics import hit_rate_at_k, ndcg_gains_at_k
 from ...models import CandidateTower, RankingTower, weighted_bce
 from ...tasks.next_watch import Examples, NextWatch, example_arrays
 from ...tasks.ranker_impressions import (
@@ -150,7 +150,7 @@ def train_ranker(
 
     def evaluate(m):
         ranks = rerank_ranks(m, features, data, data.valid, valid_candidates, valid_vectors)
-        return {"hr@10": float((ranks < 10).mean()), "ndcg@10": float(ndcg_gains_at_k(ranks, 10).mean())}
+        return {"hr@10": hit_rate_at_k(ranks, 10), "ndcg@10": float(ndcg_gains_at_k(ranks, 10).mean())}
 
     history = fit(
         ranker,
@@ -206,7 +206,7 @@ def compare_rankers(
             {
                 "model": name,
                 "seed": seed,
-                "hr@10": float((ranks < 10).mean()),
+                "hr@10": hit_rate_at_k(ranks, 10),
                 "engagement ndcg@10": float(engagement_ndcg(ranks, data.test.rating).mean()),
                 f"recall@{s.n_candidates} (ceiling)": float((ranks < s.n_candidates).mean()),
             },

@@ -2,7 +2,7 @@
 
 Every model is scored on the same test users against the whole catalogue
 (:mod:`recsys_course.evaluation.catalogue`) and kept in a :class:`~recsys_course.evidence.Results`;
-``python -m recsys_course run 04/two_stage`` runs it all at full size (:mod:`.two_stage`).
+``python -m recsys_course run 04/two_stage`` runs it all at full size (:mod:`.full_size`).
 """
 
 from __future__ import annotations
@@ -14,9 +14,8 @@ import pandas as pd
 import torch
 
 from ... import config
-from ...evaluation import catalogue
+from ...evaluation import catalogue, sampled
 from ...evaluation.inference import all_item_scores
-from ...evaluation.metrics import rank_of_positive
 from ...evidence import Results
 from ...models import MF, CandidateTower, SoftmaxLoss
 from ...tasks.negatives import popularity_probs
@@ -157,8 +156,7 @@ def mf_scores(model: MF, data: NextWatch, split: str = "test") -> np.ndarray:
 
 def sampled_hr(scores: np.ndarray, candidates: np.ndarray, k: int = 10) -> float:
     """HR@k the lesson-03 way: the target (column 0 of ``candidates``) among 99 sampled negatives."""
-    ranks = rank_of_positive(np.take_along_axis(scores, candidates, axis=1))
-    return float((ranks < k).mean())
+    return float(sampled.per_row(np.take_along_axis(scores, candidates, axis=1), k)[f"hr@{k}"].mean())
 
 
 def protocol_gaps(table: pd.DataFrame, pairs) -> pd.DataFrame:

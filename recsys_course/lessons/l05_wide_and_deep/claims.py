@@ -12,9 +12,11 @@ import pandas as pd
 
 from ...evidence import Claim, Results, judge, paired_effect
 from ...training.wide_deep import PAPER
+from . import LESSON
 from .wide_deep import LIKED_CROSS, SLICES
 
-LESSON = "05"
+NUMBER = LESSON[:2]  # the lesson's number, as claim records name it
+
 # Cheng et al. (DLRS 2016), Table 1: offline AUC on Google Play; online acquisition gain.
 PAPER_AUC = {"wide": 0.726, "deep": 0.722, "joint": 0.728}
 CHENG_TABLE_1 = (
@@ -23,9 +25,8 @@ CHENG_TABLE_1 = (
 )
 # TensorFlow 1.x's census tutorial (wide_n_deep_tutorial.py, UCI Adult), test accuracy.
 TF_CENSUS = {"linear": 0.8356, "wide & deep": 0.8443}
-SMALLEST_GAIN = (
-    0.001  # AUC: a tenth of a point, the scale of the paper's own offline differences (0.002-0.006)
-)
+# AUC: a tenth of a point, the scale of the paper's own offline differences (0.002-0.006)
+SMALLEST_GAIN = 0.001
 
 
 def half_paper_gain(a: str, b: str) -> float:
@@ -42,7 +43,7 @@ def movielens_claims(everything: Results, slices: dict[str, Results], evidence: 
 
     def claim(text, source, measured, effect, threshold):
         return judge(
-            lesson=LESSON,
+            lesson=NUMBER,
             claim=text,
             source=source,
             measured=measured,
@@ -112,7 +113,7 @@ def adult_claim(adult: Results, evidence: str) -> Claim:
     """Wide & Deep against the linear model on UCI Adult's test rows (accuracy), beside TensorFlow's tutorial."""
     effect = paired_effect(adult, "accuracy", {"model": "wide & deep"}, {"model": "linear"}, relative=False)
     return judge(
-        lesson=LESSON,
+        lesson=NUMBER,
         claim="On the census data, Wide & Deep is more accurate than the linear model",
         source=(
             f"TensorFlow 1.x's census tutorial (UCI Adult): linear {TF_CENSUS['linear']}, wide & deep "

@@ -13,12 +13,10 @@ import numpy as np
 from ...check import Choice, Exercise, Function, Number
 from ...evidence import Results
 from ...training.wide_deep import PAPER
+from . import LESSON
 from . import wide_deep as wd
 
-LESSON, EXPERIMENT = (
-    "05_wide_and_deep",
-    "05/wide_deep",
-)  # the full-size run that wrote results/05_wide_and_deep/
+EXPERIMENT = "05/wide_deep"  # the full-size run that wrote results/05_wide_and_deep/
 
 
 def _cases():

@@ -21,9 +21,8 @@ from ...evidence import Results
 from ...models import WideAndDeep
 from ...tasks.ctr import CTRTask
 from ...tasks.features import pair_frequency
-from ...training.wide_deep import PAPER, Settings, save_settings, train
-
-LESSON = "05_wide_and_deep"
+from ...training.wide_deep import PAPER, Settings, load_settings, save_settings, train
+from . import LESSON
 
 
 def fast_settings(s: Settings) -> Settings:
@@ -86,7 +85,9 @@ def baseline_logits(task: CTRTask, prior: float = 10.0) -> dict[str, np.ndarray]
 
 
 def tune(task: CTRTask, s: Settings, seed: int = 0, log=print) -> dict[str, Settings]:
-    """Choose each kind of model's rates by validation AUC (seed 0): one :class:`Settings` per :data:`KINDS`.
+    """Choose each kind of model's rates by validation AUC (seed 0).
+
+    One :class:`Settings` per kind of :data:`recsys_course.training.wide_deep.KINDS`.
 
     Logistic regression on user and movie ids ("ids") and the wide-only
     model: FTRL's alpha and L1 (9 settings). Deep-only: AdaGrad's rate (3).
@@ -134,7 +135,7 @@ def label(optimizer: str, parts: dict) -> str:
 def run_movielens(task: CTRTask, tuned: dict[str, Settings], seeds=(0,), log=print) -> dict[str, Results]:
     """Every MovieLens model on every seed: ``{"all": Results, <slice>: Results, ...}`` on the test users.
 
-    ``tuned`` holds the settings of each of :data:`KINDS` (see :func:`tune`).
+    ``tuned`` holds the settings of each of :data:`recsys_course.training.wide_deep.KINDS` (see :func:`tune`).
     """
     slices = slice_rows(task)
     results = {"all": Results(), **{name: Results() for name in slices}}
@@ -236,6 +237,13 @@ def run_adult(task: CTRTask, tuned: dict[str, Settings], seeds=(0,), log=print) 
 def fast(tuned: dict[str, Settings]) -> dict[str, Settings]:
     """:func:`fast_settings` for every kind."""
     return {kind: fast_settings(s) for kind, s in tuned.items()}
+
+
+def committed_settings(dataset: str = "ml-100k", default: Settings = Settings()) -> dict[str, Settings]:
+    """The rates the full-size run chose on ``dataset``'s validation split (``"adult"`` for UCI Adult), per kind of
+    model, from ``results/05_wide_and_deep/wide_deep_<dataset>_settings.json``; ``default`` where there are none."""
+    folder = config.committed_results_dir(LESSON)
+    return load_settings(None if folder is None else folder / f"wide_deep_{dataset}_settings.json", default)
 
 
 def load_results(dataset: str = "ml-100k") -> dict | None:

@@ -13,9 +13,11 @@ import numpy as np
 import pandas as pd
 
 from ...evidence import Claim, Effect, Results, judge, mean_interval, paired_bootstrap, paired_effect
+from . import LESSON
 from .samplers import SAMPLERS
 
-LESSON = "06"
+NUMBER = LESSON[:2]  # the lesson's number, as claim records name it
+
 ARTICLE = "the article's training advice; no source given"
 ONE_PERCENT = 0.01  # the rule's threshold for a claim with no size, relative
 TENTH_POINT = 0.001  # AUC: the size of the DIN paper's steps between models (0.0004-0.0037), as in lesson 05
@@ -37,24 +39,29 @@ BARS_SOURCE = "BARS (Zhu et al., SIGIR 2022), Criteo: LR 0.7886, FM 0.8022, Wide
 DEEP_MODELS = ("Wide & Deep", "DeepFM", "DIN")
 STEPS = (("FM", "MF"), ("Wide & Deep", "FM"), ("DeepFM", "Wide & Deep"), ("DIN", "DeepFM"))
 CAPTION_LOW = 0.04  # "4-13%": the least gain that makes the caption true
-A_FEW_POINTS = (
-    0.01  # "a few AUC points": we take one point (0.01 AUC) as the least that could be called a few
-)
+# "a few AUC points": we take one point (0.01 AUC) as the least that could be called a few
+A_FEW_POINTS = 0.01
+
+
+def _claim(text, source, measured, evidence, effect, threshold, direction="above", notes=None) -> Claim:
+    return judge(
+        lesson=NUMBER,
+        claim=text,
+        source=source,
+        measured=measured,
+        evidence=evidence,
+        effect=effect,
+        threshold=threshold,
+        direction=direction,
+        notes=notes,
+    )
 
 
 def benchmark_claims(results: Results, evidence: str) -> list[Claim]:
     """The caption per deep model, each nonlinearity step, and the DIN paper's attention and Dice steps."""
 
     def claim(text, source, measured, effect, threshold):
-        return judge(
-            lesson=LESSON,
-            claim=text,
-            source=source,
-            measured=measured,
-            evidence=evidence,
-            effect=effect,
-            threshold=threshold,
-        )
+        return _claim(text, source, measured, evidence, effect, threshold)
 
     claims = [
         claim(
@@ -88,20 +95,6 @@ def benchmark_claims(results: Results, evidence: str) -> list[Claim]:
             )
         )
     return claims
-
-
-def _claim(text, source, measured, evidence, effect, threshold, direction="above", notes=None) -> Claim:
-    return judge(
-        lesson=LESSON,
-        claim=text,
-        source=source,
-        measured=measured,
-        evidence=evidence,
-        effect=effect,
-        threshold=threshold,
-        direction=direction,
-        notes=notes,
-    )
 
 
 def stronger_mf_claim(benchmark: Results, defaults: Results, evidence: str) -> Claim:

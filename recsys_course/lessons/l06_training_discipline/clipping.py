@@ -23,8 +23,8 @@ from ...models import WideAndDeep
 from ...tasks.ctr import CTRTask
 from ...training import History, fit, wide_deep
 from ...training.batches import ctr_batches
-
-LESSON = "06_training_discipline"
+from . import LESSON
+from . import ctr_benchmark as ctr
 
 NORMS = (None, 1.0, 0.1)  # None: no clipping; :func:`gradient_norms` shows the sizes they compare with
 
@@ -47,7 +47,7 @@ def train(
     Returns ``(model with its best-validation weights, history)``; the
     history records test AUC per epoch, for study only.
     """
-    tuned = settings or wide_deep.committed_settings()
+    tuned = settings or ctr.lesson05_settings()
     s = replace(tuned["joint"], max_epochs=epochs)
     return wide_deep.train(
         task, s, seed=seed, record_test=True, patience=None, clip_norm=clip, desc=f"clip {clip}"
@@ -60,7 +60,7 @@ def gradient_norms(task: CTRTask, *, epochs: int = 1, seed: int = 0, settings=No
     :func:`~recsys_course.training.fit` keeps each step's norm when it clips; clipping at an infinite
     norm measures and never clips.
     """
-    s = (settings or wide_deep.committed_settings())["joint"]
+    s = (settings or ctr.lesson05_settings())["joint"]
     model = wide_deep.make_model(task, s, seed=seed)
     generator = torch.Generator().manual_seed(seed)
     history = fit(
@@ -123,5 +123,6 @@ def run(dataset: str = "ml-100k", seeds=(0, 1, 2), out: Path | None = None) -> l
     from ...tasks import movielens_ctr
 
     task = movielens_ctr(load_movielens(dataset, verbose=False))
-    results = run_norms(task, seeds=tuple(seeds), epochs=3 if config.fast_mode() else 50)
+    epochs = 3 if config.fast_mode() else 50
+    results = run_norms(task, seeds=tuple(seeds), epochs=epochs, settings=ctr.lesson05_settings(dataset))
     return results.save(out or config.results_dir(LESSON), f"clipping_{dataset}")

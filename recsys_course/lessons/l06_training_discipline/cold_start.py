@@ -24,8 +24,7 @@ from ...evidence import Results
 from ...models import MF
 from ...tasks.ctr import CTRTask
 from ...training import fit_ctr
-
-LESSON = "06_training_discipline"
+from . import LESSON
 
 
 def cold_items(n_items: int, share: float = 0.1, seed: int = 0) -> np.ndarray:

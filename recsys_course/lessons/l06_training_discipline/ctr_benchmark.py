@@ -23,8 +23,7 @@ from ...evidence import Results
 from ...models import DIN, FM, MF, DeepFM
 from ...tasks.ctr import CTRTask
 from ...training import History, fit_ctr, wide_deep
-
-LESSON = "06_training_discipline"
+from . import LESSON
 
 
 @dataclass(frozen=True)
@@ -81,12 +80,19 @@ def train_model(
     the others use Adam at rate ``lr``.
     """
     if name == "Wide & Deep":
-        tuned = wide_deep_settings or wide_deep.committed_settings()
+        tuned = wide_deep_settings or lesson05_settings()
         joint = replace(tuned["joint"], max_epochs=s.max_epochs, patience=s.patience, batch_size=s.batch_size)
         return wide_deep.train(task, joint, seed=seed)
     torch.manual_seed(seed)
     model = build_model(name, task, s)
-    history = fit_ctr(
+    return model, fit_with_adam(model, task, s, lr, seed, desc=name)
+
+
+def fit_with_adam(
+    model: nn.Module, task: CTRTask, s: Settings, lr: float, seed: int, desc: str = ""
+) -> History:
+    """Train ``model`` with Adam at rate ``lr`` for the benchmark's epochs, patience and batch size."""
+    return fit_ctr(
         model,
         task,
         optimizer=torch.optim.Adam(model.parameters(), lr=lr),
@@ -94,9 +100,18 @@ def train_model(
         patience=s.patience,
         batch_size=s.batch_size,
         seed=seed,
-        desc=name,
+        desc=desc,
     )
-    return model, history
+
+
+def lesson05_settings(dataset: str = "ml-100k") -> dict[str, wide_deep.Settings]:
+    """Wide & Deep's rates as lesson 05's full-size run chose them on ``dataset``'s validation split (its committed
+    ``results/05_wide_and_deep/wide_deep_<dataset>_settings.json``), or the defaults where there are none.
+
+    Lesson 06 trains lesson 05's joint model as lesson 05 tuned it: rerunning ``05/wide_deep`` changes its row here.
+    """
+    folder = config.committed_results_dir("05_wide_and_deep")
+    return wide_deep.load_settings(None if folder is None else folder / f"wide_deep_{dataset}_settings.json")
 
 
 def tune(task: CTRTask, s: Settings, models=MODELS, seed: int = 0, log=print) -> dict[str, float]:
@@ -147,17 +162,24 @@ def run_models(
     return results
 
 
-def benchmark_rates(dataset: str = "ml-100k") -> dict[str, float]:
-    """The rates the benchmark last chose in this output folder (``results/``, or ``results/fast/`` in FAST mode),
-    for the experiments that reuse them; an error that names the benchmark if it has not run."""
+def benchmark_rates(
+    dataset: str = "ml-100k", folder: Path | None = None, required: bool = True
+) -> dict[str, float]:
+    """Each model's Adam rate as the benchmark last chose it in ``folder`` (default ``results/06_training_discipline/``,
+    ``results/fast/...`` in FAST mode), for the experiments that reuse it.
+
+    A missing file is an error that names the benchmark, or ``{}`` when not ``required``.
+    """
     import json
 
-    path = config.results_dir(LESSON) / f"ctr_benchmark_{dataset}_rates.json"
-    if not path.is_file():
+    path = Path(folder or config.results_dir(LESSON)) / f"ctr_benchmark_{dataset}_rates.json"
+    if path.is_file():
+        return json.loads(path.read_text())
+    if required:
         raise FileNotFoundError(
             f"{path} is missing: run `python -m recsys_course run 06/ctr_benchmark` first"
         )
-    return json.loads(path.read_text())
+    return {}
 
 
 def committed_rates(dataset: str = "ml-100k") -> dict[str, float]:
@@ -196,7 +218,7 @@ def run(dataset: str = "ml-100k", seeds=(0, 1, 2, 3, 4), out: Path | None = None
     rates = tune(task, s)
     rates_file = out / f"ctr_benchmark_{dataset}_rates.json"
     rates_file.write_text(json.dumps(rates, indent=1) + "\n")
-    results = run_models(task, s, rates, tuple(seeds))
+    results = run_models(task, s, rates, tuple(seeds), wide_deep_settings=lesson05_settings(dataset))
     plots.use_course_style()
     fig, axes = plt.subplots(1, 3, figsize=(12, 4))
     figures.benchmark_chart(results, CHART, axes)

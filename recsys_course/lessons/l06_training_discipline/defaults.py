@@ -23,9 +23,8 @@ from ...evaluation.inference import predict_logits
 from ...evidence import Results
 from ...tasks.ctr import CTRTask
 from ...training import History, fit_ctr
+from . import LESSON
 from . import ctr_benchmark as ctr
-
-LESSON = "06_training_discipline"
 
 DEFAULTS = {
     "lr": 1e-3,
@@ -107,7 +106,7 @@ def run(dataset: str = "ml-100k", seeds=(0, 1, 2, 3, 4), out: Path | None = None
     from ...data import load_movielens
     from ...tasks import movielens_ctr
 
-    rates = ctr.benchmark_rates(dataset)
+    rates = ctr.benchmark_rates(dataset, out)
     s = ctr.fast_settings(settings()) if config.fast_mode() else settings()
     task = movielens_ctr(load_movielens(dataset, verbose=False))
     results = run_models(task, s, rates, tuple(seeds))

@@ -30,8 +30,7 @@ from ...evaluation.metrics import ctr_metrics
 from ...models import DeepFM
 from ...tasks.ctr import CTRTask
 from ...training import fit
-
-LESSON = "06_training_discipline"
+from . import LESSON
 
 
 def shard(n_rows: int, rank: int, world: int, seed: int, epoch: int) -> np.ndarray:

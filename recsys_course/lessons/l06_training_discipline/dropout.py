@@ -18,10 +18,10 @@ from ...evaluation.inference import predict_logits
 from ...evidence import Results
 from ...models import DeepFM
 from ...tasks.ctr import CTRTask
-from ...training import History, fit_ctr
+from ...training import History
+from . import LESSON
 from . import ctr_benchmark as ctr
 
-LESSON = "06_training_discipline"
 RATES = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)
 
 
@@ -33,17 +33,7 @@ def train(
     model = DeepFM(
         task.deep_fields, dim=s.dim, n_dense=len(task.dense_names), hidden=s.hidden, dropout=dropout
     )
-    history = fit_ctr(
-        model,
-        task,
-        optimizer=torch.optim.Adam(model.parameters(), lr=lr),
-        epochs=s.max_epochs,
-        patience=s.patience,
-        batch_size=s.batch_size,
-        seed=seed,
-        desc=f"dropout {dropout:g}",
-    )
-    return model, history
+    return model, ctr.fit_with_adam(model, task, s, lr, seed, desc=f"dropout {dropout:g}")
 
 
 def sweep(task: CTRTask, s: ctr.Settings, lr: float, seeds=(0,), rates=RATES, log=print) -> Results:
@@ -72,7 +62,7 @@ def run(dataset: str = "ml-100k", seeds=(0, 1, 2, 3, 4), out: Path | None = None
     from ...data import load_movielens
     from ...tasks import movielens_ctr
 
-    lr = ctr.benchmark_rates(dataset)["DeepFM"]
+    lr = ctr.benchmark_rates(dataset, out)["DeepFM"]
     task = movielens_ctr(load_movielens(dataset, verbose=False))
     s = ctr.fast_settings(ctr.Settings()) if config.fast_mode() else ctr.Settings()
     return sweep(task, s, lr, tuple(seeds)).save(out or config.results_dir(LESSON), f"dropout_{dataset}")

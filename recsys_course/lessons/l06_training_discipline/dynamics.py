@@ -17,8 +17,8 @@ from ... import config
 from ...models import MF, NeuMF
 from ...tasks.ctr import CTRTask
 from ...training import fit_ctr, stopping_point, wide_deep
-
-LESSON = "06_training_discipline"
+from . import LESSON
+from . import ctr_benchmark as ctr
 
 MODELS = ("MF", "NeuMF", "Wide & Deep")
 
@@ -43,7 +43,7 @@ def curves(
     for name in models:
         torch.manual_seed(seed)
         if name == "Wide & Deep":
-            tuned = wide_deep_settings or wide_deep.committed_settings()
+            tuned = wide_deep_settings or ctr.lesson05_settings()
             joint = replace(tuned["joint"], max_epochs=epochs, patience=10**9)
             _, history = wide_deep.train(task, joint, seed=seed, record_test=True)
         else:
@@ -96,8 +96,6 @@ def patience_table(frame: pd.DataFrame, patiences=(1, 3, 5, 10)) -> pd.DataFrame
 def run(dataset: str = "ml-100k", seeds=(0,), out: Path | None = None, epochs: int = 50) -> list:
     """Train MF, NeuMF and Wide & Deep for ``epochs`` epochs on each seed (FAST: 3); writes the curves, what each
     patience would cost, and chart 6. MF and NeuMF use MF's rate from the benchmark's results when present."""
-    import json
-
     import matplotlib.pyplot as plt
 
     from ... import plots
@@ -108,10 +106,11 @@ def run(dataset: str = "ml-100k", seeds=(0,), out: Path | None = None, epochs: i
     out = Path(out or config.results_dir(LESSON))
     epochs = 3 if config.fast_mode() else epochs
     task = movielens_ctr(load_movielens(dataset, verbose=False))
-    rates_file = config.results_dir(LESSON) / f"ctr_benchmark_{dataset}_rates.json"  # MF's rate, chosen there
-    rates = json.loads(rates_file.read_text()) if rates_file.is_file() else {}
+    rates = ctr.benchmark_rates(dataset, out, required=False)  # MF's and NeuMF's rates, where chosen there
+    tuned = ctr.lesson05_settings(dataset)
     frame = pd.concat(
-        [curves(task, epochs=epochs, seed=seed, rates=rates) for seed in seeds], ignore_index=True
+        [curves(task, epochs=epochs, seed=seed, rates=rates, wide_deep_settings=tuned) for seed in seeds],
+        ignore_index=True,
     )
     frame.to_csv(out / f"dynamics_{dataset}_curves.csv", index=False)
     table = patience_table(frame)

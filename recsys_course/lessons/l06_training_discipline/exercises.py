@@ -12,8 +12,7 @@ import pandas as pd
 from ...check import Choice, Exercise, Function, Number
 from ...evidence import Results, committed_file
 from ...training import stopping_point
-
-LESSON = "06_training_discipline"
+from . import LESSON
 
 
 def _mf_auc():

@@ -28,10 +28,8 @@ from ...models import MF
 from ...tasks.ctr import CTRSplit, CTRTask
 from ...training import History, fit
 from ...training.batches import tensor_batches
+from . import LESSON, defaults
 from . import ctr_benchmark as ctr
-from . import defaults
-
-LESSON = "06_training_discipline"
 
 DIMS = (4, 16, 64)  # the regressors' grid: embedding size x weight decay
 DECAYS = (0.0, 1e-4, 1e-3)
@@ -205,7 +203,7 @@ def run(dataset: str = "ml-100k", seeds=(0, 1, 2, 3, 4), out: Path | None = None
     from ...data import load_movielens
     from ...tasks import movielens_ctr
 
-    lr = ctr.benchmark_rates(dataset)["DeepFM"]
+    lr = ctr.benchmark_rates(dataset, out)["DeepFM"]
     task = movielens_ctr(load_movielens(dataset, verbose=False))
     out = Path(out or config.results_dir(LESSON))
     fast = config.fast_mode()

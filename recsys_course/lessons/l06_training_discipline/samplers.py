@@ -27,8 +27,7 @@ from ...tasks import LeaveOneOut
 from ...tasks.negatives import pick_hard, popularity_probs, sample_negatives
 from ...training import History, fit, fit_implicit
 from ...training.optim import adam_with_weight_decay
-
-LESSON = "06_training_discipline"
+from . import LESSON
 
 SAMPLERS = ("uniform", "popularity", "in-batch", "in-batch + logQ", "hard")
 WITH_TEMPERATURE = ("in-batch", "in-batch + logQ", "hard")

@@ -23,8 +23,7 @@ from ... import config
 from ...models import DIN, FM, DeepFM, WideAndDeep
 from ...tasks.ctr import CTRSplit, CTRTask
 from ...training import fit
-
-LESSON = "06_training_discipline"
+from . import LESSON
 
 MODELS = ("FM", "DeepFM", "Wide & Deep", "DIN")
 
