@@ -44,10 +44,12 @@ import sys
 if "google.colab" in sys.modules:
     import os
     import subprocess
+    from importlib.util import find_spec
     if not os.path.isdir("/content/recsys-course/.git"):
         subprocess.run(["git", "clone", "-q", "--depth", "1", "https://github.com/recsys-course/recsys-course",
                         "/content/recsys-course"], check=True)
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "/content/recsys-course"], check=True)
+    if find_spec("recsys_course") is None:  # not installed yet: install it, with what it needs
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-e", "/content/recsys-course"], check=True)
     if "/content/recsys-course" not in sys.path:
         sys.path.insert(0, "/content/recsys-course")
 
@@ -103,10 +105,11 @@ pd.DataFrame({"parameters (100 users, 100 items, d=8)": {k: n_params(m) for k, m
 # - **fit**: accuracy on the cells it was trained on - can the model *represent* the pattern at all?
 # - **held-out accuracy**: accuracy on cells it never saw - did it *learn* the pattern from the data?
 #
-# Three small helpers from this lesson's own module, `recsys_course/lessons/l01_mlp_vs_dot_product/toy_matrix.py`, do the rest: `all_cells` lists every
-# (user, item) cell of a matrix, `train_pairs` trains a model on some cells with the package's
-# `fit()` loop (Adam, binary cross-entropy unless `loss="mse"`), and `correct` marks the cells a
-# model puts on the right side of 0.5. Open the module to read them: each is a few lines.
+# Three small helpers from this lesson's own module,
+# `recsys_course/lessons/l01_mlp_vs_dot_product/toy_matrix.py`, do the rest: `all_cells` lists
+# every (user, item) cell of a matrix, `train_pairs` trains a model on some cells with the
+# package's `fit()` loop (Adam, binary cross-entropy unless `loss="mse"`), and `correct` marks the
+# cells a model puts on the right side of 0.5. Open the module to read them: each is a few lines.
 
 # %%
 from recsys_course.lessons.l01_mlp_vs_dot_product.toy_matrix import all_cells, correct, train_pairs
@@ -529,7 +532,7 @@ print(claims[-1].verdict, "-", claims[-1].reason)
 # JSON, from which the course-wide table of claims is built):
 
 # %%
-print("claims saved to", evidence.save_claims(claims, config.claims_dir() / "01_mlp_vs_dot_product.json").name)
+print("claims saved to", evidence.save_claims(claims, evidence.claims_file("01_mlp_vs_dot_product")).name)
 with pd.option_context("display.max_colwidth", 80):
     display(evidence.claims_table(claims).drop(columns=["primary source"]))
 

@@ -40,10 +40,12 @@ import sys
 if "google.colab" in sys.modules:
     import os
     import subprocess
+    from importlib.util import find_spec
     if not os.path.isdir("/content/recsys-course/.git"):
         subprocess.run(["git", "clone", "-q", "--depth", "1", "https://github.com/recsys-course/recsys-course",
                         "/content/recsys-course"], check=True)
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "/content/recsys-course"], check=True)
+    if find_spec("recsys_course") is None:  # not installed yet: install it, with what it needs
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-e", "/content/recsys-course"], check=True)
     if "/content/recsys-course" not in sys.path:
         sys.path.insert(0, "/content/recsys-course")
 
@@ -58,9 +60,6 @@ from sklearn.manifold import TSNE
 
 from recsys_course import config, evidence, plots
 from recsys_course.data import load_movielens, synthetic_movielens
-from recsys_course.lessons.l02_embeddings_and_tsne import claims as dimension_claims
-from recsys_course.lessons.l02_embeddings_and_tsne import dimensions
-from recsys_course.evidence import Results
 from recsys_course.models.embeddings import IdEmbedding, MultiFieldEmbedding
 from recsys_course.evaluation.metrics import neighbour_agreement
 from recsys_course.evaluation import sampled
@@ -68,6 +67,9 @@ from recsys_course.models import MF, Popularity
 from recsys_course.tasks import prepare_leave_one_out
 from recsys_course.tasks.splits import to_implicit
 from recsys_course.training import fit
+# this lesson's own code, in recsys_course/lessons/l02_embeddings_and_tsne/ (open any module to read it)
+from recsys_course.lessons.l02_embeddings_and_tsne import claims as dimension_claims  # `claims` names the records below
+from recsys_course.lessons.l02_embeddings_and_tsne import dimensions
 
 plots.use_course_style()
 DATASET = "ml-100k"                # or "ml-1m" (larger; slower)

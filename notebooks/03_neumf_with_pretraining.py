@@ -44,10 +44,12 @@ import sys
 if "google.colab" in sys.modules:
     import os
     import subprocess
+    from importlib.util import find_spec
     if not os.path.isdir("/content/recsys-course/.git"):
         subprocess.run(["git", "clone", "-q", "--depth", "1", "https://github.com/recsys-course/recsys-course",
                         "/content/recsys-course"], check=True)
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "/content/recsys-course"], check=True)
+    if find_spec("recsys_course") is None:  # not installed yet: install it, with what it needs
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-e", "/content/recsys-course"], check=True)
     if "/content/recsys-course" not in sys.path:
         sys.path.insert(0, "/content/recsys-course")
 
@@ -60,16 +62,15 @@ from IPython.display import Markdown, display
 
 from recsys_course import config, evidence, plots
 from recsys_course.data import load_movielens
-from recsys_course.evaluation import sampled
 from recsys_course.evaluation.inference import score_pairs
 from recsys_course.evaluation.metrics import hit_rate_at_k, ndcg_at_k, rank_of_positive
 from recsys_course.evidence import Results
-from recsys_course.lessons.l03_neumf_with_pretraining import claims as ncf_claims
-from recsys_course.lessons.l03_neumf_with_pretraining import figures as ncf_figure
-from recsys_course.lessons.l03_neumf_with_pretraining import ncf
 from recsys_course.models import GMF, MLP, NeuMF
 from recsys_course.tasks import prepare_leave_one_out, to_implicit
 from recsys_course.training.optim import adam_with_weight_decay
+# this lesson's own code, in recsys_course/lessons/l03_neumf_with_pretraining/ (open any module to read it)
+from recsys_course.lessons.l03_neumf_with_pretraining import LESSON, figures, full_size, ncf
+from recsys_course.lessons.l03_neumf_with_pretraining import claims as ncf_claims  # `claims` names the records below
 
 plots.use_course_style()
 DATASET = "ml-100k"                 # "ml-1m" is the paper's dataset (needs a download, ~10x slower)
@@ -149,7 +150,7 @@ print(f"HR@10 = {hr_by_hand:.3f}, NDCG@10 = {ndcg_by_hand:.3f}")
 #
 # The "predictive factors" setting is the size of GMF's product and of the MLP's last
 # layer. The lesson's default size was chosen on the validation split among the paper's
-# four (the lesson's `tuning.tune`); the full-size run trains all four.
+# four (`tune` in the lesson's `tuning.py`); the full-size run trains all four.
 
 # %%
 FACTORS = SETTINGS.factors
@@ -172,15 +173,15 @@ pd.DataFrame({
 })
 
 # %% [markdown]
-# The architecture diagrams below are drawn by `ncf_figure.neumf_diagram` from the two NeuMF
+# The architecture diagrams below are drawn by `figures.neumf_diagram` from the two NeuMF
 # objects: embedding sizes, tower widths and the head's input come from their layers, so
 # the pictures cannot drift away from the models that are trained.
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(15, 6))
-ncf_figure.neumf_diagram(neumf, axes[0])
+figures.neumf_diagram(neumf, axes[0])
 axes[0].set_title(f"NeuMF as in the paper: separate embeddings ({FACTORS} predictive factors)")
-ncf_figure.neumf_diagram(shared, axes[1])
+figures.neumf_diagram(shared, axes[1])
 axes[1].set_title("The variant the paper argues against: one table per side, read by both paths")
 print("saved", *plots.save_fig(fig, "03_neumf_architecture"))
 plt.show()
@@ -197,7 +198,7 @@ plt.show()
 # per-user results the intervals below are made of.
 
 # %%
-full = None if ml.is_synthetic else ncf.load_results(DATASET)   # the committed full-size run, if any
+full = None if ml.is_synthetic else full_size.load_results(DATASET)   # the committed full-size run, if any
 results = Results()
 ncf.popularity(loo, results)
 trained = {}                                   # seed -> {model name: trained model}, for the exercises
@@ -278,14 +279,14 @@ print(f"fused logit = average of the GMF and MLP logits on all {len(pairs_u)} te
 # pretrained models' Adam statistics were not saved - or with Adam. It starts from the
 # fused model as "epoch 0" and keeps that start when no epoch beats it on validation. The
 # candidate learning rates, and the lesson's model size, were tried on the validation
-# split (the lesson's `tuning.tune`; the committed grid is below). In the tables, `valid` is the best
+# split (`tune` in the lesson's `tuning.py`; the committed grid is below). In the tables, `valid` is the best
 # validation NDCG@10 a run reached, and a `best epoch` of 0 means fine-tuning never
 # improved on the fused start, so the start was kept.
 
 # %%
-tuning = config.committed_results_dir(ncf.LESSON) / f"ncf_{DATASET}_tuning.csv" if config.repo_root() else None
-if tuning is not None and tuning.is_file():
-    grid = pd.read_csv(tuning)
+tuning_csv = config.committed_results_dir(LESSON) / f"ncf_{DATASET}_tuning.csv" if config.repo_root() else None
+if tuning_csv is not None and tuning_csv.is_file():
+    grid = pd.read_csv(tuning_csv)
     print(grid[grid["what"] != "MF"].dropna(axis=1, how="all").round(4).to_string(index=False))
 pretraining = runs[runs["model"].str.contains("NeuMF|fused")].groupby("model", sort=False)[
     ["hr@10", "auc", "valid", "best epoch"]].mean()
@@ -332,9 +333,9 @@ sweep[["negatives", "hr@10", "ndcg@10", "best epoch", "examples to best"]].round
 fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
 if full is not None:
     n_full = full.frame().query("experiment == 'negatives'")["seed"].nunique()
-    ncf_figure.negatives_panels(*axes, full, label=f"full-size run, {n_full} seeds", color="#555555", marker="s",
+    figures.negatives_panels(*axes, full, label=f"full-size run, {n_full} seeds", color="#555555", marker="s",
                                 dodge=0.95)
-ncf_figure.negatives_panels(*axes, results, label=f"this notebook, {len(SEEDS[:1])} seed", dodge=1.05)
+figures.negatives_panels(*axes, results, label=f"this notebook, {len(SEEDS[:1])} seed", dodge=1.05)
 axes[0].set_title(f"GMF on {ml.name}: negatives per positive")
 axes[1].set_title("... against the compute each run used")
 fig.legend(*axes[0].get_legend_handles_labels(), loc="upper center", ncol=2, bbox_to_anchor=(0.5, 1.1))
@@ -353,10 +354,10 @@ plt.show()
 # Rendle et al. (RecSys 2020) also reran the NCF benchmark with a carefully tuned
 # dot-product MF and got HR@10 0.7294 / NDCG@10 0.4523 on ML-1M, against NeuMF's
 # 0.7093 / 0.4349. Our MF's size and weight decay were tuned the way a practitioner
-# would - on the validation split (the lesson's `tuning.tune`, grid below) - and both experiments use it.
+# would - on the validation split (`tune` in the lesson's `tuning.py`, grid below) - and both experiments use it.
 
 # %%
-if tuning is not None and tuning.is_file():
+if tuning_csv is not None and tuning_csv.is_file():
     mf_grid = grid[grid["what"] == "MF"].pivot(index="dim", columns="weight_decay", values="valid")
     print("validation NDCG@10 of MF by size (rows) and weight decay (columns):")
     print(mf_grid.round(4).to_string())
@@ -385,7 +386,7 @@ assert not bias_ids & {id(p) for p in opt.param_groups[0]["params"]}
 # %%
 if full is not None:
     n_full = full.frame().query("model == 'NeuMF (scratch)'")["seed"].nunique()
-    source, provenance = full, f"lesson 03 sections 4-6; full-size script, {n_full} seeds (results/03_neumf_with_pretraining/ncf_{DATASET}.csv)"
+    source, provenance = full, f"lesson 03 sections 4-6; full-size run, {n_full} seeds (results/03_neumf_with_pretraining/ncf_{DATASET}.csv)"
 else:
     source, provenance = results, f"lesson 03 sections 4-6; this notebook's run on {ml.name}, {len(SEEDS)} seed(s)"
 claims = ncf_claims.judge_claims(source, provenance)

@@ -48,10 +48,12 @@ import sys
 if "google.colab" in sys.modules:
     import os
     import subprocess
+    from importlib.util import find_spec
     if not os.path.isdir("/content/recsys-course/.git"):
         subprocess.run(["git", "clone", "-q", "--depth", "1", "https://github.com/recsys-course/recsys-course",
                         "/content/recsys-course"], check=True)
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "/content/recsys-course"], check=True)
+    if find_spec("recsys_course") is None:  # not installed yet: install it, with what it needs
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-e", "/content/recsys-course"], check=True)
     if "/content/recsys-course" not in sys.path:
         sys.path.insert(0, "/content/recsys-course")
 
@@ -65,22 +67,23 @@ from IPython.display import Markdown, display
 
 from recsys_course import config, evidence, plots
 from recsys_course.data import DataError, load_adult, load_movielens
-from recsys_course.evaluation import ctr as ctr_eval
+from recsys_course.evaluation import ctr as ctr_eval   # ctr_eval.means scores a model (exercise 3)
 from recsys_course.evaluation.metrics import ctr_metrics
 from recsys_course.evidence import paired_effect
-from recsys_course.lessons.l05_wide_and_deep import claims as wide_deep_claims
-from recsys_course.lessons.l05_wide_and_deep import figures as wide_deep_figures
-from recsys_course.lessons.l05_wide_and_deep import wide_deep as wd
-from recsys_course.tasks import adult_ctr, features, movielens_ctr
+from recsys_course.tasks import adult_ctr, features, movielens_ctr   # features: the hashed crosses (section 3)
 from recsys_course.tasks.splits import temporal_split
-from recsys_course.training import wide_deep as recipe
+from recsys_course.training import wide_deep as recipe   # the model, its settings and optimizers (shared with lesson 06)
+# this lesson's own code, in recsys_course/lessons/l05_wide_and_deep/ (open any module to read it)
+from recsys_course.lessons.l05_wide_and_deep import figures
+from recsys_course.lessons.l05_wide_and_deep import wide_deep as wd   # the lesson's experiments: tuning, the ladder, the slices
+from recsys_course.lessons.l05_wide_and_deep import claims as wide_deep_claims  # `claims` names the records below
 
 plots.use_course_style()
 DATASET = "ml-100k"                 # "ml-1m" also works (needs a download; about 10x slower)
 FAST = config.fast_mode()
 SEED = 0
 config.seed_everything(SEED)
-SETTINGS = recipe.committed_settings(DATASET)   # per kind of model: the full run's rates
+SETTINGS = wd.committed_settings(DATASET)   # per kind of model: the full run's rates
 if FAST:
     SETTINGS = wd.fast(SETTINGS)
 print("device:", config.get_device(), "| fast mode:", FAST)
@@ -228,7 +231,7 @@ for l1 in sorted({0.0, 4.0, SETTINGS["wide"].ftrl_l1}):
 # one-hot vector. The deep logit comes from an embedding per field, the mean embedding of the
 # user's liked movies (the paper's deep part embedded the user's installed apps) and the 19
 # genre flags, through three ReLU layers. `wide=False` or `deep=False` leaves one half; an **ensemble**
-# averages the logits of a wide and a deep model trained *separately*. `run_movielens` trains
+# averages the logits of a wide and a deep model trained *separately*. `wd.run_movielens` trains
 # them all on one seed - with the paper's optimisers, then the joint model with one Adam and
 # with Adam split into two rates - and keeps every test user's numbers. Each kind of model
 # uses the rates the full run chose for it on validation (`wd.tune`): the joint model's
@@ -249,7 +252,7 @@ live["all"].frame()[columns].round(4)
 joint_model = recipe.make_model(task, SETTINGS["joint"], seed=SEED)
 optimizer = recipe.make_optimizer(joint_model, recipe.PAPER, SETTINGS["joint"])
 fig, ax = plt.subplots(figsize=(11, 6.5))
-wide_deep_figures.wide_deep_diagram(joint_model, task.wide_fields, optimizer, ax)
+figures.wide_deep_diagram(joint_model, task.wide_fields, optimizer, ax)
 plots.save_fig(fig, "05_wide_deep_diagram")
 plt.show()
 
@@ -369,7 +372,7 @@ if adult is not None:
 
 # %%
 if adult is not None:
-    adult_settings = recipe.committed_settings("adult", wd.ADULT)
+    adult_settings = wd.committed_settings("adult", wd.ADULT)
     adult_live = wd.run_adult(adult, wd.fast(adult_settings) if FAST else adult_settings, seeds=(SEED,),
                               log=lambda *_: None)
     display(adult_live.frame()[["model", "best epoch", "accuracy", "auc", "logloss"]].round(4))
@@ -392,10 +395,10 @@ print(evidence.RULE)
 
 # %%
 if full is not None:
-    provenance = f"lesson 05 sections 4-6; full-size script, {n_seeds} seeds (results/05_wide_and_deep/)"
+    provenance = f"lesson 05 sections 4-6; full-size run, {n_seeds} seeds (results/05_wide_and_deep/)"
     claims = wide_deep_claims.movielens_claims(full["all"], full["slices"], provenance)
     if full["adult"] is not None:
-        claims.append(wide_deep_claims.adult_claim(full["adult"], "lesson 05 section 7; full-size script, "
+        claims.append(wide_deep_claims.adult_claim(full["adult"], "lesson 05 section 7; full-size run, "
                                                    f"{full['adult'].frame()['seed'].nunique()} seeds"))
 else:
     claims = wide_deep_claims.movielens_claims(live["all"], slices,

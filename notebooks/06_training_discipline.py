@@ -36,8 +36,8 @@
 # - measure training speed by threads, batch size, loader and device, and train on two processes with DDP.
 #
 # The sweeps behind the verdicts - five seeds of every benchmark model, sampler and dropout
-# rate, three of the 50-epoch runs - take about half an hour on a laptop CPU, so full-size scripts in
-# `python -m recsys_course run 06/...` ran them and their CSVs are committed with the course. The
+# rate, three of the 50-epoch runs - take about half an hour on a laptop CPU, so full-size runs of
+# `python -m recsys_course run 06/...` made them and their CSVs are committed with the course. The
 # notebook reads those, and trains a few models itself on one seed to show each step.
 
 # %%
@@ -47,10 +47,12 @@ import sys
 if "google.colab" in sys.modules:
     import os
     import subprocess
+    from importlib.util import find_spec
     if not os.path.isdir("/content/recsys-course/.git"):
         subprocess.run(["git", "clone", "-q", "--depth", "1", "https://github.com/recsys-course/recsys-course",
                         "/content/recsys-course"], check=True)
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "/content/recsys-course"], check=True)
+    if find_spec("recsys_course") is None:  # not installed yet: install it, with what it needs
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-e", "/content/recsys-course"], check=True)
     if "/content/recsys-course" not in sys.path:
         sys.path.insert(0, "/content/recsys-course")
 
@@ -67,24 +69,24 @@ from recsys_course.data import load_movielens
 from recsys_course.evaluation.inference import predict_logits
 from recsys_course.evaluation.metrics import auc, ctr_metrics, fit_temperature
 from recsys_course.evidence import Results, committed_file, seed_summary
-from recsys_course.lessons.l06_training_discipline import claims as lesson_claims
-from recsys_course.lessons.l06_training_discipline import clipping, dynamics, metric_choice, samplers
-from recsys_course.lessons.l06_training_discipline import ctr_benchmark as ctr
-from recsys_course.lessons.l06_training_discipline import figures as lesson_figures
-from recsys_course.tasks import movielens_ctr, prepare_leave_one_out, to_implicit
+from recsys_course.tasks import movielens_ctr
+# this lesson's own code, in recsys_course/lessons/l06_training_discipline/ (open any module to read it)
+from recsys_course.lessons.l06_training_discipline import LESSON  # its folder name: results/06_training_discipline/
+from recsys_course.lessons.l06_training_discipline import clipping, ctr_benchmark, dynamics, figures, metric_choice, samplers
+from recsys_course.lessons.l06_training_discipline import claims as lesson_claims  # `claims` names the records below
 
 plots.use_course_style()
 DATASET = "ml-100k"                 # the committed full-size results are for ml-100k
-LESSON = ctr.LESSON                 # where they are: results/06_training_discipline/
 FAST = config.fast_mode()
 SEED = 0
 config.seed_everything(SEED)
-S = ctr.fast_settings(ctr.Settings()) if FAST else ctr.Settings()
-RATES = ctr.committed_rates(DATASET)
+S = ctr_benchmark.fast_settings(ctr_benchmark.Settings()) if FAST else ctr_benchmark.Settings()
+RATES = ctr_benchmark.committed_rates(DATASET)
 print("device:", config.get_device(), "| fast mode:", FAST)
-print("Adam rates chosen on validation by the benchmark script:", RATES)
-edge = [name for name, rate in RATES.items() if rate in (min(ctr.Settings().rates), max(ctr.Settings().rates))]
-print("chosen at an end of the grid", ctr.Settings().rates, "(a wider grid might do better):", edge)
+print("Adam rates chosen on validation by the benchmark's full-size run:", RATES)
+GRID = ctr_benchmark.Settings().rates
+edge = [name for name, rate in RATES.items() if rate in (min(GRID), max(GRID))]
+print("chosen at an end of the grid", GRID, "(a wider grid might do better):", edge)
 
 # %% [markdown]
 # ## 1. One benchmark for five models (the article's chart 1)
@@ -114,7 +116,7 @@ ml = load_movielens(DATASET)
 task = movielens_ctr(ml)
 live, live_metrics = {}, {}
 for name in ("FM", "DeepFM"):
-    model, history = ctr.train_model(name, task, S, RATES[name], SEED)
+    model, history = ctr_benchmark.train_model(name, task, S, RATES[name], SEED)
     live[name] = model
     live_metrics[name] = metrics = ctr_metrics(task.test.user, task.test.label,
                                                1 / (1 + np.exp(-predict_logits(model, task.test))))
@@ -122,7 +124,7 @@ for name in ("FM", "DeepFM"):
           f"user-weighted AUC {metrics['uauc']:.4f}, LogLoss {metrics['logloss']:.4f}")
 
 # %% [markdown]
-# The full-size script `python -m recsys_course run 06/ctr_benchmark` trained all of them on five
+# The full-size run `python -m recsys_course run 06/ctr_benchmark` trained all of them on five
 # seeds (and, besides the chart's five, DIN without attention - the DIN paper's BaseModel -
 # and DIN with the paper's Dice activation). Here is what it measured; the notebook's own run
 # above is its seed 0 and should match that row when the notebook runs on the real data:
@@ -136,12 +138,12 @@ for name in live:
 if not ml.is_synthetic and not FAST:
     for name, mine in live_metrics.items():
         assert abs(mine["auc"] - seed0.loc[name, "auc"]) < 0.003, f"{name} does not reproduce the committed run"
-table = seed_summary(bench, "model", lesson_figures.BENCHMARK_METRICS).set_index("model")       # means over seeds
-display(table.loc[list(ctr.MODELS), ["auc", "uauc", "logloss"]].round(4))
+table = seed_summary(bench, "model", figures.BENCHMARK_METRICS).set_index("model")       # means over seeds
+display(table.loc[list(ctr_benchmark.MODELS), ["auc", "uauc", "logloss"]].round(4))
 
 # %%
 fig, axes = plt.subplots(1, 3, figsize=(13, 4))
-lesson_figures.benchmark_chart(bench, list(ctr.CHART), axes)
+figures.benchmark_chart(bench, list(ctr_benchmark.CHART), axes)
 fig.tight_layout()
 plots.save_fig(fig, "06_ctr_benchmark")
 plt.show()
@@ -158,7 +160,7 @@ order = ["LR", "MF", "FM", "BaseModel", "Wide & Deep", "PNN", "DeepFM", "DIN", "
 compare = pd.DataFrame({"DIN paper, ML-20M (user-weighted AUC)": pd.Series(lesson_claims.DIN_TABLE),
                         "this course, ML-100K (user-weighted AUC)": ours}).reindex(order)
 display(compare.round(4).astype(object).where(compare.notna(), "-"))
-low, high = ours.loc[list(ctr.CHART)].min(), ours.loc[list(ctr.CHART)].max()
+low, high = ours.loc[list(ctr_benchmark.CHART)].min(), ours.loc[list(ctr_benchmark.CHART)].max()
 din = lesson_claims.DIN_TABLE
 display(Markdown(
     f"In the DIN paper the whole table spans {din['DIN + Dice'] - din['LR']:.4f} user-weighted AUC, "
@@ -167,7 +169,7 @@ display(Markdown(
 
 # %%
 chart_claims = lesson_claims.benchmark_claims(
-    bench, f"lesson 06 section 1; full-size script, {frame['seed'].nunique()} seeds (results/06_training_discipline/)")
+    bench, f"lesson 06 section 1; full-size run, {frame['seed'].nunique()} seeds (results/06_training_discipline/)")
 with pd.option_context("display.max_colwidth", 70):
     display(evidence.claims_table(chart_claims)[["claim", "effect [95% interval]", "claim holds if", "verdict"]])
 
@@ -189,7 +191,7 @@ with pd.option_context("display.max_colwidth", 70):
 # %%
 curves = pd.read_csv(committed_file(LESSON, f"dynamics_{DATASET}_curves.csv", "06/dynamics"))
 fig, axes = plt.subplots(1, 2, figsize=(13, 4))
-stops = lesson_figures.dynamics_chart(curves[curves["seed"] == SEED], axes, patience=5)
+stops = figures.dynamics_chart(curves[curves["seed"] == SEED], axes, patience=5)
 fig.tight_layout()
 plots.save_fig(fig, "06_training_dynamics")
 plt.show()
@@ -232,7 +234,7 @@ display(Markdown(
 #   of them drawn without replacement, each draw in proportion to exp(score / T): a low
 #   temperature T keeps the hardest, a high one approaches uniform.
 #
-# A temperature divides the logits of both in-batch losses, too. The script chose each
+# A temperature divides the logits of both in-batch losses, too. The full-size run chose each
 # temperature on validation; the hard-negative pick in miniature:
 
 # %%
@@ -258,7 +260,7 @@ display(tuning.pivot(index="temperature", columns="sampler", values="valid").rou
 # %%
 neg = Results.required(LESSON, f"samplers_{DATASET}", "06/samplers")
 fig, axes = plt.subplots(1, 3, figsize=(14, 4))
-lesson_figures.sampler_chart(neg, axes)
+figures.sampler_chart(neg, axes)
 fig.tight_layout()
 plots.save_fig(fig, "06_negative_samplers")
 plt.show()
@@ -276,7 +278,7 @@ display(neg.frame().groupby("sampler", sort=False)[["temperature", "best epoch",
 
 # %%
 sampler_claims = lesson_claims.sampler_claims(
-    neg, f"lesson 06 section 3; full-size script, {neg.frame()['seed'].nunique()} seeds (results/06_training_discipline/)")
+    neg, f"lesson 06 section 3; full-size run, {neg.frame()['seed'].nunique()} seeds (results/06_training_discipline/)")
 display(evidence.claims_table(sampler_claims)[["claim", "effect [95% interval]", "claim holds if", "verdict"]])
 
 # %% [markdown]
@@ -295,7 +297,7 @@ dflt = Results.required(LESSON, f"defaults_{DATASET}", "06/defaults")
 display(dflt.frame().groupby(["model", "setting"], sort=False)[["lr", "best epoch", "auc", "logloss"]].mean()
         .unstack("setting").round(4))
 default_claims = lesson_claims.defaults_claims(
-    dflt, f"lesson 06 section 4; full-size script, {dflt.frame()['seed'].nunique()} seeds (results/06_training_discipline/)")
+    dflt, f"lesson 06 section 4; full-size run, {dflt.frame()['seed'].nunique()} seeds (results/06_training_discipline/)")
 display(evidence.claims_table(default_claims)[["claim", "effect [95% interval]", "claim holds if", "verdict"]])
 counts = pd.Series([c.verdict for c in default_claims]).value_counts()
 display(Markdown(
@@ -303,7 +305,7 @@ display(Markdown(
     f"for {counts.get('contradicted', 0)}, and the data cannot tell for {counts.get('inconclusive', 0)}; the "
     f"article's \"more than 90%\" would need {int(np.floor(0.9 * len(default_claims)) + 1)} of "
     f"{len(default_claims)}."))
-stronger = lesson_claims.stronger_mf_claim(bench, dflt, "lesson 06 sections 1 and 4; full-size scripts, 5 seeds "
+stronger = lesson_claims.stronger_mf_claim(bench, dflt, "lesson 06 sections 1 and 4; full-size runs, 5 seeds "
                                            "(results/06_training_discipline/)")
 display(Markdown(
     f"The defaults also make a stronger MF than the benchmark's (test AUC "
@@ -322,13 +324,13 @@ display(Markdown(
 # %%
 drop = Results.required(LESSON, f"dropout_{DATASET}", "06/dropout")
 fig, axes = plt.subplots(1, 2, figsize=(12, 4))
-drop_summary = lesson_figures.dropout_chart(drop, axes)
+drop_summary = figures.dropout_chart(drop, axes)
 fig.tight_layout()
 plots.save_fig(fig, "06_dropout")
 plt.show()
 display(drop_summary.set_index("dropout").round(4))
 dropout_claims = lesson_claims.dropout_claims(
-    drop, f"lesson 06 section 5; full-size script, {drop.frame()['seed'].nunique()} seeds (results/06_training_discipline/)")
+    drop, f"lesson 06 section 5; full-size run, {drop.frame()['seed'].nunique()} seeds (results/06_training_discipline/)")
 display(evidence.claims_table(dropout_claims)[["claim", "effect [95% interval]", "claim holds if", "verdict"]])
 
 # %% [markdown]
@@ -354,7 +356,7 @@ display(Markdown(f"Over the {len(norms)} steps of the first epoch the gradient n
 # %%
 clip = Results.required(LESSON, f"clipping_{DATASET}", "06/clipping")
 fig, ax = plt.subplots(figsize=(7, 4))
-lesson_figures.clipping_chart(clip, ax, seed=SEED)
+figures.clipping_chart(clip, ax, seed=SEED)
 fig.tight_layout()
 plots.save_fig(fig, "06_gradient_clipping")
 plt.show()
@@ -388,7 +390,7 @@ display(Markdown(
 # less than a tenth of an AUC point (0.001) to the unclipped one; three seeds make wide intervals:
 
 # %%
-clip_evidence = f"lesson 06 section 6; full-size script, {clip.frame()['seed'].nunique()} seeds (results/06_training_discipline/)"
+clip_evidence = f"lesson 06 section 6; full-size run, {clip.frame()['seed'].nunique()} seeds (results/06_training_discipline/)"
 clip_claims = [lesson_claims.clipping_claim(clip, clip_evidence, norm) for norm in ("1", "0.1")]
 display(evidence.claims_table(clip_claims)[["claim", "effect [95% interval]", "claim holds if", "verdict"]])
 
@@ -421,7 +423,7 @@ assert auc(task.test.label, test_logits / t) == auc(task.test.label, test_logits
 print(f"temperature fitted on validation: T = {t:.2f}")
 print(f"test AUC {before['auc']:.4f} -> {after['auc']:.4f}; LogLoss {before['logloss']:.4f} -> {after['logloss']:.4f}")
 fig, ax = plt.subplots(figsize=(5.5, 4.5))
-lesson_figures.reliability_chart(task.test.label, {"DeepFM": 1 / (1 + np.exp(-test_logits)),
+figures.reliability_chart(task.test.label, {"DeepFM": 1 / (1 + np.exp(-test_logits)),
                                                    f"DeepFM / T (T = {t:.2f})": 1 / (1 + np.exp(-test_logits / t))}, ax)
 fig.tight_layout()
 plots.save_fig(fig, "06_temperature_scaling")
@@ -437,11 +439,11 @@ plt.show()
 cal = Results.required(LESSON, f"calibration_{DATASET}", "06/metric_choice")
 display(cal.frame().groupby("setting", sort=False)[["temperature", "auc", "uauc", "logloss"]].mean().round(4))
 calibration_claims = lesson_claims.calibration_claims(
-    cal, f"lesson 06 section 7; full-size script, {cal.frame()['seed'].nunique()} seeds (results/06_training_discipline/)")
+    cal, f"lesson 06 section 7; full-size run, {cal.frame()['seed'].nunique()} seeds (results/06_training_discipline/)")
 display(evidence.claims_table(calibration_claims)[["claim", "effect [95% interval]", "claim holds if", "verdict"]])
 
 # %% [markdown]
-# **Does the metric change the model you choose?** The same script trained a grid of MF
+# **Does the metric change the model you choose?** The same full-size run trained a grid of MF
 # models to predict the stars themselves (squared error), with embedding sizes 4, 16 and 64
 # and weight decay 0, 1e-4 and 1e-3, on five seeds. Each run is kept at the epoch where
 # validation RMSE was best, or where validation AUC was best - how well the predicted stars
@@ -468,7 +470,7 @@ if strong_decay.groupby("dim")[["valid rmse", "valid auc"]].mean().round(4).drop
     display(Markdown("With weight decay 1e-3 every size gives the same numbers to four decimals: the decay "
                      "leaves the size of the vectors no say."))
 selection_claims = [] if chosen["rmse"] == chosen["auc"] else lesson_claims.selection_claims(
-    grid, chosen, f"lesson 06 section 7; full-size script, {grid.frame()['seed'].nunique()} seeds (results/06_training_discipline/)")
+    grid, chosen, f"lesson 06 section 7; full-size run, {grid.frame()['seed'].nunique()} seeds (results/06_training_discipline/)")
 if selection_claims:
     display(evidence.claims_table(selection_claims)[["claim", "effect [95% interval]", "claim holds if", "verdict"]])
 
@@ -489,7 +491,7 @@ cold = Results.required(LESSON, f"cold_start_{DATASET}", "06/cold_start")
 display(cold.frame().groupby("model", sort=False)[["cold items", "impressions", "auc", "uauc", "logloss"]]
         .mean().round(4))
 cold_claims = lesson_claims.cold_start_claims(
-    cold, f"lesson 06 section 8; full-size script, {cold.frame()['seed'].nunique()} seeds (results/06_training_discipline/)")
+    cold, f"lesson 06 section 8; full-size run, {cold.frame()['seed'].nunique()} seeds (results/06_training_discipline/)")
 display(evidence.claims_table(cold_claims)[["claim", "effect [95% interval]", "claim holds if", "verdict"]])
 
 # %% [markdown]
@@ -561,7 +563,7 @@ display(Markdown(f"Both runs take the same batches in the same order, so their p
 # %%
 print(evidence.RULE)
 claims = (chart_claims + [stronger] + sampler_claims + default_claims + dropout_claims
-          + [lesson_claims.patience_claim(patience, len(bench.users), "lesson 06 section 2; full-size script, "
+          + [lesson_claims.patience_claim(patience, len(bench.users), "lesson 06 section 2; full-size run, "
                                           f"{curves['seed'].nunique()} seeds (results/06_training_discipline/)")] + clip_claims
           + calibration_claims + selection_claims + cold_claims)
 data_name = None if (DATASET == "ml-100k" and not ml.is_synthetic) else ml.name
@@ -597,9 +599,9 @@ check = exercises("06", ml)
 
 # %% [markdown]
 # **1. Your own benchmark row.** Train MF at the rate the benchmark chose, on seed 0:
-# `model, history = ctr.train_model("MF", task, S, RATES["MF"], SEED)`, and score it with
+# `model, history = ctr_benchmark.train_model("MF", task, S, RATES["MF"], SEED)`, and score it with
 # `ctr_metrics(task.test.user, task.test.label, 1 / (1 + np.exp(-predict_logits(model, task.test))))`.
-# Give its test AUC. Then try a rate the grid did not (`ctr.train_model("FM", task, S, 5e-3, SEED)`)
+# Give its test AUC. Then try a rate the grid did not (`ctr_benchmark.train_model("FM", task, S, 5e-3, SEED)`)
 # or a smaller DeepFM (`replace(S, hidden=(64, 32))`, with `from dataclasses import replace`): how
 # big must a change be before it leaves the seed-to-seed spread of chart 1?
 
@@ -624,10 +626,10 @@ check(2, stop_and_keep)
 
 # %% [markdown]
 # **3. Calibrate DeepFM on another seed.** Train DeepFM at its chosen rate on seed 1:
-# `ctr.train_model("DeepFM", task, S, RATES["DeepFM"], 1)`. Fit a temperature on its validation
+# `ctr_benchmark.train_model("DeepFM", task, S, RATES["DeepFM"], 1)`. Fit a temperature on its validation
 # logits as section 7 did (`fit_temperature`) and give T. Is it above or below 1, and what does that
 # say about the probabilities before scaling? Divide the test logits by it and compare the LogLoss
-# and the AUC before and after; draw the reliability chart with `lesson_figures.reliability_chart`.
+# and the AUC before and after; draw the reliability chart with `figures.reliability_chart`.
 
 # %%
 answer_3 = None  # the temperature T fitted on validation

@@ -34,17 +34,21 @@ PATTERNS = [
 
 
 # The first code cell of every lesson: the one Colab setup. It clones the course once (the lessons read its
-# committed results), installs it, and is safe to run again or after a restart; elsewhere it does nothing.
+# committed results), installs it in editable mode once, and is safe to run again or after a restart (a
+# restarted kernel finds the editable install; this kernel finds the clone on sys.path); elsewhere it does
+# nothing. To fetch a newer course, delete /content/recsys-course and run it again.
 SETUP = f"""# Setup: on Colab, fetch the course once - its package and the committed results the lessons read - and
 # install it; running this cell again, or after a restart, reuses the copy. Locally and on Binder it does nothing.
 import sys
 if "google.colab" in sys.modules:
     import os
     import subprocess
+    from importlib.util import find_spec
     if not os.path.isdir("/content/recsys-course/.git"):
         subprocess.run(["git", "clone", "-q", "--depth", "1", "https://github.com/{REPOSITORY}",
                         "/content/recsys-course"], check=True)
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "/content/recsys-course"], check=True)
+    if find_spec("recsys_course") is None:  # not installed yet: install it, with what it needs
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-e", "/content/recsys-course"], check=True)
     if "/content/recsys-course" not in sys.path:
         sys.path.insert(0, "/content/recsys-course")"""
 SETUP_MARK = "# Setup: on Colab"

@@ -26,7 +26,7 @@ from recsys_course import config
 from recsys_course.data import load_movielens
 from recsys_course.evaluation import sampled
 from recsys_course.lessons import exercises
-from recsys_course.lessons.l03_neumf_with_pretraining import ncf
+from recsys_course.lessons.l03_neumf_with_pretraining import full_size, ncf
 from recsys_course.models import NeuMF
 from recsys_course.tasks import prepare_leave_one_out, to_implicit
 
@@ -35,7 +35,7 @@ DATASET = "ml-100k"
 SETTINGS = ncf.settings_for(DATASET)        # the lesson's default settings: 32 predictive factors
 ml = load_movielens(DATASET)
 loo = prepare_leave_one_out(to_implicit(ml.ratings), ml.n_users, ml.n_items, n_neg=99, seed=0)
-full = ncf.load_results(DATASET)            # the committed full-size run
+full = full_size.load_results(DATASET)            # the committed full-size run
 check = exercises("03", ml)
 
 # %% [markdown]

@@ -24,7 +24,7 @@ import numpy as np
 from recsys_course import config
 from recsys_course.lessons import exercises
 from recsys_course.data import load_movielens
-from recsys_course.lessons.l04_youtube_two_stage import towers, two_stage
+from recsys_course.lessons.l04_youtube_two_stage import full_size, towers
 from recsys_course.tasks.next_watch import prepare_next_watch
 from recsys_course.evaluation import catalogue
 from recsys_course.data import simulated_watch_log
@@ -33,7 +33,7 @@ config.seed_everything(0)
 DATASET = "ml-100k"
 ml = load_movielens(DATASET)
 data = prepare_next_watch(ml.ratings, ml.users, ml.n_items, history_len=20)
-full = two_stage.load_results(DATASET)      # the committed full-size run
+full = full_size.load_results(DATASET)      # the committed full-size run
 check = exercises("04", ml)
 
 # %% [markdown]

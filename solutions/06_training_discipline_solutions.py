@@ -31,18 +31,18 @@ from recsys_course.evaluation.metrics import ctr_metrics, fit_temperature
 from recsys_course.evidence import Results, committed_file
 from recsys_course.lessons import exercises
 from recsys_course.lessons.l06_training_discipline import cold_start
-from recsys_course.lessons.l06_training_discipline import ctr_benchmark as ctr
+from recsys_course.lessons.l06_training_discipline import LESSON, ctr_benchmark
 from recsys_course.models import MF
 from recsys_course.tasks import movielens_ctr
 from recsys_course.training import fit_ctr
 
 config.seed_everything(0)
 SEED = 0
-LESSON, DATASET = ctr.LESSON, "ml-100k"
+DATASET = "ml-100k"
 ml = load_movielens("ml-100k")
 task = movielens_ctr(ml)
-S = ctr.Settings()
-RATES = ctr.committed_rates("ml-100k")
+S = ctr_benchmark.Settings()
+RATES = ctr_benchmark.committed_rates("ml-100k")
 check = exercises("06", ml)
 
 
@@ -58,7 +58,7 @@ def scores(model, split):
 # The same model scored on its own training rows shows why the split matters.
 
 # %%
-mf, history = ctr.train_model("MF", task, S, RATES["MF"], SEED)
+mf, history = ctr_benchmark.train_model("MF", task, S, RATES["MF"], SEED)
 test = scores(mf, task.test)
 print(f"MF: best epoch {history.best_epoch}, {history.seconds:.1f} s; test AUC {test['auc']:.4f}, user-weighted AUC "
       f"{test['uauc']:.4f}, LogLoss {test['logloss']:.4f}; training-rows AUC {scores(mf, task.train)['auc']:.4f}")
@@ -97,7 +97,7 @@ check(2, stop_and_keep)
 # apply it to the test logits: the AUC stays, the LogLoss moves.
 
 # %%
-deepfm, _ = ctr.train_model("DeepFM", task, S, RATES["DeepFM"], 1)
+deepfm, _ = ctr_benchmark.train_model("DeepFM", task, S, RATES["DeepFM"], 1)
 t = fit_temperature(task.valid.label, predict_logits(deepfm, task.valid).astype(np.float64))
 test_logits = predict_logits(deepfm, task.test).astype(np.float64)
 for name, divisor in (("before", 1.0), ("after", t)):
