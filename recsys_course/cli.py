@@ -23,7 +23,7 @@ from . import lessons
 def _list() -> str:
     lines = []
     for key, experiment in lessons.experiments().items():
-        seeds = " ".join(map(str, experiment.seeds))
+        seeds = " ".join(map(str, experiment.defaults()["seeds"]))
         lines.append(f"{key:<22} {experiment.summary} (seeds {seeds})")
         if experiment.launcher:
             lines.append(f"{'':<22} launch: {experiment.launcher}")
@@ -34,15 +34,16 @@ def _experiment_parser(key: str, experiment: lessons.Experiment) -> argparse.Arg
     parser = argparse.ArgumentParser(
         prog=f"python -m recsys_course run {key}", description=experiment.summary
     )
+    defaults = experiment.defaults()
     parser.add_argument(
-        "--dataset", default="ml-100k", help="ml-100k (default) or ml-1m, when it is in the cache"
+        "--dataset", default="ml-100k", help="ml-100k (default) or ml-1m (downloaded once into the cache)"
     )
     parser.add_argument(
         "--seeds",
         type=int,
         nargs="+",
-        default=list(experiment.seeds),
-        help=f"training seeds (default: {' '.join(map(str, experiment.seeds))})",
+        default=list(defaults["seeds"]),
+        help=f"training seeds (default: {' '.join(map(str, defaults['seeds']))})",
     )
     parser.add_argument(
         "--fast",
@@ -53,9 +54,15 @@ def _experiment_parser(key: str, experiment: lessons.Experiment) -> argparse.Arg
         "--out",
         type=Path,
         default=None,
-        help=f"output folder (default: results/{lessons.package(key[:2]).LESSON}/)",
+        help=f"output folder (default: results/{lessons.package(experiment.lesson).LESSON}/)",
     )
     for flag, kwargs in experiment.options.items():
+        default = defaults.get(flag.lstrip("-").replace("-", "_"))
+        if (
+            kwargs.get("action") != "store_true"
+        ):  # a value option: the run function's default, shown in --help
+            shown = " ".join(map(str, default)) if isinstance(default, (list, tuple)) else default
+            kwargs = {**kwargs, "default": default, "help": f"{kwargs['help']} (default: {shown})"}
         parser.add_argument(flag, **kwargs)
     return parser
 
@@ -88,7 +95,7 @@ def run(argv: list[str]) -> int:
     config.seed_everything(args["seeds"][0])
     args["seeds"] = tuple(args["seeds"])
     start = time.perf_counter()
-    written = experiment.function(key[:2])(**args)
+    written = experiment.function()(**args)
     for path in written:
         print(f"wrote {path}")
     print(f"{key}: {time.perf_counter() - start:.0f} s")
@@ -103,5 +110,5 @@ def main(argv: list[str] | None = None) -> int:
         from .evidence import ledger
 
         return ledger.main(argv[1:])
-    print(__doc__.strip().split("\n\n")[1] if len(__doc__.split("\n\n")) > 1 else __doc__)
+    print(__doc__.strip().split("\n\n")[1])  # the usage lines
     return 0 if not argv or argv[0] in ("-h", "--help") else 2

@@ -2,9 +2,11 @@
 
 ``save_fig`` writes ``figures/<name>.png`` (and .svg if asked) with no
 timestamp or software version in the file, so regenerating a figure from the
-same numbers leaves git with nothing to commit. The charts here serve every
-lesson (training curves, interval bars, preference and embedding maps, boxes
-and arrows); each lesson's own figures and model diagrams live in its folder.
+same numbers leaves git with nothing to commit. The charts here are the kinds
+a lesson and its solutions both draw, or any lesson could (training curves,
+interval bars, lesson 01's preference maps, lesson 02's genre-coloured
+embedding maps, boxes and arrows); each lesson's own figures and model
+diagrams live in its folder.
 """
 
 from __future__ import annotations
@@ -207,9 +209,10 @@ def embedding_map(
     ax.grid(False)
     if title:
         ax.set_title(title)
+    # outside the axes: no point is hidden
     legend = ax.legend(
         loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7, markerscale=1.5, handletextpad=0.2
-    )  # outside the axes: no point is hidden
+    )
     for handle in legend.legend_handles:
         handle.set_alpha(1)
         handle.set_sizes([20])

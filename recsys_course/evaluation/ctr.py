@@ -2,8 +2,9 @@
 
 :func:`per_user` is the protocol: from a model's logits, one row per user with the terms of
 AUC, the DIN paper's user-weighted AUC, LogLoss and accuracy (each column's mean is the metric,
-and resampling users gives it an interval). :func:`means` scores a model on a split, and
-:func:`validation` gives :func:`recsys_course.training.fit` the validation AUC and LogLoss.
+and resampling users gives it an interval). :func:`scored` gives the three metrics with their terms,
+:func:`means` a model's metrics on a split, and :func:`validation` gives
+:func:`recsys_course.training.fit` the validation AUC and LogLoss.
 """
 
 from __future__ import annotations
@@ -28,13 +29,19 @@ def per_user(split: CTRSplit, logits: np.ndarray, rows=None) -> pd.DataFrame:
     return terms.assign(accuracy=len(terms) * correct.to_numpy() / len(rows))
 
 
+METRICS = ("auc", "uauc", "logloss")
+
+
+def scored(split: CTRSplit, logits: np.ndarray, rows=None) -> tuple[dict, pd.DataFrame]:
+    """``(metrics, terms)``: AUC, user-weighted AUC and LogLoss of ``logits`` on ``split`` (or its ``rows``), and
+    the per-user terms whose column means they are - what a paired interval resamples."""
+    terms = per_user(split, logits, rows).drop(columns="accuracy")
+    return {m: float(terms[m].mean()) for m in METRICS}, terms
+
+
 def means(model: torch.nn.Module, split: CTRSplit) -> dict:
     """A trained model's AUC, user-weighted AUC and LogLoss on ``split``."""
-    return {
-        m: float(v.mean())
-        for m, v in per_user(split, predict_logits(model, split)).items()
-        if m in ("auc", "uauc", "logloss")
-    }
+    return scored(split, predict_logits(model, split))[0]
 
 
 def validation(task: CTRTask, record_test: bool = False) -> Callable[[torch.nn.Module], dict]:

@@ -86,8 +86,11 @@ def report(
             {
                 "best epoch": history.best_epoch,
                 "epochs run": int(trained["epoch"].max()) if len(trained) else 0,
+                # without validation there is no best epoch: the last epoch's weights are the ones kept
                 "examples to best": int(
-                    trained.loc[trained["epoch"] <= history.best_epoch, "examples"].sum()
+                    trained["examples"].sum()
+                    if history.best_epoch is None
+                    else trained.loc[trained["epoch"] <= history.best_epoch, "examples"].sum()
                 ),
                 "seconds": float(trained["seconds"].sum()),
             }

@@ -95,7 +95,9 @@ def main(argv=None) -> int:
 
     from .. import config
 
-    parser = argparse.ArgumentParser(description="Write CLAIMS.md from the lessons' claim records.")
+    parser = argparse.ArgumentParser(
+        prog="python -m recsys_course ledger", description="Write CLAIMS.md from the lessons' claim records."
+    )
     parser.add_argument("--check", action="store_true", help="only compare; exit 1 if CLAIMS.md is stale")
     args = parser.parse_args(argv)
     root = config.repo_root()

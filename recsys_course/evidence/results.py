@@ -8,9 +8,11 @@ small .npz) and :meth:`Results.per_user` hands them to
 :func:`~.intervals.paired_bootstrap`.
 
 Every full-size experiment writes into ``results/<lesson>/`` with one naming
-scheme: ``<experiment>_<dataset>.csv`` (one row per run), ``_users.npz``
-(per-user numbers), ``_curves.csv`` (per-epoch curves) and, for what else an
-experiment keeps, ``<experiment>_<dataset>_<part>.csv`` or ``.json``.
+scheme, ``<name>_<dataset>``, where the name is the experiment's or, for an
+experiment that measures several things, the part's (``towers``, ``rankers``,
+``calibration``): ``.csv`` (its table: one row per run for trained models),
+``_users.npz`` (per-user numbers), ``_curves.csv`` (per-epoch curves) and
+``_<part>.csv`` or ``.json`` for what else it keeps.
 :func:`committed_file` finds a file the course committed there.
 """
 

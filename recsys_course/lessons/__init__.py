@@ -19,7 +19,8 @@ full-size experiments (``EXPERIMENTS``), which ``python -m recsys_course run --l
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass, field
+import inspect
+from dataclasses import dataclass, field, replace
 from types import ModuleType
 from typing import Callable
 
@@ -39,22 +40,27 @@ class Experiment:
     """A full-size experiment of a lesson, as the command line runs it.
 
     ``run`` names the function, ``"module:function"`` inside the lesson package; it is called as
-    ``run(dataset=..., seeds=..., out=..., **options)`` and returns the paths it wrote. ``seeds`` is
-    the default list of training seeds; ``options`` maps an extra flag (``"--factors"``) to its
-    ``argparse`` keywords.
+    ``run(dataset=..., seeds=..., out=..., **options)`` and returns the paths it wrote. Its signature
+    holds every default (the seeds included): ``options`` maps an extra flag (``"--factors"``) to its
+    ``argparse`` keywords, without a default. :func:`experiments` fills in ``lesson``.
     """
 
     name: str
     run: str
     summary: str
-    seeds: tuple[int, ...] = (0, 1, 2, 3, 4)
     options: dict = field(default_factory=dict)
     launcher: str = ""  # how to start it when plain ``python -m`` is not enough (e.g. torchrun)
+    lesson: str = ""  # "01" to "06"
 
-    def function(self, lesson: str) -> Callable:
-        """The function that runs it, imported from lesson ``lesson``'s package."""
+    def function(self) -> Callable:
+        """The function that runs it, imported from its lesson's package."""
         module, _, name = self.run.partition(":")
-        return getattr(importlib.import_module(f"{package(lesson).__name__}.{module}"), name)
+        return getattr(importlib.import_module(f"{package(self.lesson).__name__}.{module}"), name)
+
+    def defaults(self) -> dict:
+        """The defaults of the function's parameters, by name: the one place they are written."""
+        parameters = inspect.signature(self.function()).parameters.values()
+        return {p.name: p.default for p in parameters if p.default is not inspect.Parameter.empty}
 
 
 def package(lesson: str) -> ModuleType:
@@ -66,7 +72,11 @@ def package(lesson: str) -> ModuleType:
 
 def experiments() -> dict[str, Experiment]:
     """Every full-size experiment of the course, keyed ``"<lesson>/<name>"`` (e.g. ``"03/ncf"``)."""
-    return {f"{lesson}/{e.name}": e for lesson in PACKAGES for e in package(lesson).EXPERIMENTS}
+    return {
+        f"{lesson}/{e.name}": replace(e, lesson=lesson)
+        for lesson in PACKAGES
+        for e in package(lesson).EXPERIMENTS
+    }
 
 
 def exercises(lesson: str, data=None):
@@ -78,6 +88,6 @@ def exercises(lesson: str, data=None):
 
     module = importlib.import_module(f"{package(lesson).__name__}.exercises")
     dataset = getattr(data, "name", data)
-    if getattr(data, "is_synthetic", False):
+    if getattr(data, "is_synthetic", False) and "synthetic" not in str(dataset):  # the twin's name says so
         dataset = f"the synthetic twin of {dataset}"
     return Checker(lesson, module.exercises(), dataset)

@@ -187,9 +187,8 @@ class SoftmaxLoss:
         if self.kind == "full":
             return user_vectors @ items.T / temperature, targets
         if self.kind == "in-batch":
-            logits = (
-                user_vectors @ F.embedding(targets, items).T / temperature
-            )  # [B, B]: column j = row j's target
+            # [B, B]: column j = row j's target
+            logits = user_vectors @ F.embedding(targets, items).T / temperature
             if self.logq:
                 logits = logits - self._log_q(targets)[None, :]
             repeated = (targets[:, None] == targets[None, :]) & ~torch.eye(

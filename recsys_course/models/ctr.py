@@ -22,8 +22,8 @@ class WideAndDeep(nn.Module):
     """logit = wide(x) + deep(x), trained jointly through one sigmoid.
 
     **Wide**: a linear model over sparse features. ``wide_size`` ids -
-    each field's values and each hashed cross in its own range (see
-    :func:`recsys_course.tasks.features.offset_fields`) - index a table of one
+    each field's values and each hashed cross in its own range (a CTR task's
+    ``wide_fields``, :class:`recsys_course.tasks.ctr.CTRTask`) - index a table of one
     weight each, summed per row by an ``nn.EmbeddingBag``: a sparse linear
     layer that never builds the huge one-hot vector. Id ``wide_size`` is
     padding (an absent feature). With ``sparse_wide`` the table's gradient is

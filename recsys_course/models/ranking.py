@@ -48,9 +48,8 @@ class RankingTower(nn.Module):
             layers += [nn.Linear(width, size), nn.ReLU()]
             width = size
         layers.append(nn.Linear(width, 1))
-        nn.init.zeros_(
-            layers[-1].weight
-        )  # untrained, the tower adds nothing: the ranking starts as the prior's
+        # untrained, the tower adds nothing: the ranking starts as the prior's
+        nn.init.zeros_(layers[-1].weight)
         nn.init.zeros_(layers[-1].bias)
         self.tower = nn.Sequential(*layers)
         self.n_dense = int(n_dense)

@@ -44,9 +44,8 @@ class History:
     best_epoch: int | None = None
     best_value: float | None = None
     stopped_early: bool = False
-    grad_norms: list[float] = field(
-        default_factory=list
-    )  # every step's norm before clipping, when clip_norm is set
+    # every step's norm before clipping, when clip_norm is set
+    grad_norms: list[float] = field(default_factory=list)
     seconds: float = 0.0  # wall time of the whole fit, validation included
 
     def frame(self) -> pd.DataFrame:
@@ -103,7 +102,8 @@ def fit(
     measures without clipping). ``amp`` runs the forward pass under
     automatic mixed precision (float16 with a gradient scaler on CUDA,
     bfloat16 on the CPU). An optimizer that re-evaluates the loss itself
-    (:class:`torch.optim.LBFGS`) gets a closure. Epoch seconds are measured
+    (:class:`torch.optim.LBFGS`) gets a closure (and neither ``amp`` nor
+    ``clip_norm``, which would not reach its inner steps). Epoch seconds are measured
     after the device has finished its work.
     The progress bar shows epochs and metrics, not timings, so notebook
     outputs stay the same from run to run; ``RECSYS_COURSE_QUIET=1`` hides it.
@@ -120,6 +120,8 @@ def fit(
             optimizer, mode=mode, factor=lr_factor, patience=lr_patience
         )
     closure_step = isinstance(optimizer, torch.optim.LBFGS)
+    if closure_step and (amp or clip_norm is not None):
+        raise ValueError("L-BFGS re-evaluates the loss itself: train it without amp and clip_norm")
     scaler = torch.amp.GradScaler(device.type) if amp and device.type == "cuda" else None
 
     def autocast():
@@ -166,10 +168,9 @@ def fit(
     for epoch in bar:
         start = time.perf_counter()
         model.train()
-        total, count = (
-            torch.zeros((), dtype=torch.float64, device=device),
-            0,
-        )  # summed on the device: no sync per step
+        # the loss is summed on the device: no sync per step (clipping's norm, a Python float, syncs anyway)
+        total = torch.zeros((), dtype=torch.float64, device=device)
+        count = 0
         epoch_batches = batches(epoch) if callable(batches) else batches
         for batch in epoch_batches:
             *inputs, target = (t.to(device) for t in batch)
@@ -224,7 +225,7 @@ def stopping_point(values, patience: int, mode: str = "max") -> tuple[int, int]:
 
     It stops after ``patience`` epochs in a row without a new best, as
     :func:`fit` does; a curve that never stalls that long stops at its last epoch.
-    One training run, recorded without early stopping, so shows what every patience would cost.
+    Replayed on one run recorded without early stopping, it shows what every patience would have cost.
     """
     sign = 1.0 if mode == "max" else -1.0
     best, best_epoch, since = -math.inf, 0, 0

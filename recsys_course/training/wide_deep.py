@@ -4,6 +4,7 @@
 with :func:`save_settings`); :func:`make_model` builds a :class:`~recsys_course.models.WideAndDeep`
 for a CTR task, :func:`make_optimizer` one of :data:`OPTIMIZERS` - the paper's FTRL+L1 on the wide part with
 AdaGrad on the deep part, one Adam, or Adam with a rate per part - and :func:`train` runs :func:`~.recipes.fit_ctr`.
+:func:`committed_settings` reads the rates lesson 05's full-size run chose, for both lessons.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import torch
 
+from .. import config
 from ..models import WideAndDeep
 from ..tasks.ctr import CTRTask
 from .loop import History
@@ -48,6 +50,12 @@ class Settings:
 OPTIMIZERS = ("FTRL+L1 / AdaGrad", "one Adam", "Adam split")
 PAPER = OPTIMIZERS[0]
 KINDS = ("ids", "wide", "deep", "joint")  # each kind of model gets its own rates, chosen on validation
+SETTINGS_HOME = "05_wide_and_deep"  # the lesson whose full-size run chooses the rates and commits them
+
+
+def fast_settings(s: Settings) -> Settings:
+    """``s`` shrunk for FAST mode: three epochs at most, a smaller deep part."""
+    return replace(s, max_epochs=3, patience=1, hidden=(64, 32, 16))
 
 
 def make_model(
@@ -124,6 +132,21 @@ def save_settings(tuned: dict[str, Settings], path: Path) -> Path:
     """Write the settings of each kind of model as JSON."""
     path.write_text(json.dumps({kind: asdict(s) for kind, s in tuned.items()}, indent=1) + "\n")
     return path
+
+
+def settings_name(dataset: str) -> str:
+    """The file the chosen settings of ``dataset`` (``"adult"`` for UCI Adult) are saved in."""
+    return f"wide_deep_{dataset}_settings.json"
+
+
+def committed_settings(dataset: str = "ml-100k", default: Settings = Settings()) -> dict[str, Settings]:
+    """The rates lesson 05's full-size run chose on ``dataset``'s validation split, per kind of model, from
+    ``results/05_wide_and_deep/wide_deep_<dataset>_settings.json``; ``default`` where there are none.
+
+    Lessons 05 and 06 both train Wide & Deep with them: rerunning ``05/wide_deep`` changes both.
+    """
+    folder = config.committed_results_dir(SETTINGS_HOME)
+    return load_settings(None if folder is None else folder / settings_name(dataset), default)
 
 
 def load_settings(path: Path | None, default: Settings = Settings()) -> dict[str, Settings]:

@@ -1,6 +1,6 @@
 """Lesson 02's claim: the "start at d = 32 and double" rule, judged from the embedding-size sweep.
 
-The lesson and the course-wide ledger both call :func:`judge_claims`, so the verdict has one source.
+The lesson calls :func:`judge_claims` and saves the record that the course-wide ledger reads: one source.
 """
 
 from __future__ import annotations

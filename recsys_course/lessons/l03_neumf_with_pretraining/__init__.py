@@ -15,8 +15,7 @@ EXPERIMENTS = (
             "--factors": dict(
                 type=int,
                 nargs="+",
-                default=[8, 16, 32, 64],
-                help="predictive factors (default: the paper's 8 16 32 64)",
+                help="predictive factors (the paper's)",
             ),
             "--tune": dict(
                 action="store_true", help="only choose the settings on the validation split, and print them"

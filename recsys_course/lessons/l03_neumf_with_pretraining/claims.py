@@ -2,8 +2,8 @@
 
 Each claim compares two selections of runs of a :class:`Results` on the same
 test users, measures the effect with :func:`~recsys_course.evidence.paired_bootstrap`
-and judges it with :func:`~recsys_course.evidence.judge`. The lesson and the
-course-wide ledger both call :func:`judge_claims`, so a verdict has one source.
+and judges it with :func:`~recsys_course.evidence.judge`. The lesson calls :func:`judge_claims` and saves
+the records the course-wide ledger reads, so a verdict has one source.
 """
 
 from __future__ import annotations

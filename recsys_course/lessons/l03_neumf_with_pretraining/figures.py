@@ -122,9 +122,8 @@ def full_size_figure(results: Results, dataset: str) -> plt.Figure:
     axes[0].set_xlabel("predictive factors")
     axes[0].set_ylabel("test HR@10 (95% interval of the mean)")
     axes[0].set_title(f"NCF models on {dataset}")
-    axes[0].set_ylim(
-        bottom=max(axes[0].get_ylim()[0], min(means) - 0.03)
-    )  # one wide interval must not flatten the rest
+    # one wide interval must not flatten the rest
+    axes[0].set_ylim(bottom=max(axes[0].get_ylim()[0], min(means) - 0.03))
     axes[0].legend(fontsize=7, ncol=2, loc="lower right")
 
     negatives_panels(axes[1], axes[2], results)

@@ -16,6 +16,7 @@ from ... import config
 from ...models import MF, NeuMF
 from ...tasks import LeaveOneOut
 from ...training.optim import adam_with_weight_decay
+from . import ncf
 from .ncf import TUNED, Settings, finetune_optimizer, make_model, train
 
 
@@ -101,5 +102,5 @@ def tune_and_save(loo: LeaveOneOut, dataset: str, out: Path) -> tuple[Settings, 
     path = Path(out) / f"ncf_{dataset}_tuning.csv"
     grid.to_csv(path, index=False)
     print(grid.round(4).to_string(index=False))
-    print(f"tuned settings (for TUNED in {__name__.rsplit('.', 1)[0]}.ncf): {tuned!r}")
+    print(f"tuned settings (for TUNED in {ncf.__name__}): {tuned!r}")
     return tuned, [path]

@@ -11,12 +11,10 @@ EXPERIMENTS = (
         "full_size:run",
         "eleven candidate-tower variants, popularity and MF; plain and "
         "weighted-LR rankers; exact search vs faiss up to 10^6 items, and the ranker's latency",
-        seeds=(0, 1, 2, 3),
         options={
             "--sizes": dict(
                 type=int,
                 nargs="+",
-                default=[10_000, 100_000, 1_000_000],
                 help="catalogue sizes for the retrieval experiment",
             ),
             "--redraw": dict(

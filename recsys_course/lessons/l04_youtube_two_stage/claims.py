@@ -140,9 +140,10 @@ def ranker_claims(rankers: Results, test_ratings: np.ndarray, evidence: str) -> 
 
 def weighted_lr_claim(ratios: np.ndarray, max_click: float, evidence: str) -> Claim:
     """Weighted LR's odds against the true expected watch time per impression, on a simulated log."""
+    # a ratio minus 1: shown in %
     effect = replace(
         mean_interval(np.asarray(ratios)[None, :] - 1.0, metric="odds / E[watch time] - 1"), relative=True
-    )  # a ratio minus 1: shown in %
+    )
     return judge(
         lesson=NUMBER,
         claim="Weighted LR's odds estimate the expected watch time of an impression "

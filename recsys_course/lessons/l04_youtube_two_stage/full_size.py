@@ -120,7 +120,6 @@ def load_results(dataset: str = "ml-100k") -> dict | None:
         return None
     folder = config.committed_results_dir(LESSON)
     tables = {name: pd.read_csv(folder / f"{name}_{dataset}.csv") for name in TABLES}
-    tables["retrieval_scaling"]["parameter"] = tables["retrieval_scaling"]["parameter"].fillna(
-        ""
-    )  # exact, flat
+    # exact, flat
+    tables["retrieval_scaling"]["parameter"] = tables["retrieval_scaling"]["parameter"].fillna("")
     return {"towers": towers, "rankers": Results.committed(LESSON, f"rankers_{dataset}"), **tables}

@@ -14,12 +14,13 @@ import pandas as pd
 import torch
 
 from ... import config
-from ...evaluation import catalogue, sampled
+from ...evaluation import catalogue
 from ...evaluation.inference import all_item_scores
+from ...evaluation.metrics import hit_rate_at_k, rank_of_positive
 from ...evidence import Results
 from ...models import MF, CandidateTower, SoftmaxLoss
 from ...tasks.negatives import popularity_probs
-from ...tasks.next_watch import Examples, NextWatch, example_arrays
+from ...tasks.next_watch import NextWatch, example_arrays
 from ...tasks.ranker_impressions import RankingFeatures
 from ...training import History, fit, fit_next_item
 from ...training.batches import epoch_batches
@@ -132,14 +133,13 @@ def train_mf(data: NextWatch, s: Settings, seed: int) -> tuple[MF, History]:
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, weight_decay=s.mf_weight_decay)
     batches = epoch_batches(users, items, seen, 4, np.random.default_rng(seed), batch_size=256)
 
-    def scores_of(m: MF, examples: Examples) -> np.ndarray:
-        return all_item_scores(m, examples.user, data.n_items)
-
     history = fit(
         model,
         batches,
         optimizer=optimizer,
-        evaluate=catalogue.validation(data, scores_of),
+        evaluate=catalogue.validation(
+            data, lambda m, examples: all_item_scores(m, examples.user, data.n_items)
+        ),
         monitor="recall@50",
         epochs=s.max_epochs,
         patience=s.patience,
@@ -156,7 +156,7 @@ def mf_scores(model: MF, data: NextWatch, split: str = "test") -> np.ndarray:
 
 def sampled_hr(scores: np.ndarray, candidates: np.ndarray, k: int = 10) -> float:
     """HR@k the lesson-03 way: the target (column 0 of ``candidates``) among 99 sampled negatives."""
-    return float(sampled.per_row(np.take_along_axis(scores, candidates, axis=1), k)[f"hr@{k}"].mean())
+    return hit_rate_at_k(rank_of_positive(np.take_along_axis(scores, candidates, axis=1)), k)
 
 
 def protocol_gaps(table: pd.DataFrame, pairs) -> pd.DataFrame:

@@ -21,13 +21,8 @@ from ...evidence import Results
 from ...models import WideAndDeep
 from ...tasks.ctr import CTRTask
 from ...tasks.features import pair_frequency
-from ...training.wide_deep import PAPER, Settings, load_settings, save_settings, train
+from ...training.wide_deep import PAPER, Settings, fast_settings, save_settings, settings_name, train
 from . import LESSON
-
-
-def fast_settings(s: Settings) -> Settings:
-    return replace(s, max_epochs=3, patience=1, hidden=(64, 32, 16))
-
 
 ADULT = Settings(dim=8, hidden=(100, 50))  # TensorFlow's census tutorial: embeddings of 8, layers 100-50
 
@@ -239,13 +234,6 @@ def fast(tuned: dict[str, Settings]) -> dict[str, Settings]:
     return {kind: fast_settings(s) for kind, s in tuned.items()}
 
 
-def committed_settings(dataset: str = "ml-100k", default: Settings = Settings()) -> dict[str, Settings]:
-    """The rates the full-size run chose on ``dataset``'s validation split (``"adult"`` for UCI Adult), per kind of
-    model, from ``results/05_wide_and_deep/wide_deep_<dataset>_settings.json``; ``default`` where there are none."""
-    folder = config.committed_results_dir(LESSON)
-    return load_settings(None if folder is None else folder / f"wide_deep_{dataset}_settings.json", default)
-
-
 def load_results(dataset: str = "ml-100k") -> dict | None:
     """The committed full-size results (``results/05_wide_and_deep/``), or None where there are none."""
     everything = Results.committed(LESSON, f"wide_deep_{dataset}")
@@ -273,7 +261,7 @@ def run(dataset: str = "ml-100k", seeds=(0, 1, 2, 3, 4), out: Path | None = None
     print(task.describe())
     print("tuning on validation (seed 0) ...")
     tuned = tune(task, shrink(Settings()))
-    written = [save_settings(tuned, out / f"wide_deep_{dataset}_settings.json")]
+    written = [save_settings(tuned, out / settings_name(dataset))]
     results = run_movielens(task, tuned, seeds)
     written += results["all"].save(out, f"wide_deep_{dataset}")
     for name in SLICES:
@@ -282,6 +270,6 @@ def run(dataset: str = "ml-100k", seeds=(0, 1, 2, 3, 4), out: Path | None = None
     adult = adult_ctr(load_adult())
     print("tuning Adult's rates on validation ...")
     a = tune(adult, shrink(ADULT))
-    written.append(save_settings(a, out / "wide_deep_adult_settings.json"))
+    written.append(save_settings(a, out / settings_name("adult")))
     written += run_adult(adult, a, seeds).save(out, "wide_deep_adult")
     return written

@@ -16,8 +16,7 @@ EXPERIMENTS = (
         "dynamics",
         "dynamics:run",
         "chart 6: MF, NeuMF and Wide & Deep for 50 epochs, and what each patience would cost",
-        seeds=(0,),
-        options={"--epochs": dict(type=int, default=50, help="epochs per run (default 50)")},
+        options={"--epochs": dict(type=int, help="epochs per run")},
     ),
     Experiment(
         "samplers",
@@ -31,9 +30,7 @@ EXPERIMENTS = (
         "the article's Adam defaults against each model's tuned rate (after 06/ctr_benchmark)",
     ),
     Experiment("dropout", "dropout:run", "DeepFM with dropout 0 to 0.5 (after 06/ctr_benchmark)"),
-    Experiment(
-        "clipping", "clipping:run", "gradient clipping on Wide & Deep's spiking 50-epoch run", seeds=(0, 1, 2)
-    ),
+    Experiment("clipping", "clipping:run", "gradient clipping on Wide & Deep's spiking 50-epoch run"),
     Experiment(
         "metric_choice",
         "metric_choice:run",
@@ -44,28 +41,26 @@ EXPERIMENTS = (
         "cold_start",
         "cold_start:run",
         "held-out movies started at their genres' mean, all movies' mean or random",
-        options={"--share": dict(type=float, default=0.1, help="the share of movies held out of training")},
+        options={"--share": dict(type=float, help="the share of movies held out of training")},
     ),
     Experiment(
         "speed",
         "speed:run",
         "training throughput by threads, batch, loader and device (time it alone)",
-        seeds=(0,),
         options={
-            "--steps": dict(type=int, default=100, help="timed steps per repeat"),
-            "--repeats": dict(type=int, default=3, help="timed repeats per setting"),
+            "--steps": dict(type=int, help="timed steps per repeat"),
+            "--repeats": dict(type=int, help="timed repeats per setting"),
         },
     ),
     Experiment(
         "distributed",
         "distributed:run",
         "DeepFM trained with DistributedDataParallel, one shard per process",
-        seeds=(0,),
         options={
             "--synthetic": dict(action="store_true", help="a small synthetic task (for tests)"),
-            "--epochs": dict(type=int, default=3, help="epochs (default 3)"),
-            "--batch-size": dict(type=int, default=1024, help="the global batch, over all processes"),
-            "--lr": dict(type=float, default=1e-3, help="Adam's learning rate"),
+            "--epochs": dict(type=int, help="epochs"),
+            "--batch-size": dict(type=int, help="the global batch, over all processes"),
+            "--lr": dict(type=float, help="Adam's learning rate"),
         },
         launcher="torchrun --standalone --nproc_per_node=2 -m recsys_course run 06/distributed",
     ),

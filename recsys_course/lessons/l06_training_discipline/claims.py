@@ -112,7 +112,7 @@ def stronger_mf_claim(benchmark: Results, defaults: Results, evidence: str) -> C
         "a stronger MF than the benchmark's",
         evidence,
         effect,
-        0.01,
+        A_FEW_POINTS,
     )
 
 

@@ -16,7 +16,7 @@ import pandas as pd
 import torch
 
 from ... import config
-from ...evaluation.ctr import per_user
+from ...evaluation.ctr import scored
 from ...evaluation.inference import predict_logits
 from ...evidence import Results
 from ...models import WideAndDeep
@@ -24,7 +24,6 @@ from ...tasks.ctr import CTRTask
 from ...training import History, fit, wide_deep
 from ...training.batches import ctr_batches
 from . import LESSON
-from . import ctr_benchmark as ctr
 
 NORMS = (None, 1.0, 0.1)  # None: no clipping; :func:`gradient_norms` shows the sizes they compare with
 
@@ -47,7 +46,7 @@ def train(
     Returns ``(model with its best-validation weights, history)``; the
     history records test AUC per epoch, for study only.
     """
-    tuned = settings or ctr.lesson05_settings()
+    tuned = settings or wide_deep.committed_settings()
     s = replace(tuned["joint"], max_epochs=epochs)
     return wide_deep.train(
         task, s, seed=seed, record_test=True, patience=None, clip_norm=clip, desc=f"clip {clip}"
@@ -60,7 +59,7 @@ def gradient_norms(task: CTRTask, *, epochs: int = 1, seed: int = 0, settings=No
     :func:`~recsys_course.training.fit` keeps each step's norm when it clips; clipping at an infinite
     norm measures and never clips.
     """
-    s = (settings or ctr.lesson05_settings())["joint"]
+    s = (settings or wide_deep.committed_settings())["joint"]
     model = wide_deep.make_model(task, s, seed=seed)
     generator = torch.Generator().manual_seed(seed)
     history = fit(
@@ -86,7 +85,7 @@ def run_norms(
             curve = curve[curve["epoch"] >= 1]
             rise, at = largest_rise(curve["train_loss"])
             label = "none" if clip is None else f"{clip:g}"
-            terms = per_user(task.test, predict_logits(model, task.test)).drop(columns="accuracy")
+            metrics, terms = scored(task.test, predict_logits(model, task.test))
             row = {
                 "clip": label,
                 "seed": seed,
@@ -98,7 +97,7 @@ def run_norms(
                 "final valid": float(curve["auc"].iloc[-1]),
                 "final test auc": float(curve["test auc"].iloc[-1]),
                 "seconds": history.seconds,
-                **{m: float(terms[m].mean()) for m in ("auc", "uauc", "logloss")},
+                **metrics,
             }
             results.add(row, terms)
             results.curves.append(
@@ -124,5 +123,7 @@ def run(dataset: str = "ml-100k", seeds=(0, 1, 2), out: Path | None = None) -> l
 
     task = movielens_ctr(load_movielens(dataset, verbose=False))
     epochs = 3 if config.fast_mode() else 50
-    results = run_norms(task, seeds=tuple(seeds), epochs=epochs, settings=ctr.lesson05_settings(dataset))
+    results = run_norms(
+        task, seeds=tuple(seeds), epochs=epochs, settings=wide_deep.committed_settings(dataset)
+    )
     return results.save(out or config.results_dir(LESSON), f"clipping_{dataset}")

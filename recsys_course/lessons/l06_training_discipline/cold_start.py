@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 from ... import config
-from ...evaluation.ctr import per_user
+from ...evaluation.ctr import scored
 from ...evaluation.inference import predict_logits
 from ...evidence import Results
 from ...models import MF
@@ -93,20 +93,20 @@ def compare_starts(
             seed=seed,
             desc="MF",
         )
-        scored = {"random start": predict_logits(model, test)}
+        starts = {"random start": predict_logits(model, test)}
         overall_mean_start(model, cold)
-        scored["all-movies mean start"] = predict_logits(model, test)
+        starts["all-movies mean start"] = predict_logits(model, test)
         genre_mean_start(model, item_genres, cold)
-        scored["genre-mean start"] = predict_logits(model, test)
-        for name, logits in scored.items():
-            terms = per_user(test, logits).drop(columns="accuracy")
+        starts["genre-mean start"] = predict_logits(model, test)
+        for name, logits in starts.items():
+            metrics, terms = scored(test, logits)
             row = {
                 "model": name,
                 "seed": seed,
                 "cold items": len(cold),
                 "impressions": len(test),
                 "best epoch": history.best_epoch,
-                **{m: float(terms[m].mean()) for m in ("auc", "uauc", "logloss")},
+                **metrics,
             }
             results.add(row, terms)
             log(

@@ -17,7 +17,7 @@ import torch
 from torch import nn
 
 from ... import config
-from ...evaluation.ctr import per_user
+from ...evaluation.ctr import scored
 from ...evaluation.inference import predict_logits
 from ...evidence import Results
 from ...models import DIN, FM, MF, DeepFM
@@ -80,7 +80,7 @@ def train_model(
     the others use Adam at rate ``lr``.
     """
     if name == "Wide & Deep":
-        tuned = wide_deep_settings or lesson05_settings()
+        tuned = wide_deep_settings or wide_deep.committed_settings()
         joint = replace(tuned["joint"], max_epochs=s.max_epochs, patience=s.patience, batch_size=s.batch_size)
         return wide_deep.train(task, joint, seed=seed)
     torch.manual_seed(seed)
@@ -89,29 +89,28 @@ def train_model(
 
 
 def fit_with_adam(
-    model: nn.Module, task: CTRTask, s: Settings, lr: float, seed: int, desc: str = ""
+    model: nn.Module,
+    task: CTRTask,
+    s: Settings,
+    lr: float,
+    seed: int,
+    desc: str = "",
+    weight_decay: float = 0.0,
+    lr_patience: int | None = None,
 ) -> History:
-    """Train ``model`` with Adam at rate ``lr`` for the benchmark's epochs, patience and batch size."""
+    """Train ``model`` with Adam at rate ``lr`` (and ``weight_decay``) for the benchmark's epochs, patience and
+    batch size; ``lr_patience`` adds ReduceLROnPlateau (None: a constant rate)."""
     return fit_ctr(
         model,
         task,
-        optimizer=torch.optim.Adam(model.parameters(), lr=lr),
+        optimizer=torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay),
         epochs=s.max_epochs,
         patience=s.patience,
+        lr_patience=lr_patience,
         batch_size=s.batch_size,
         seed=seed,
         desc=desc,
     )
-
-
-def lesson05_settings(dataset: str = "ml-100k") -> dict[str, wide_deep.Settings]:
-    """Wide & Deep's rates as lesson 05's full-size run chose them on ``dataset``'s validation split (its committed
-    ``results/05_wide_and_deep/wide_deep_<dataset>_settings.json``), or the defaults where there are none.
-
-    Lesson 06 trains lesson 05's joint model as lesson 05 tuned it: rerunning ``05/wide_deep`` changes its row here.
-    """
-    folder = config.committed_results_dir("05_wide_and_deep")
-    return wide_deep.load_settings(None if folder is None else folder / f"wide_deep_{dataset}_settings.json")
 
 
 def tune(task: CTRTask, s: Settings, models=MODELS, seed: int = 0, log=print) -> dict[str, float]:
@@ -143,7 +142,7 @@ def run_models(
     for seed in seeds:
         for name in models:
             model, history = train_model(name, task, s, rates.get(name, np.nan), seed, wide_deep_settings)
-            terms = per_user(task.test, predict_logits(model, task.test)).drop(columns="accuracy")
+            metrics, terms = scored(task.test, predict_logits(model, task.test))
             row = {
                 "model": name,
                 "seed": seed,
@@ -152,7 +151,7 @@ def run_models(
                 "valid": history.best_value,
                 "seconds": history.seconds,
                 "parameters": sum(p.numel() for p in model.parameters()),
-                **{m: float(terms[m].mean()) for m in ("auc", "uauc", "logloss")},
+                **metrics,
             }
             results.add(row, terms)
             log(
@@ -193,11 +192,6 @@ def committed_rates(dataset: str = "ml-100k") -> dict[str, float]:
     )
 
 
-def load_results(dataset: str = "ml-100k") -> Results | None:
-    """The committed full-size results (``results/06_training_discipline/``), or None where there are none."""
-    return Results.committed(LESSON, f"ctr_benchmark_{dataset}")
-
-
 def run(dataset: str = "ml-100k", seeds=(0, 1, 2, 3, 4), out: Path | None = None) -> list:
     """Choose each model's Adam rate on validation (seed 0), then train every model on every seed; writes the
     results, the chosen rates and chart 1 (FAST: smaller models, fewer epochs, one rate)."""
@@ -211,6 +205,7 @@ def run(dataset: str = "ml-100k", seeds=(0, 1, 2, 3, 4), out: Path | None = None
     from . import figures
 
     out = Path(out or config.results_dir(LESSON))
+    out.mkdir(parents=True, exist_ok=True)
     task = movielens_ctr(load_movielens(dataset))
     print(task.describe())
     s = fast_settings(Settings()) if config.fast_mode() else Settings()
@@ -218,7 +213,9 @@ def run(dataset: str = "ml-100k", seeds=(0, 1, 2, 3, 4), out: Path | None = None
     rates = tune(task, s)
     rates_file = out / f"ctr_benchmark_{dataset}_rates.json"
     rates_file.write_text(json.dumps(rates, indent=1) + "\n")
-    results = run_models(task, s, rates, tuple(seeds), wide_deep_settings=lesson05_settings(dataset))
+    results = run_models(
+        task, s, rates, tuple(seeds), wide_deep_settings=wide_deep.committed_settings(dataset)
+    )
     plots.use_course_style()
     fig, axes = plt.subplots(1, 3, figsize=(12, 4))
     figures.benchmark_chart(results, CHART, axes)

@@ -18,19 +18,16 @@ import torch
 from torch import nn
 
 from ... import config
-from ...evaluation.ctr import per_user
+from ...evaluation.ctr import scored
 from ...evaluation.inference import predict_logits
 from ...evidence import Results
 from ...tasks.ctr import CTRTask
-from ...training import History, fit_ctr
+from ...training import History
 from . import LESSON
 from . import ctr_benchmark as ctr
 
-DEFAULTS = {
-    "lr": 1e-3,
-    "weight_decay": 1e-5,
-    "lr_patience": 0,
-}  # ReduceLROnPlateau: halve after each flat epoch
+# Adam at 1e-3 with weight decay; ReduceLROnPlateau halving the rate after each flat epoch
+DEFAULTS = {"lr": 1e-3, "weight_decay": 1e-5, "lr_patience": 0}
 MODELS = tuple(m for m in ctr.MODELS if m != "Wide & Deep")  # Wide & Deep has lesson 05's own optimizers
 
 
@@ -57,17 +54,8 @@ def train(
     """One Adam-trained benchmark model; returns ``(model with its best weights, history)``."""
     torch.manual_seed(seed)
     model = ctr.build_model(name, task, s)
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
-    history = fit_ctr(
-        model,
-        task,
-        optimizer=optimizer,
-        epochs=s.max_epochs,
-        patience=s.patience,
-        lr_patience=lr_patience,
-        batch_size=s.batch_size,
-        seed=seed,
-        desc=name,
+    history = ctr.fit_with_adam(
+        model, task, s, lr, seed, desc=name, weight_decay=weight_decay, lr_patience=lr_patience
     )
     return model, history
 
@@ -82,7 +70,7 @@ def run_models(
             settings = {"defaults": DEFAULTS, "tuned": {"lr": rates[name]}}
             for label, kwargs in settings.items():
                 model, history = train(name, task, s, seed=seed, **kwargs)
-                terms = per_user(task.test, predict_logits(model, task.test)).drop(columns="accuracy")
+                metrics, terms = scored(task.test, predict_logits(model, task.test))
                 row = {
                     "model": name,
                     "setting": label,
@@ -91,7 +79,7 @@ def run_models(
                     "best epoch": history.best_epoch,
                     "valid": history.best_value,
                     "seconds": history.seconds,
-                    **{m: float(terms[m].mean()) for m in ("auc", "uauc", "logloss")},
+                    **metrics,
                 }
                 results.add(row, terms)
                 log(

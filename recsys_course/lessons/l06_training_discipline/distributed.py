@@ -10,7 +10,8 @@ batches of ``b``. Run::
 gloo on CPUs, nccl on GPUs (one per process). Every process trains with
 :func:`recsys_course.training.fit` on the DDP-wrapped model; rank 0 scores the
 test set and writes examples per second and test metrics to
-``results/06_training_discipline/distributed_<dataset>_<processes>.json``.
+``results/06_training_discipline/distributed_<dataset>_<processes>.json``. The committed files were
+written before DDP training moved into ``fit`` (by a loop of the same steps written out here).
 """
 
 from __future__ import annotations
@@ -87,9 +88,10 @@ def train(
 
     dist.barrier()
     history = fit(ddp, batches, epochs=epochs, optimizer=optimizer, device=device, progress=False)
+    # every rank's share of each epoch
     shares = _gather(
         [v for r in history.records for v in (r["train_loss"] * r["examples"], float(r["examples"]))], device
-    )  # every rank's share of each epoch
+    )
     losses = [sum(p[2 * e] for p in shares) / sum(p[2 * e + 1] for p in shares) for e in range(len(history))]
     examples, seconds = sum(history["examples"]), history.seconds
     checksum = float(sum(p.detach().double().sum().cpu() for p in model.parameters()))

@@ -13,7 +13,7 @@ from pathlib import Path
 import torch
 
 from ... import config
-from ...evaluation.ctr import per_user
+from ...evaluation.ctr import scored
 from ...evaluation.inference import predict_logits
 from ...evidence import Results
 from ...models import DeepFM
@@ -42,7 +42,7 @@ def sweep(task: CTRTask, s: ctr.Settings, lr: float, seeds=(0,), rates=RATES, lo
     for seed in seeds:
         for rate in rates:
             model, history = train(task, s, dropout=rate, lr=lr, seed=seed)
-            terms = per_user(task.test, predict_logits(model, task.test)).drop(columns="accuracy")
+            metrics, terms = scored(task.test, predict_logits(model, task.test))
             row = {
                 "dropout": rate,
                 "seed": seed,
@@ -50,7 +50,7 @@ def sweep(task: CTRTask, s: ctr.Settings, lr: float, seeds=(0,), rates=RATES, lo
                 "best epoch": history.best_epoch,
                 "valid": history.best_value,
                 "seconds": history.seconds,
-                **{m: float(terms[m].mean()) for m in ("auc", "uauc", "logloss")},
+                **metrics,
             }
             results.add(row, terms)
             log(f"dropout {rate:.1f} | seed {seed} | AUC {row['auc']:.4f} | user-weighted {row['uauc']:.4f}")

@@ -20,7 +20,7 @@ import torch
 from torch import nn
 
 from ... import config
-from ...evaluation.ctr import per_user
+from ...evaluation.ctr import scored
 from ...evaluation.inference import predict_logits
 from ...evaluation.metrics import auc, ctr_per_user, fit_temperature, rmse
 from ...evidence import Results
@@ -53,7 +53,7 @@ def calibration(
                     )
                 )
             for name, t in versions:
-                terms = per_user(task.test, logits / t).drop(columns="accuracy")
+                metrics, terms = scored(task.test, logits / t)
                 row = {
                     "model": model,
                     "setting": name,
@@ -62,7 +62,7 @@ def calibration(
                     "lr": kwargs["lr"],
                     "best epoch": history.best_epoch,
                     "seconds": history.seconds,
-                    **{m: float(terms[m].mean()) for m in ("auc", "uauc", "logloss")},
+                    **metrics,
                 }
                 results.add(row, terms)
                 log(

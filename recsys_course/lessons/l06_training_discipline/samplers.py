@@ -1,4 +1,4 @@
-"""Lesson 06: which negatives should a retrieval model learn from? Four samplers on lesson 03's protocol.
+"""Lesson 06: which negatives should a retrieval model learn from? Five samplers on lesson 03's protocol.
 
 MF, a dot-product retrieval model, learns the same positives against uniform,
 popularity-weighted, in-batch (with and without the logQ correction) and hard

@@ -5,6 +5,9 @@
 lesson 05's task: on the CPU with 1..all threads, batch sizes, tensors kept in
 memory against a ``DataLoader`` with workers, and - where CUDA is present -
 fp32 against automatic mixed precision. It keeps one set of rows per device in one CSV.
+
+The committed CPU rows were timed before the timing moved into ``fit`` (by a loop of the same steps written
+out here); rerun ``06/speed`` alone to measure them through ``fit``.
 """
 
 from __future__ import annotations
@@ -85,10 +88,7 @@ def throughput(
     device, as a training loop over files would.
     """
     torch.manual_seed(seed)
-    model = model.to(device).train()
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
-    names = getattr(model, "inputs")
-    data = split.tensors(names)
+    data = split.tensors(model.inputs)
     n = len(data[0])
     if batch_size > n:
         raise ValueError(f"a batch of {batch_size} rows is larger than the {n} rows to time it on")
@@ -124,7 +124,7 @@ def throughput(
         model,
         lambda epoch: itertools.islice(stream, warm_up if epoch == 1 else steps),
         epochs=1 + repeats,
-        optimizer=optimizer,
+        lr=1e-3,
         amp=amp,
         device=device,
         progress=False,
@@ -180,7 +180,14 @@ def plan(device: torch.device, fast: bool = False) -> list[dict]:
 
 
 def measure(
-    task: CTRTask, device: torch.device, *, steps: int = 100, repeats: int = 3, fast: bool = False, log=print
+    task: CTRTask,
+    device: torch.device,
+    *,
+    steps: int = 100,
+    repeats: int = 3,
+    fast: bool = False,
+    seed: int = 0,
+    log=print,
 ) -> pd.DataFrame:
     """Run :func:`plan` on ``device``: one row per measurement, with the median and range of the repeats."""
     rows = []
@@ -199,6 +206,7 @@ def measure(
                 loader=settings["loader"],
                 workers=settings["workers"],
                 repeats=repeats,
+                seed=seed,
             )
             row = {
                 "device": device.type,
@@ -224,7 +232,8 @@ def measure(
 def run(
     dataset: str = "ml-100k", seeds=(0,), out: Path | None = None, steps: int = 100, repeats: int = 3
 ) -> list:
-    """Time the plan on the CPU, and on CUDA where present; keeps other devices' rows in ``speed_<dataset>.csv``.
+    """Time the plan on the CPU, and on CUDA where present, with the first of ``seeds``; keeps other devices' rows in
+    ``speed_<dataset>.csv``.
 
     FAST mode times a few steps of two models once. Time it alone, not beside another job.
     """
@@ -236,9 +245,10 @@ def run(
     fast = config.fast_mode()
     steps, repeats = (10, 1) if fast else (steps, repeats)
     task = movielens_ctr(load_movielens(dataset, verbose=False))
-    frames = [measure(task, torch.device("cpu"), steps=steps, repeats=repeats, fast=fast)]
+    timing = {"steps": steps, "repeats": repeats, "fast": fast, "seed": seeds[0]}
+    frames = [measure(task, torch.device("cpu"), **timing)]
     if torch.cuda.is_available():
-        frames.append(measure(task, torch.device("cuda"), steps=steps, repeats=repeats, fast=fast))
+        frames.append(measure(task, torch.device("cuda"), **timing))
     else:
         print("no CUDA device here: only CPU rows are measured")
     new = pd.concat(frames, ignore_index=True)
