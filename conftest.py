@@ -13,7 +13,7 @@ import pytest
 
 HELPERS = Path(__file__).resolve().parent / "tests"
 if str(HELPERS) not in sys.path:
-    sys.path.insert(0, str(HELPERS))  # tests/hints.py and tests/exercise_recorder.py
+    sys.path.insert(0, str(HELPERS))  # tests/hints.py, imported as `hints` by the exercise tests
 
 
 def pytest_collection_modifyitems(config, items):

@@ -44,10 +44,11 @@ def test_list_names_every_experiment_of_every_lesson():
 @pytest.mark.parametrize("key", sorted(lessons.experiments()))
 def test_each_experiment_takes_the_shared_flags_and_its_options(key):
     experiment = lessons.experiments()[key]
-    parameters = inspect.signature(experiment.function(key[:2])).parameters
+    parameters = inspect.signature(experiment.function()).parameters
     assert {"dataset", "seeds", "out"} <= set(parameters), key
-    for flag in experiment.options:
+    for flag, kwargs in experiment.options.items():
         assert flag.lstrip("-").replace("-", "_") in parameters, (key, flag)
+        assert "default" not in kwargs, f"{key} {flag}: the run function's signature holds the default"
 
 
 def test_an_unknown_experiment_lists_the_known_ones(capsys):
@@ -73,7 +74,7 @@ def tiny_course(tmp_path, monkeypatch):
     tiny = data.synthetic_movielens(seed=3, n_users=120, n_items=300, n_ratings=6000)
     monkeypatch.setattr(data, "load_movielens", lambda *args, **kwargs: tiny)
     for key, experiment in lessons.experiments().items():
-        module = sys.modules[experiment.function(key[:2]).__module__]
+        module = sys.modules[experiment.function().__module__]
         if hasattr(module, "load_movielens"):
             monkeypatch.setattr(module, "load_movielens", lambda *args, **kwargs: tiny)
     return tmp_path

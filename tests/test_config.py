@@ -163,3 +163,18 @@ def test_claims_dir_mirrors_figures_dir(monkeypatch, tmp_path):
     assert config.claims_dir() == tmp_path / "claims" and (tmp_path / "claims").is_dir()
     monkeypatch.setenv("RECSYS_COURSE_FAST", "1")
     assert config.claims_dir() == tmp_path / "claims" / "fast"
+
+
+def test_results_go_under_the_lessons_folder_and_fast_runs_apart(monkeypatch, tmp_path):
+    """A lesson's results go to results/<lesson>/, FAST runs to results/fast/<lesson>/; the committed ones stay put."""
+    monkeypatch.setattr(config, "repo_root", lambda: tmp_path)
+    monkeypatch.delenv("RECSYS_COURSE_FAST", raising=False)
+    assert (
+        config.results_dir("03_x") == tmp_path / "results" / "03_x"
+        and (tmp_path / "results" / "03_x").is_dir()
+    )
+    monkeypatch.setenv("RECSYS_COURSE_FAST", "1")
+    assert config.results_dir("03_x") == tmp_path / "results" / "fast" / "03_x"
+    assert config.committed_results_dir("03_x") == tmp_path / "results" / "03_x"
+    monkeypatch.setattr(config, "repo_root", lambda: None)
+    assert config.committed_results_dir("03_x") is None

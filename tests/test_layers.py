@@ -8,6 +8,7 @@ itself back through another (no import circle, top-level or inside a function).
 from __future__ import annotations
 
 import ast
+import sys
 from pathlib import Path
 
 import pytest
@@ -84,15 +85,21 @@ def test_every_module_is_in_a_layer():
     assert {unit(m) for m in GRAPH} <= set(RANK), sorted({unit(m) for m in GRAPH} - set(RANK))
 
 
+def violations(module: str, targets) -> list[str]:
+    """What is wrong with ``module`` importing ``targets``: an import up or across the layers, or another lesson."""
+    found = []
+    for target in sorted(targets):
+        if unit(target) != unit(module) and RANK[unit(target)] >= RANK[unit(module)]:
+            found.append(f"{module} imports {target}, a layer above or beside it")
+        mine, theirs = lesson(module), lesson(target)
+        if theirs is not None and mine != theirs:
+            found.append(f"{module} (lesson {mine}) imports another lesson's {target}")
+    return found
+
+
 @pytest.mark.parametrize("module", sorted(GRAPH))
 def test_imports_point_down_and_lessons_stay_apart(module):
-    for target in sorted(GRAPH[module]):
-        if unit(target) != unit(module):
-            assert RANK[unit(target)] < RANK[unit(module)], (
-                f"{module} imports {target}, a layer above or beside it"
-            )
-        mine, theirs = lesson(module), lesson(target)
-        assert theirs is None or mine == theirs, f"{module} (lesson {mine}) imports another lesson's {target}"
+    assert violations(module, GRAPH[module]) == []
 
 
 def test_there_is_no_import_circle():
@@ -115,18 +122,22 @@ def test_there_is_no_import_circle():
             visit(module, [module])
 
 
-def test_the_checks_catch_what_they_are_for(tmp_path):
-    """A made-up upward import and a made-up lesson-to-lesson import are found by the parser."""
+def test_the_checks_catch_what_they_are_for(tmp_path, monkeypatch):
+    """A made-up upward import and a made-up lesson-to-lesson import are found by the parser and the check."""
     upward = tmp_path / "recsys_course" / "data" / "bad.py"
     upward.parent.mkdir(parents=True)
     upward.write_text(
         "from ..training import fit\nfrom recsys_course.lessons.l01_mlp_vs_dot_product import x\n"
     )
-    global PACKAGE
-    saved, PACKAGE = PACKAGE, tmp_path / "recsys_course"
-    try:
-        found = imports(upward)
-    finally:
-        PACKAGE = saved
-    assert "recsys_course.training" in found and any(lesson(t) == "l01_mlp_vs_dot_product" for t in found)
-    assert RANK[unit("recsys_course.training")] > RANK[unit("recsys_course.data.bad")]
+    monkeypatch.setattr(sys.modules[__name__], "PACKAGE", tmp_path / "recsys_course")
+    found = imports(upward)
+    assert "recsys_course.training" in found
+    problems = violations("recsys_course.data.bad", found)
+    assert any("a layer above" in p for p in problems)  # data may not import training, nor lessons
+    crossing = violations(
+        "recsys_course.lessons.l02_embeddings_and_tsne.x", ["recsys_course.lessons.l01_mlp_vs_dot_product"]
+    )
+    assert crossing and "another lesson" in crossing[0]
+    assert (
+        violations("recsys_course.lessons.l02_embeddings_and_tsne.x", ["recsys_course.training.loop"]) == []
+    )

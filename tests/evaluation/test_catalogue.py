@@ -13,9 +13,9 @@ def test_catalogue_ranks_by_hand():
     scores = np.array(
         [
             [0.9, 0.5, 0.7, 0.1],  # target 1: items 0 and 2 above it, item 0 excluded -> rank 1
-            [0.2, 0.2, 0.1, 0.3],
+            [0.2, 0.2, 0.1, 0.3],  # target 0: item 3 above, item 1 tied (counts against) -> 2
         ]
-    )  # target 0: item 3 above, item 1 tied (counts against) -> 2
+    )
     exclude = np.array([[True, False, False, False], [False, False, False, False]])
     assert catalogue_ranks(scores, [1, 0], exclude).tolist() == [1, 2]
     # the target itself is never excluded

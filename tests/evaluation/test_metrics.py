@@ -1,4 +1,5 @@
-"""Tests for recsys_course.evaluation: CTR metrics against scikit-learn, ranking metrics by hand, the protocols."""
+"""Tests for recsys_course.evaluation: metrics (CTR against scikit-learn, ranking by hand), inference, the sampled
+protocol."""
 
 from __future__ import annotations
 
@@ -173,7 +174,7 @@ def _candidates_with_ranks(ranks, n_neg=99, positive=200):
     return np.array(rows)
 
 
-def test_evaluate_ranking_known_scores():
+def test_sampled_means_known_scores():
     """With scores = item id, ranks [0, 3, 12] give HR@10 = 2/3 and the hand NDCG."""
     cand = _candidates_with_ranks([0, 3, 12])
     users = np.array([0, 2, 4])  # even users: score = +item id
@@ -184,7 +185,7 @@ def test_evaluate_ranking_known_scores():
     assert out["auc"] == pytest.approx(np.mean([(99 - r) / 99 for r in (0, 3, 12)]))
 
 
-def test_evaluate_ranking_pairs_each_row_with_its_user():
+def test_sampled_means_pair_each_row_with_its_user():
     """Rows are scored with their own user: odd users (negated scores) rank the positive differently."""
     cand = _candidates_with_ranks([0, 0, 0, 0], n_neg=20)
     # even users: positive (200) is the top item -> rank 0; odd users: it is the bottom -> rank 20
@@ -192,7 +193,7 @@ def test_evaluate_ranking_pairs_each_row_with_its_user():
     assert out == {"hr@5": 0.5, "ndcg@5": 0.5, "auc": 0.5}
 
 
-def test_evaluate_ranking_constant_model_scores_zero():
+def test_sampled_means_of_a_constant_model_are_zero():
     """A model that scores everything equal cannot look good: HR@10 = 0."""
 
     class Constant(ItemIdScore):
@@ -208,9 +209,9 @@ def test_sampled_auc_per_user_hand_cases():
     scores = np.array(
         [
             [3.0, 1.0, 2.0, 5.0],  # 2 of 3 below -> 2/3
-            [1.0, 1.0, 0.0, 0.0],
+            [1.0, 1.0, 0.0, 0.0],  # 2 below, 1 tie -> 2.5/3
         ]
-    )  # 2 below, 1 tie -> 2.5/3
+    )
     np.testing.assert_allclose(sampled_auc_per_user(scores), [2 / 3, 2.5 / 3])
 
 
@@ -241,8 +242,8 @@ def test_neighbour_agreement_excludes_self_and_counts_shared_labels():
     assert neighbour_agreement(vectors, labels, k=1) == pytest.approx(2 / 3)
 
 
-def test_ranking_per_user_rows_average_to_evaluate_ranking():
-    """One row per user (rank, hit, NDCG gain, AUC) whose means are evaluate_ranking's numbers."""
+def test_sampled_per_user_rows_average_to_the_means():
+    """One row per user (rank, hit, NDCG gain, AUC) whose means are sampled.means' numbers."""
     cand = _candidates_with_ranks([0, 3, 12, 40])
     users = np.array([0, 2, 4, 6])
     rows = sampled.per_user(ItemIdScore(), users, cand, k=10)
@@ -338,6 +339,5 @@ def test_temperature_scaling_mends_logloss_and_leaves_auc_alone():
     after = log_loss(labels, 1 / (1 + np.exp(-overconfident / t)))
     assert after < before - 0.05
     assert auc(labels, overconfident / t) == pytest.approx(auc(labels, overconfident), abs=1e-12)
-    assert fit_temperature(labels, true_logits) == pytest.approx(
-        1.0, rel=0.15
-    )  # a calibrated model keeps T ~ 1
+    # a calibrated model keeps T ~ 1
+    assert fit_temperature(labels, true_logits) == pytest.approx(1.0, rel=0.15)

@@ -1,4 +1,4 @@
-"""Tests for recsys_course.evidence: interval coverage on simulated data, the verdict rule, claim records."""
+"""Tests for recsys_course.evidence.intervals and .claims: interval coverage, the verdict rule, claim records."""
 
 from __future__ import annotations
 

@@ -45,8 +45,8 @@ def test_logq_right_and_wrong(checker):
     for wrong in (
         lambda logits, q: np.asarray(logits) + np.log(q),  # the sign
         lambda logits, q: np.asarray(logits) - np.asarray(q),  # q instead of log q
-        lambda logits, q: np.asarray(logits),
-    ):  # no correction
+        lambda logits, q: np.asarray(logits),  # no correction
+    ):
         fails_with_hint(checker(2, wrong))
 
 

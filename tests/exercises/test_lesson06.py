@@ -78,6 +78,7 @@ def test_batch_speedup(checker):
     assert checker(5, value).passed
     fails_with_hint(checker(5, value / 4), value)  # steps per second
     fails_with_hint(checker(5, big / lesson06.speed_rows(256)["examples per second"]), value)  # 256 below
+    # 1024 over 256
     fails_with_hint(
         checker(
             5,
@@ -85,4 +86,4 @@ def test_batch_speedup(checker):
             / lesson06.speed_rows(256)["examples per second"],
         ),
         value,
-    )  # 1024 over 256
+    )

@@ -1,17 +1,17 @@
 """Tests for lesson 03's experiments (ncf, tuning, full_size, claims) and the results store, on a tiny planted
-log (seconds, not minutes)."""
+log (seconds, not minutes), and the NeuMF diagram drawn from a model."""
 
 from dataclasses import replace
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
 
-from recsys_course.evidence import Results
+from recsys_course.evidence import Results, verdict
 from recsys_course.lessons.l03_neumf_with_pretraining import claims as ncf_claims
 from recsys_course.lessons.l03_neumf_with_pretraining import full_size, ncf, tuning
 from recsys_course.models import MF
-from recsys_course.training.optim import adam_with_weight_decay
 
 TINY = replace(ncf.Settings(), factors=4, batch_size=256, max_epochs=3, patience=1, mf_dim=4)
 
@@ -82,22 +82,14 @@ def test_negative_ratio_sweep_records_compute_and_curves(loo):
     assert sweep["negatives"].tolist() == [1, 4]
     assert (sweep["examples to best"] > 0).all()
     curves = pd.concat(results.curves)
-    assert set(curves["negatives"]) == {1, 4} and curves["examples"].is_monotonic_increasing is not None
-
-
-def test_mf_optimizer_parameter_groups():
-    """Biases sit in their own group, with weight decay only when asked for."""
-    model = MF(5, 6, dim=3)
-    for decay_biases, expected in ((True, 1e-4), (False, 0.0)):
-        opt = adam_with_weight_decay(model, lr=1e-3, weight_decay=1e-4, decay_biases=decay_biases)
-        embeddings, biases = opt.param_groups
-        assert embeddings["weight_decay"] == 1e-4 and biases["weight_decay"] == expected
-        assert {id(p) for p in biases["params"]} == {
-            id(model.user_bias.weight),
-            id(model.item_bias.weight),
-            id(model.bias),
-        }
-        assert len(embeddings["params"]) == 2
+    assert set(curves["negatives"]) == {1, 4}
+    # cumulative examples: each epoch adds the same number, (1 + negatives) per training interaction
+    per_epoch = curves.groupby(["negatives", "seed"])["examples"].agg(
+        lambda e: set(e.diff().fillna(e.iloc[0]))
+    )
+    assert all(len(steps) == 1 for steps in per_epoch)
+    first = curves[curves["epoch"] == 1].set_index("negatives")["examples"]
+    assert first[4] / first[1] == pytest.approx(5 / 2)
 
 
 def test_tune_picks_from_its_validation_grid(loo):
@@ -141,7 +133,7 @@ def test_claims_are_judged_from_results(loo):
     ncf.tuned_mf_runs(loo, TINY, seeds=(0, 1), decay_biases=(True, False), results=results)
     claims = ncf_claims.judge_claims(results, evidence="tiny test run")
     assert len(claims) == 9
-    assert all(c.verdict in ("supported", "contradicted", "inconclusive") for c in claims)
+    assert all(c.verdict == verdict(c.effect, c.threshold, c.direction)[0] for c in claims)  # by the rule
     assert all(c.effect.n_seeds >= 2 and c.effect.low <= c.effect.estimate <= c.effect.high for c in claims)
 
 
@@ -176,3 +168,45 @@ def test_claims_pair_runs_on_the_seeds_both_sides_have(loo):
     assert e.n_seeds == 1
     with pytest.raises(ValueError, match="share no seed"):
         ncf_claims.effect(results, "hr@10", {"model": "tuned MF"}, {"model": "MF", "seed": 1})
+
+
+def test_neumf_diagram_reads_sizes_from_the_model():
+    """The diagram's labels carry the model's own embedding sizes and tower widths."""
+    from recsys_course.lessons.l03_neumf_with_pretraining import figures as ncf_figures
+    from recsys_course.models import NeuMF
+
+    model = NeuMF(50, 70, factors=6, mlp_layers=(24, 12, 5))
+    fig, ax = plt.subplots()
+    try:
+        ncf_figures.neumf_diagram(model, ax)
+        texts = " | ".join(t.get_text() for t in ax.texts)
+        for expected in [
+            "embedding 6",
+            "embedding 12",
+            "concatenate 24",
+            "-> 12",
+            "-> 5",
+            "concatenate 11 -> Linear -> 1",
+            "of 50",
+            "of 70",
+        ]:
+            assert expected in texts, (expected, texts)
+        assert len(ax.patches) >= 2 * 10  # boxes and arrows
+    finally:
+        plt.close(fig)
+
+
+def test_neumf_diagram_draws_shared_tables_once():
+    """A NeuMF with shared embeddings is drawn with one table per side, feeding both paths."""
+    from recsys_course.lessons.l03_neumf_with_pretraining import figures as ncf_figures
+    from recsys_course.models import NeuMF
+
+    model = NeuMF(50, 70, factors=6, mlp_layers=(24, 12, 5), shared_embeddings=True)
+    fig, ax = plt.subplots()
+    try:
+        ncf_figures.neumf_diagram(model, ax)
+        texts = " | ".join(t.get_text() for t in ax.texts)
+        assert texts.count("(shared)") == 2 and "GMF user" not in texts
+        assert "element-wise product\n12" in texts and "concatenate 17 -> Linear -> 1" in texts
+    finally:
+        plt.close(fig)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from recsys_course.evidence import verdict
 
-def test_the_benchmark_runs_every_model_and_draws_chart_1(tmp_path):
+
+def test_the_benchmark_runs_every_model_and_draws_chart_1(small_wide_deep):
     import matplotlib
 
     matplotlib.use("Agg")
@@ -11,18 +13,17 @@ def test_the_benchmark_runs_every_model_and_draws_chart_1(tmp_path):
 
     from recsys_course.data import synthetic_movielens
     from recsys_course.evidence import seed_summary
-    from recsys_course.lessons.l05_wide_and_deep import wide_deep
     from recsys_course.lessons.l06_training_discipline import ctr_benchmark as ctr
     from recsys_course.lessons.l06_training_discipline import figures as ctr_figure
     from recsys_course.tasks.ctr import movielens_ctr
-    from recsys_course.training.wide_deep import KINDS
 
     task = movielens_ctr(synthetic_movielens(seed=6, n_users=80, n_items=120, n_ratings=4000), history_len=5)
     s = ctr.fast_settings(ctr.Settings(dim=4))
     rates = ctr.tune(task, s, log=lambda *_: None)
     assert set(rates) == set(ctr.MODELS) - {"Wide & Deep"}
-    small = {kind: wide_deep.fast_settings(wide_deep.Settings(dim=4)) for kind in KINDS}
-    results = ctr.run_models(task, s, rates, seeds=(0, 1), log=lambda *_: None, wide_deep_settings=small)
+    results = ctr.run_models(
+        task, s, rates, seeds=(0, 1), log=lambda *_: None, wide_deep_settings=small_wide_deep
+    )
     frame = results.frame()
     assert list(frame["model"]) == list(ctr.MODELS) * 2
     assert frame[["auc", "uauc", "logloss"]].notna().all().all()
@@ -36,5 +37,5 @@ def test_the_benchmark_runs_every_model_and_draws_chart_1(tmp_path):
 
     claims = ctr_claims.benchmark_claims(results, "test")
     assert len(claims) == 3 + 4 + 2
-    assert all(c.verdict in ("supported", "contradicted", "inconclusive") for c in claims)
+    assert all(c.verdict == verdict(c.effect, c.threshold, c.direction)[0] for c in claims)  # by the rule
     assert claims[0].threshold == 0.04 and claims[0].effect.relative  # the caption: 4% relative

@@ -34,7 +34,7 @@ def test_the_defaults_reach_the_optimizer_and_the_schedule(monkeypatch):
         seen.update(group=optimizer.param_groups[0], lr_patience=lr_patience)
         return type("History", (), {"best_epoch": 0, "best_value": 0.5})()
 
-    monkeypatch.setattr(defaults, "fit_ctr", spy)
+    monkeypatch.setattr(ctr, "fit_ctr", spy)  # defaults.train trains through the benchmark's fit_with_adam
     defaults.train("FM", task, ctr.fast_settings(ctr.Settings(dim=4)), seed=0, **defaults.DEFAULTS)
     assert seen["group"]["lr"] == pytest.approx(1e-3) and seen["group"]["weight_decay"] == pytest.approx(1e-5)
     assert seen["lr_patience"] == 0  # ReduceLROnPlateau at each flat epoch

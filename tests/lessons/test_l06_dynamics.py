@@ -7,26 +7,15 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from recsys_course.lessons.l05_wide_and_deep import wide_deep  # noqa: E402
 from recsys_course.lessons.l06_training_discipline import dynamics, figures  # noqa: E402
-from recsys_course.training.wide_deep import KINDS  # noqa: E402
 
 
-def test_stopping_point_by_hand():
-    curve = [0.60, 0.70, 0.72, 0.71, 0.73, 0.72, 0.71, 0.70]
-    assert dynamics.stopping_point(curve, patience=1) == (4, 3)  # 0.71 < 0.72: stop at once
-    assert dynamics.stopping_point(curve, patience=2) == (7, 5)  # 0.73 at epoch 5, then two worse
-    assert dynamics.stopping_point(curve, patience=10) == (8, 5)  # never stalls long enough
-    assert dynamics.stopping_point([0.5, 0.4, 0.3], patience=1, mode="min") == (3, 3)
-
-
-def test_curves_record_every_epoch_and_the_chart_marks_the_stops():
+def test_curves_record_every_epoch_and_the_chart_marks_the_stops(small_wide_deep):
     from recsys_course.data import synthetic_movielens
     from recsys_course.tasks.ctr import movielens_ctr
 
     task = movielens_ctr(synthetic_movielens(seed=4, n_users=60, n_items=90, n_ratings=2500), history_len=5)
-    small = {k: wide_deep.fast_settings(wide_deep.Settings(dim=4)) for k in KINDS}
-    frame = dynamics.curves(task, epochs=4, wide_deep_settings=small, dim=4)
+    frame = dynamics.curves(task, epochs=4, wide_deep_settings=small_wide_deep, dim=4)
     assert sorted(frame.groupby("model").size().tolist()) == [4, 4, 4]  # no model stopped early
     assert frame[["train_loss", "auc", "test auc"]].notna().all().all()
     fig, axes = plt.subplots(1, 2)

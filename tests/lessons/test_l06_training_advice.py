@@ -14,7 +14,6 @@ from recsys_course.lessons.l06_training_discipline import ctr_benchmark as ctr
 from recsys_course.models import MF
 from recsys_course.tasks import prepare_leave_one_out
 from recsys_course.tasks.ctr import movielens_ctr
-from recsys_course.tasks.negatives import pick_hard
 from recsys_course.tasks.splits import to_implicit
 from recsys_course.training import clip_gradients
 
@@ -29,42 +28,6 @@ def ml():
 @pytest.fixture(scope="module")
 def task(ml):
     return movielens_ctr(ml, history_len=5)
-
-
-def test_pick_hard_picks_distinct_columns_and_the_top_ones_when_cold():
-    rng = np.random.default_rng(0)
-    scores = np.tile(np.arange(20.0), (500, 1))
-    cold = pick_hard(scores, 3, 0.01, rng)
-    assert (np.sort(cold, axis=1) == [17, 18, 19]).all()  # near zero temperature: the three best
-    warm = pick_hard(scores, 3, 1e6, rng)
-    assert all(len(set(row)) == 3 for row in warm)  # without replacement
-    counts = np.bincount(warm.ravel(), minlength=20) / warm.size
-    assert counts.min() > 0.02 and counts.max() < 0.09  # near uniform (1/20 each) when hot
-    with pytest.raises(ValueError, match="temperature"):
-        pick_hard(scores, 3, 0.0, rng)
-    with pytest.raises(ValueError, match="pool"):
-        pick_hard(scores, 21, 1.0, rng)
-
-
-def test_pick_hard_follows_the_softmax():
-    rng = np.random.default_rng(1)
-    scores = np.tile(np.log([1.0, 2.0, 7.0]), (20_000, 1))  # softmax at T=1: 0.1, 0.2, 0.7
-    picked = pick_hard(scores, 1, 1.0, rng).ravel()
-    assert np.bincount(picked, minlength=3) / len(picked) == pytest.approx([0.1, 0.2, 0.7], abs=0.015)
-
-
-def test_clip_gradients_takes_sparse_gradients_too():
-    table = torch.nn.Embedding(10, 3, sparse=True)
-    dense = torch.nn.Linear(3, 1)
-    (dense(table(torch.tensor([1, 1, 4]))).sum() * 100).backward()
-    params = list(table.parameters()) + list(dense.parameters())
-    before = clip_gradients(params, 1.0)
-    assert before > 1.0
-    after = torch.sqrt(
-        sum((p.grad.coalesce().values() if p.grad.is_sparse else p.grad).pow(2).sum() for p in params)
-    )
-    assert float(after) == pytest.approx(1.0, rel=1e-4)
-    assert clip_gradients(params, 10.0) == pytest.approx(1.0, rel=1e-4)  # under the limit: left as it is
 
 
 def test_in_batch_scores_mask_the_users_other_positives():
@@ -194,13 +157,6 @@ def test_dropout_claims_read_a_known_effect():
     assert claims[0].effect.estimate == pytest.approx(0.02, abs=1e-3)
 
 
-def test_a_missing_committed_result_names_its_script():
-    from recsys_course.evidence import Results
-
-    with pytest.raises(FileNotFoundError, match="python -m recsys_course run 99/nothing"):
-        Results.required("nothing-here", "ml-100k", "99/nothing")
-
-
 def test_reliability_chart_bins_by_decile_and_reads_the_click_rate():
     import matplotlib
 
@@ -232,12 +188,11 @@ def test_seed_summary_gives_means_and_intervals_in_order():
     assert (summary["auc ±"] > 0).all() and (summary["seeds"] == 3).all()
 
 
-def test_gradient_norms_are_measured_by_fit_and_nothing_is_clipped(task):
-    from recsys_course.lessons.l05_wide_and_deep.wide_deep import fast_settings
+def test_gradient_norms_are_measured_by_fit_and_nothing_is_clipped(task, small_wide_deep):
     from recsys_course.training import wide_deep
     from recsys_course.training.batches import ctr_batches
 
-    small = {kind: fast_settings(wide_deep.Settings(dim=4)) for kind in wide_deep.KINDS}
+    small = small_wide_deep
     norms = clipping.gradient_norms(task, settings=small)
     steps = -(-len(task.train) // small["joint"].batch_size)  # one epoch of batches
     assert len(norms) == steps and (norms > 0).all()

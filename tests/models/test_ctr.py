@@ -1,4 +1,4 @@
-"""Tests for lesson 06's CTR models: FM against the naive pairwise sum, DeepFM, DIN's activation unit and Dice."""
+"""Tests for the CTR models in recsys_course.models: FM against the naive pairwise sum, DeepFM, DIN and Dice."""
 
 from __future__ import annotations
 

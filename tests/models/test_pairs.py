@@ -1,4 +1,4 @@
-"""Tests for recsys_course.models: shapes, the algebra of each model, id checks, a tiny fit."""
+"""Tests for recsys_course.models.pairs: shapes, the algebra of each model, id checks, a tiny fit."""
 
 from __future__ import annotations
 

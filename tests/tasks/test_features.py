@@ -13,6 +13,7 @@ from recsys_course.tasks.features import (
     collision_rate,
     cross,
     liked_before,
+    offset_fields,
     padded_ids,
     pair_frequency,
     quantile_edges,
@@ -99,3 +100,11 @@ def test_pair_frequency_by_hand():
     history = np.array([[1, 2], [2, pad], [pad, pad], [3, 1]])
     items = np.array([5, 6, 5, 7])
     assert pair_frequency(history, items, train_history, train_items, pad).tolist() == [2, 1, 0, 0]
+
+
+def test_offset_fields_gives_each_field_its_own_range():
+    ids, size = offset_fields([[0, 4], [0, 6], [2, 0]], [5, 7, 3])
+    assert size == 15
+    assert ids.tolist() == [[0, 5, 14], [4, 11, 12]]
+    with pytest.raises(ValueError, match="column 1 holds ids outside"):
+        offset_fields([[0], [7]], [5, 7])

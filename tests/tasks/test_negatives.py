@@ -9,6 +9,7 @@ from scipy.stats import chisquare
 from recsys_course.tasks.negatives import (
     InteractionSet,
     evaluation_candidates,
+    pick_hard,
     popularity_probs,
     sample_negatives,
     training_pairs,
@@ -270,3 +271,25 @@ def test_training_pairs_are_shuffled(dense):
     users, items = np.nonzero(dense)
     _, _, labels = training_pairs(users, items, seen, 1, np.random.default_rng(13))
     assert labels[: len(users)].mean() < 0.9
+
+
+def test_pick_hard_picks_distinct_columns_and_the_top_ones_when_cold():
+    rng = np.random.default_rng(0)
+    scores = np.tile(np.arange(20.0), (500, 1))
+    cold = pick_hard(scores, 3, 0.01, rng)
+    assert (np.sort(cold, axis=1) == [17, 18, 19]).all()  # near zero temperature: the three best
+    warm = pick_hard(scores, 3, 1e6, rng)
+    assert all(len(set(row)) == 3 for row in warm)  # without replacement
+    counts = np.bincount(warm.ravel(), minlength=20) / warm.size
+    assert counts.min() > 0.02 and counts.max() < 0.09  # near uniform (1/20 each) when hot
+    with pytest.raises(ValueError, match="temperature"):
+        pick_hard(scores, 3, 0.0, rng)
+    with pytest.raises(ValueError, match="pool"):
+        pick_hard(scores, 21, 1.0, rng)
+
+
+def test_pick_hard_follows_the_softmax():
+    rng = np.random.default_rng(1)
+    scores = np.tile(np.log([1.0, 2.0, 7.0]), (20_000, 1))  # softmax at T=1: 0.1, 0.2, 0.7
+    picked = pick_hard(scores, 1, 1.0, rng).ravel()
+    assert np.bincount(picked, minlength=3) / len(picked) == pytest.approx([0.1, 0.2, 0.7], abs=0.015)

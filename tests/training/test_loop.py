@@ -8,7 +8,9 @@ import pytest
 import torch
 from torch import nn
 
-from recsys_course.training import History, fit, fit_implicit, stopping_point
+from recsys_course.models import MF
+from recsys_course.tasks import prepare_leave_one_out
+from recsys_course.training import History, clip_gradients, fit, fit_implicit, stopping_point
 from recsys_course.training.batches import tensor_batches
 
 
@@ -345,8 +347,7 @@ def test_fit_with_tensor_batches_callable():
 def test_fit_implicit_learns_planted_preferences():
     """On a log where each user group clicks its own item block, MF beats popularity on validation."""
     from recsys_course.evaluation import sampled
-    from recsys_course.models import MF, Popularity
-    from recsys_course.tasks import prepare_leave_one_out
+    from recsys_course.models import Popularity
 
     rng = np.random.default_rng(0)
     rows = []
@@ -369,8 +370,6 @@ def test_fit_implicit_learns_planted_preferences():
 
 def test_fit_implicit_fixed_epochs_without_validation():
     """validate=False trains a fixed number of epochs with no metrics; validating with no users is an error."""
-    from recsys_course.models import MF
-    from recsys_course.tasks import prepare_leave_one_out
 
     rng = np.random.default_rng(1)
     log = pd.DataFrame(
@@ -480,3 +479,25 @@ def test_the_loss_summed_on_the_device_is_the_mean_a_python_float_sum_gives():
         model, batches, epochs=1, optimizer=torch.optim.SGD(model.parameters(), lr=0.1), progress=False
     )
     assert history["train_loss"][0] == total / 100
+
+
+def test_clip_gradients_takes_sparse_gradients_too():
+    table = torch.nn.Embedding(10, 3, sparse=True)
+    dense = torch.nn.Linear(3, 1)
+    (dense(table(torch.tensor([1, 1, 4]))).sum() * 100).backward()
+    params = list(table.parameters()) + list(dense.parameters())
+    before = clip_gradients(params, 1.0)
+    assert before > 1.0
+    after = torch.sqrt(
+        sum((p.grad.coalesce().values() if p.grad.is_sparse else p.grad).pow(2).sum() for p in params)
+    )
+    assert float(after) == pytest.approx(1.0, rel=1e-4)
+    assert clip_gradients(params, 10.0) == pytest.approx(1.0, rel=1e-4)  # under the limit: left as it is
+
+
+def test_stopping_point_by_hand():
+    curve = [0.60, 0.70, 0.72, 0.71, 0.73, 0.72, 0.71, 0.70]
+    assert stopping_point(curve, patience=1) == (4, 3)  # 0.71 < 0.72: stop at once
+    assert stopping_point(curve, patience=2) == (7, 5)  # 0.73 at epoch 5, then two worse
+    assert stopping_point(curve, patience=10) == (8, 5)  # never stalls long enough
+    assert stopping_point([0.5, 0.4, 0.3], patience=1, mode="min") == (3, 3)

@@ -10,7 +10,8 @@ import torch
 from torch import nn
 
 from recsys_course.evaluation.metrics import auc
-from recsys_course.training.optim import FTRL
+from recsys_course.models import MF
+from recsys_course.training.optim import FTRL, adam_with_weight_decay
 
 
 def _by_hand(gradients, alpha, beta, l1, l2):
@@ -115,11 +116,25 @@ def test_joint_steps_each_part_with_its_own_optimizer():
     (wide.sum() * 2 + (deep**2).sum()).backward()
     joint.step()
     assert torch.allclose(deep.detach(), torch.zeros(2))  # SGD: 1 - 0.5 * 2
-    assert torch.allclose(
-        wide.detach(), torch.full((3,), -2 / 30)
-    )  # FTRL: -z / ((beta + sqrt(n)) / alpha), z=2, n=4
+    # FTRL: -z / ((beta + sqrt(n)) / alpha), z=2, n=4
+    assert torch.allclose(wide.detach(), torch.full((3,), -2 / 30))
     joint.zero_grad()
     assert wide.grad is None and deep.grad is None
     assert len(joint.param_groups) == 2 and "Joint(FTRL, SGD)" == repr(joint)
     with pytest.raises(ValueError, match="two of the joint"):
         Joint(torch.optim.SGD([deep], lr=1.0), torch.optim.SGD([deep], lr=1.0))
+
+
+def test_mf_optimizer_parameter_groups():
+    """Biases sit in their own group, with weight decay only when asked for."""
+    model = MF(5, 6, dim=3)
+    for decay_biases, expected in ((True, 1e-4), (False, 0.0)):
+        opt = adam_with_weight_decay(model, lr=1e-3, weight_decay=1e-4, decay_biases=decay_biases)
+        embeddings, biases = opt.param_groups
+        assert embeddings["weight_decay"] == 1e-4 and biases["weight_decay"] == expected
+        assert {id(p) for p in biases["params"]} == {
+            id(model.user_bias.weight),
+            id(model.item_bias.weight),
+            id(model.bias),
+        }
+        assert len(embeddings["params"]) == 2
