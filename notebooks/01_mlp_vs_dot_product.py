@@ -190,7 +190,7 @@ accuracy_table(case_a)
 def gap(per_seed, better, worse):
     """Held-out accuracy of `better` minus `worse`, paired over users and seeds."""
     return evidence.paired_bootstrap(np.stack([acc[better] for acc in per_seed]),
-                                  np.stack([acc[worse] for acc in per_seed]), metric="held-out accuracy")
+                                     np.stack([acc[worse] for acc in per_seed]), metric="held-out accuracy")
 
 mf_over_additive, mlp_over_mf_a = gap(case_a, "MF", "Additive"), gap(case_a, "MLP", "MF")
 print("MF minus Additive: ", mf_over_additive)
@@ -266,15 +266,15 @@ SOURCE = ("the article; no primary source. Cheng et al. (2016) add crossed featu
           "for exactly this kind of conjunction")
 claims = [
     evidence.judge(lesson="01", claim="A dot product cannot learn XOR; an MLP can", source=SOURCE, threshold=0.10,
-                effect=mlp_over_mf_a,
-                measured="held-out accuracy of the MLP minus MF, when the XOR is of a user trait and an item trait "
-                         "(items as ids)",
-                evidence=f"lesson 01 section 2; this notebook, {len(SEEDS)} seeds"),
+                   effect=mlp_over_mf_a,
+                   measured="held-out accuracy of the MLP minus MF, when the XOR is of a user trait and an item trait "
+                            "(items as ids)",
+                   evidence=f"lesson 01 section 2; this notebook, {len(SEEDS)} seeds"),
     evidence.judge(lesson="01", claim="A dot product cannot express \"feature A matters only when feature B is also "
-                                   "present\"; an MLP can", source=SOURCE, threshold=0.10, effect=mlp_over_mf_b,
-                measured="held-out accuracy of the MLP minus MF, when the XOR is of two item features and an item "
-                         "is the sum of its features' embeddings",
-                evidence=f"lesson 01 section 3; this notebook, {len(SEEDS)} seeds"),
+                                      "present\"; an MLP can", source=SOURCE, threshold=0.10, effect=mlp_over_mf_b,
+                   measured="held-out accuracy of the MLP minus MF, when the XOR is of two item features and an item "
+                            "is the sum of its features' embeddings",
+                   evidence=f"lesson 01 section 3; this notebook, {len(SEEDS)} seeds"),
 ]
 display(Markdown(evidence.conclusion(claims)))
 
@@ -474,7 +474,7 @@ target_std = float(np.mean([std for _, std in dot_runs]))
 rmse_rows = []
 for (name, n_train, split) in dot_runs[0][0]:
     e = evidence.mean_interval(np.stack([run[name, n_train, split] for run, _ in dot_runs]), transform=np.sqrt,
-                            metric="RMSE")
+                               metric="RMSE")
     rmse_rows.append({"model": name, "training cells": n_train, "split": split, "RMSE": e.estimate,
                       "low": e.low, "high": e.high})
 rmse = pd.DataFrame(rmse_rows)
@@ -511,8 +511,8 @@ print(f"With {smallest:,} cells ({smallest // N} per user) and no regularisation
          f"{STEPS:,} steps on so few cells overfit." if worse_than_mean else
          f"both models beat predicting the mean ({target_std:.2f})."))
 mlp_excess = evidence.paired_bootstrap(np.stack([run["MLP", largest, "held-out"] for run, _ in dot_runs]),
-                                    np.stack([run["MF", largest, "held-out"] for run, _ in dot_runs]),
-                                    transform=np.sqrt, metric="held-out RMSE")
+                                       np.stack([run["MF", largest, "held-out"] for run, _ in dot_runs]),
+                                       transform=np.sqrt, metric="held-out RMSE")
 # with the most data, MF recovers the dot product far better than predicting the mean does
 mf_best = rmse.query("model == 'MF' and split == 'held-out' and `training cells` == @largest").iloc[0]
 assert mf_best["high"] < 0.5 * target_std, mf_best

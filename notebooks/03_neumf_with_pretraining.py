@@ -62,6 +62,7 @@ from IPython.display import Markdown, display
 
 from recsys_course import config, evidence, plots
 from recsys_course.data import load_movielens
+from recsys_course.evaluation import sampled                 # sampled.report: exercise 4
 from recsys_course.evaluation.inference import score_pairs
 from recsys_course.evaluation.metrics import hit_rate_at_k, ndcg_at_k, rank_of_positive
 from recsys_course.evidence import Results
@@ -225,7 +226,7 @@ table.round(4)
 
 # %%
 mf_vs_popularity = evidence.paired_bootstrap(results.per_user("hr@10", model="MF"),
-                                          results.per_user("hr@10", model="Popularity"), metric="HR@10")
+                                             results.per_user("hr@10", model="Popularity"), metric="HR@10")
 print("MF minus popularity:", mf_vs_popularity)
 margin = 0.03 if FAST else 0.1
 for name in ["MF", "NeuMF (scratch)"]:   # both must beat popularity, the whole interval above the margin
@@ -284,7 +285,8 @@ print(f"fused logit = average of the GMF and MLP logits on all {len(pairs_u)} te
 # improved on the fused start, so the start was kept.
 
 # %%
-tuning_csv = config.committed_results_dir(LESSON) / f"ncf_{DATASET}_tuning.csv" if config.repo_root() else None
+committed = config.committed_results_dir(LESSON)           # None without a repository
+tuning_csv = committed / f"ncf_{DATASET}_tuning.csv" if committed else None
 if tuning_csv is not None and tuning_csv.is_file():
     grid = pd.read_csv(tuning_csv)
     print(grid[grid["what"] != "MF"].dropna(axis=1, how="all").round(4).to_string(index=False))
@@ -295,7 +297,7 @@ pretraining.round(4)
 # %%
 for name in ["GMF+MLP (fused, not fine-tuned)", "NeuMF (pretrained, SGD)", "NeuMF (pretrained, Adam)"]:
     gain = evidence.paired_bootstrap(results.per_user("hr@10", model=name),
-                                  results.per_user("hr@10", model="NeuMF (scratch)"), metric="HR@10", relative=True)
+                                     results.per_user("hr@10", model="NeuMF (scratch)"), metric="HR@10", relative=True)
     print(f"{name} over NeuMF from scratch: {gain}")
 for label, frame in [("this notebook", runs)] + ([("the full-size run", full.frame())] if full is not None else []):
     kept = frame[frame["model"].str.startswith("NeuMF (pretrained")].groupby("model")["best epoch"]
@@ -334,7 +336,7 @@ fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
 if full is not None:
     n_full = full.frame().query("experiment == 'negatives'")["seed"].nunique()
     figures.negatives_panels(*axes, full, label=f"full-size run, {n_full} seeds", color="#555555", marker="s",
-                                dodge=0.95)
+                             dodge=0.95)
 figures.negatives_panels(*axes, results, label=f"this notebook, {len(SEEDS[:1])} seed", dodge=1.05)
 axes[0].set_title(f"GMF on {ml.name}: negatives per positive")
 axes[1].set_title("... against the compute each run used")

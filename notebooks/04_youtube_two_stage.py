@@ -228,7 +228,7 @@ loo = prepare_leave_one_out(to_implicit(ml.ratings), ml.n_users, ml.n_items, n_n
 assert np.array_equal(loo.test["item"].to_numpy(), data.test.target)      # the same split, the same test movies
 results, trained = Results(), {}
 towers.compare_towers(data, SETTINGS, seeds=(SEED,), variants=["in-batch", "in-batch + logQ"], with_mf=False,
-                         results=results, sampled_candidates=loo.test_candidates, keep=trained)
+                      results=results, sampled_candidates=loo.test_candidates, keep=trained)
 live = results.frame().set_index("model")
 live[["recall@10", "recall@50", "recall@100", "ndcg@10", "sampled hr@10", "best epoch"]].round(4)
 
@@ -272,7 +272,7 @@ plt.show()
 
 # %%
 gaps = towers.protocol_gaps(table, [("MF", "popularity"), (best, "popularity"), (best, "MF"),
-                                       ("full softmax", "depth 0"), ("full softmax", "last item only")])
+                                    ("full softmax", "depth 0"), ("full softmax", "last item only")])
 display(gaps.round(4))
 widest = gaps["sampled / full"].abs().idxmax()
 display(Markdown(f"The largest distortion: **{widest}** is {gaps.loc[widest, 'full recall@10 gap']:+.4f} in "
@@ -378,7 +378,7 @@ display(Markdown("\n".join(f"- {line}" for line in lines)))
 # We check this on a simulated log where the truth is known: 40 contexts, each with its own
 # click rate $P$ (1-15%) and mean watch time *per click* (1-20 minutes), so that
 # $E[T] = P \times$ that mean. One logit per context, fitted by weighted and by plain logistic
-# regression (`group_logits`):
+# regression (`ranker.group_logits`, this lesson's `ranker.py`):
 
 # %%
 MAX_CLICK = 0.15

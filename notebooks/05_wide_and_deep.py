@@ -67,10 +67,10 @@ from IPython.display import Markdown, display
 
 from recsys_course import config, evidence, plots
 from recsys_course.data import DataError, load_adult, load_movielens
-from recsys_course.evaluation import ctr as ctr_eval   # ctr_eval.means scores a model (exercise 3)
+from recsys_course.evaluation import ctr as ctr_eval   # ctr_eval.means scores a model (exercise 4)
 from recsys_course.evaluation.metrics import ctr_metrics
 from recsys_course.evidence import paired_effect
-from recsys_course.tasks import adult_ctr, features, movielens_ctr   # features: the hashed crosses (section 3)
+from recsys_course.tasks import adult_ctr, features, movielens_ctr   # features.cross hashes the crosses (section 2)
 from recsys_course.tasks.splits import temporal_split
 from recsys_course.training import wide_deep as recipe   # the model, its settings and optimizers (shared with lesson 06)
 # this lesson's own code, in recsys_course/lessons/l05_wide_and_deep/ (open any module to read it)
@@ -83,7 +83,7 @@ DATASET = "ml-100k"                 # "ml-1m" also works (needs a download; abou
 FAST = config.fast_mode()
 SEED = 0
 config.seed_everything(SEED)
-SETTINGS = wd.committed_settings(DATASET)   # per kind of model: the full run's rates
+SETTINGS = recipe.committed_settings(DATASET)   # per kind of model: the full run's rates
 if FAST:
     SETTINGS = wd.fast(SETTINGS)
 print("device:", config.get_device(), "| fast mode:", FAST)
@@ -312,7 +312,7 @@ else:
 # %%
 slice_sizes = {name: len(rows) for name, rows in wd.slice_rows(task).items()}
 display(pd.DataFrame({"impressions": slice_sizes, "share": {k: f"{v / len(task.test):.0%}" for k, v in
-                                                             slice_sizes.items()}}))
+                                                            slice_sizes.items()}}))
 effects = wide_deep_claims.slice_effects(slices)
 effects.round(4)
 
@@ -372,7 +372,7 @@ if adult is not None:
 
 # %%
 if adult is not None:
-    adult_settings = wd.committed_settings("adult", wd.ADULT)
+    adult_settings = recipe.committed_settings("adult", wd.ADULT)
     adult_live = wd.run_adult(adult, wd.fast(adult_settings) if FAST else adult_settings, seeds=(SEED,),
                               log=lambda *_: None)
     display(adult_live.frame()[["model", "best epoch", "accuracy", "auc", "logloss"]].round(4))

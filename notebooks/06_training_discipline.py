@@ -169,7 +169,7 @@ display(Markdown(
 
 # %%
 chart_claims = lesson_claims.benchmark_claims(
-    bench, f"lesson 06 section 1; full-size run, {frame['seed'].nunique()} seeds (results/06_training_discipline/)")
+    bench, f"lesson 06 section 1; full-size run, {frame['seed'].nunique()} seeds (results/{LESSON}/)")
 with pd.option_context("display.max_colwidth", 70):
     display(evidence.claims_table(chart_claims)[["claim", "effect [95% interval]", "claim holds if", "verdict"]])
 
@@ -278,7 +278,7 @@ display(neg.frame().groupby("sampler", sort=False)[["temperature", "best epoch",
 
 # %%
 sampler_claims = lesson_claims.sampler_claims(
-    neg, f"lesson 06 section 3; full-size run, {neg.frame()['seed'].nunique()} seeds (results/06_training_discipline/)")
+    neg, f"lesson 06 section 3; full-size run, {neg.frame()['seed'].nunique()} seeds (results/{LESSON}/)")
 display(evidence.claims_table(sampler_claims)[["claim", "effect [95% interval]", "claim holds if", "verdict"]])
 
 # %% [markdown]
@@ -297,7 +297,7 @@ dflt = Results.required(LESSON, f"defaults_{DATASET}", "06/defaults")
 display(dflt.frame().groupby(["model", "setting"], sort=False)[["lr", "best epoch", "auc", "logloss"]].mean()
         .unstack("setting").round(4))
 default_claims = lesson_claims.defaults_claims(
-    dflt, f"lesson 06 section 4; full-size run, {dflt.frame()['seed'].nunique()} seeds (results/06_training_discipline/)")
+    dflt, f"lesson 06 section 4; full-size run, {dflt.frame()['seed'].nunique()} seeds (results/{LESSON}/)")
 display(evidence.claims_table(default_claims)[["claim", "effect [95% interval]", "claim holds if", "verdict"]])
 counts = pd.Series([c.verdict for c in default_claims]).value_counts()
 display(Markdown(
@@ -305,8 +305,8 @@ display(Markdown(
     f"for {counts.get('contradicted', 0)}, and the data cannot tell for {counts.get('inconclusive', 0)}; the "
     f"article's \"more than 90%\" would need {int(np.floor(0.9 * len(default_claims)) + 1)} of "
     f"{len(default_claims)}."))
-stronger = lesson_claims.stronger_mf_claim(bench, dflt, "lesson 06 sections 1 and 4; full-size runs, 5 seeds "
-                                           "(results/06_training_discipline/)")
+stronger = lesson_claims.stronger_mf_claim(bench, dflt, f"lesson 06 sections 1 and 4; full-size runs, "
+                                           f"{dflt.frame()['seed'].nunique()} seeds (results/{LESSON}/)")
 display(Markdown(
     f"The defaults also make a stronger MF than the benchmark's (test AUC "
     f"{dflt.runs(model='MF', setting='defaults')['auc'].mean():.4f} against {table.loc['MF', 'auc']:.4f}), so "
@@ -330,7 +330,7 @@ plots.save_fig(fig, "06_dropout")
 plt.show()
 display(drop_summary.set_index("dropout").round(4))
 dropout_claims = lesson_claims.dropout_claims(
-    drop, f"lesson 06 section 5; full-size run, {drop.frame()['seed'].nunique()} seeds (results/06_training_discipline/)")
+    drop, f"lesson 06 section 5; full-size run, {drop.frame()['seed'].nunique()} seeds (results/{LESSON}/)")
 display(evidence.claims_table(dropout_claims)[["claim", "effect [95% interval]", "claim holds if", "verdict"]])
 
 # %% [markdown]
@@ -361,7 +361,7 @@ fig.tight_layout()
 plots.save_fig(fig, "06_gradient_clipping")
 plt.show()
 display(clip.frame().groupby("clip", sort=False)[["largest rise", "rise at epoch", "best epoch", "auc",
-                                                 "final test auc"]].mean().round(4))
+                                                  "final test auc"]].mean().round(4))
 
 # %%
 rises = clipping.rises(clip)
@@ -390,7 +390,7 @@ display(Markdown(
 # less than a tenth of an AUC point (0.001) to the unclipped one; three seeds make wide intervals:
 
 # %%
-clip_evidence = f"lesson 06 section 6; full-size run, {clip.frame()['seed'].nunique()} seeds (results/06_training_discipline/)"
+clip_evidence = f"lesson 06 section 6; full-size run, {clip.frame()['seed'].nunique()} seeds (results/{LESSON}/)"
 clip_claims = [lesson_claims.clipping_claim(clip, clip_evidence, norm) for norm in ("1", "0.1")]
 display(evidence.claims_table(clip_claims)[["claim", "effect [95% interval]", "claim holds if", "verdict"]])
 
@@ -424,7 +424,7 @@ print(f"temperature fitted on validation: T = {t:.2f}")
 print(f"test AUC {before['auc']:.4f} -> {after['auc']:.4f}; LogLoss {before['logloss']:.4f} -> {after['logloss']:.4f}")
 fig, ax = plt.subplots(figsize=(5.5, 4.5))
 figures.reliability_chart(task.test.label, {"DeepFM": 1 / (1 + np.exp(-test_logits)),
-                                                   f"DeepFM / T (T = {t:.2f})": 1 / (1 + np.exp(-test_logits / t))}, ax)
+                                            f"DeepFM / T (T = {t:.2f})": 1 / (1 + np.exp(-test_logits / t))}, ax)
 fig.tight_layout()
 plots.save_fig(fig, "06_temperature_scaling")
 plt.show()
@@ -439,7 +439,7 @@ plt.show()
 cal = Results.required(LESSON, f"calibration_{DATASET}", "06/metric_choice")
 display(cal.frame().groupby("setting", sort=False)[["temperature", "auc", "uauc", "logloss"]].mean().round(4))
 calibration_claims = lesson_claims.calibration_claims(
-    cal, f"lesson 06 section 7; full-size run, {cal.frame()['seed'].nunique()} seeds (results/06_training_discipline/)")
+    cal, f"lesson 06 section 7; full-size run, {cal.frame()['seed'].nunique()} seeds (results/{LESSON}/)")
 display(evidence.claims_table(calibration_claims)[["claim", "effect [95% interval]", "claim holds if", "verdict"]])
 
 # %% [markdown]
@@ -454,7 +454,7 @@ display(evidence.claims_table(calibration_claims)[["claim", "effect [95% interva
 grid = Results.required(LESSON, f"selection_{DATASET}", "06/metric_choice")
 chosen = metric_choice.choices(grid)
 grid_table = grid.frame().groupby("model", sort=False)[["best epoch", "valid rmse", "valid auc", "rmse", "auc",
-                                                         "uauc"]].mean()
+                                                        "uauc"]].mean()
 display(grid_table.round(4))
 runs = grid.frame().drop_duplicates("model").set_index("model")
 picked = {metric: runs.loc[name, ["dim", "weight decay", "stopped on"]] for metric, name in chosen.items()}
@@ -470,7 +470,7 @@ if strong_decay.groupby("dim")[["valid rmse", "valid auc"]].mean().round(4).drop
     display(Markdown("With weight decay 1e-3 every size gives the same numbers to four decimals: the decay "
                      "leaves the size of the vectors no say."))
 selection_claims = [] if chosen["rmse"] == chosen["auc"] else lesson_claims.selection_claims(
-    grid, chosen, f"lesson 06 section 7; full-size run, {grid.frame()['seed'].nunique()} seeds (results/06_training_discipline/)")
+    grid, chosen, f"lesson 06 section 7; full-size run, {grid.frame()['seed'].nunique()} seeds (results/{LESSON}/)")
 if selection_claims:
     display(evidence.claims_table(selection_claims)[["claim", "effect [95% interval]", "claim holds if", "verdict"]])
 
@@ -491,7 +491,7 @@ cold = Results.required(LESSON, f"cold_start_{DATASET}", "06/cold_start")
 display(cold.frame().groupby("model", sort=False)[["cold items", "impressions", "auc", "uauc", "logloss"]]
         .mean().round(4))
 cold_claims = lesson_claims.cold_start_claims(
-    cold, f"lesson 06 section 8; full-size run, {cold.frame()['seed'].nunique()} seeds (results/06_training_discipline/)")
+    cold, f"lesson 06 section 8; full-size run, {cold.frame()['seed'].nunique()} seeds (results/{LESSON}/)")
 display(evidence.claims_table(cold_claims)[["claim", "effect [95% interval]", "claim holds if", "verdict"]])
 
 # %% [markdown]
@@ -499,7 +499,9 @@ display(evidence.claims_table(cold_claims)[["claim", "effect [95% interval]", "c
 #
 # `python -m recsys_course run 06/speed` times training steps (examples per second,
 # the median of three repeats of 100 steps; `low` and `high` are the slowest and fastest
-# repeat) and appends one block of rows per device to a committed CSV. All models train with
+# repeat) through the course's `fit`, and keeps one block of rows per device in a committed CSV
+# (a rerun replaces its own device's rows). The committed CPU rows were timed before the timing
+# moved into `fit`, by a loop of the same steps written out by hand. All models train with
 # one Adam here, so Wide & Deep updates every row of its hashed wide table at every step - a
 # dense gradient over millions of weights, the cost lesson 05's sparse FTRL avoids. The
 # article's order of advice is "GPU first (10-100x), then bigger batches, then mixed
@@ -520,7 +522,7 @@ display(deepfm_speed[["batch", "loader", "workers", "examples per second", "low"
 gpu = speed[speed["device"] == "cuda"]
 if len(gpu):
     merged = gpu[~gpu["amp"]].merge(cpu[cpu["threads"] == cpu["threads"].max()],
-                                     on=["model", "batch", "loader"], suffixes=(" gpu", " cpu"))
+                                    on=["model", "batch", "loader"], suffixes=(" gpu", " cpu"))
     merged["GPU over CPU"] = merged["examples per second gpu"] / merged["examples per second cpu"]
     display(merged[["model", "batch", "GPU over CPU"]].round(1))
     amp = gpu.pivot_table(index=["model", "batch"], columns="amp", values="examples per second")
@@ -564,7 +566,7 @@ display(Markdown(f"Both runs take the same batches in the same order, so their p
 print(evidence.RULE)
 claims = (chart_claims + [stronger] + sampler_claims + default_claims + dropout_claims
           + [lesson_claims.patience_claim(patience, len(bench.users), "lesson 06 section 2; full-size run, "
-                                          f"{curves['seed'].nunique()} seeds (results/06_training_discipline/)")] + clip_claims
+                                          f"{curves['seed'].nunique()} seeds (results/{LESSON}/)")] + clip_claims
           + calibration_claims + selection_claims + cold_claims)
 data_name = None if (DATASET == "ml-100k" and not ml.is_synthetic) else ml.name
 print("claims saved to", evidence.save_claims(claims, evidence.claims_file("06_training_discipline", data_name)).name)

@@ -115,7 +115,7 @@ check(3, answer_3)
 # ## Exercise 4 - NDCG@10 at d = 64
 #
 # The same training call as section 3 with `dim = 64`, then the test candidates ranked by
-# `evaluate_ranking`, which reports HR@10, NDCG@10 and the sampled AUC side by side: the
+# `sampled.means`, which reports HR@10, NDCG@10 and the sampled AUC side by side: the
 # exercise asks for the middle one, which weighs a hit at rank $r$ (from 1) by
 # $1 / \log_2(r + 1)$.
 

@@ -22,12 +22,11 @@
 import numpy as np
 
 from recsys_course import config
-from recsys_course.lessons import exercises
-from recsys_course.data import load_movielens
-from recsys_course.lessons.l04_youtube_two_stage import full_size, towers
-from recsys_course.tasks.next_watch import prepare_next_watch
+from recsys_course.data import load_movielens, simulated_watch_log
 from recsys_course.evaluation import catalogue
-from recsys_course.data import simulated_watch_log
+from recsys_course.lessons import exercises
+from recsys_course.lessons.l04_youtube_two_stage import full_size, towers
+from recsys_course.tasks import prepare_next_watch
 
 config.seed_everything(0)
 DATASET = "ml-100k"
@@ -71,7 +70,7 @@ check(2, logq_correct)
 # ## Exercise 3 - A tower that reads only the last movie
 #
 # `towers.train_tower` builds the variant's tower, trains it with early stopping on the
-# validation users' Recall@50 and keeps the best epoch; `catalogue_evaluation` then ranks each
+# validation users' Recall@50 and keeps the best epoch; `catalogue.on_next_watch` then ranks each
 # test user's held-out movie against every movie the user has not rated.
 
 # %%

@@ -37,7 +37,7 @@ config.seed_everything(0)
 SEED = 0
 ml = load_movielens("ml-100k")
 task = movielens_ctr(ml)
-SETTINGS = wd.committed_settings("ml-100k")
+SETTINGS = recipe.committed_settings("ml-100k")
 check = exercises("05", ml)
 
 # %% [markdown]
@@ -98,7 +98,7 @@ check(3, answer)
 
 # %%
 runs = Results.committed(wd.LESSON, "wide_deep_ml-100k").runs(model=["wide", "deep", "joint"],
-                                                      optimizer=["FTRL+L1", "AdaGrad", recipe.PAPER])
+                                                              optimizer=["FTRL+L1", "AdaGrad", recipe.PAPER])
 kept = runs.pivot_table(index="seed", columns="model", values="best epoch")
 display(kept)
 means = kept.mean()
@@ -120,7 +120,7 @@ check(4, answer)
 
 # %%
 adult = adult_ctr(load_adult(verbose=False))
-adult_settings = wd.committed_settings("adult", wd.ADULT)
+adult_settings = recipe.committed_settings("adult", wd.ADULT)
 linear, _ = recipe.train(adult, adult_settings["wide"], deep=False, seed=SEED)
 probabilities = 1 / (1 + np.exp(-predict_logits(linear, adult.test)))
 answer = float(((probabilities >= 0.5) == (adult.test.label == 1)).mean())

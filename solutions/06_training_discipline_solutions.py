@@ -39,10 +39,10 @@ from recsys_course.training import fit_ctr
 config.seed_everything(0)
 SEED = 0
 DATASET = "ml-100k"
-ml = load_movielens("ml-100k")
+ml = load_movielens(DATASET)
 task = movielens_ctr(ml)
 S = ctr_benchmark.Settings()
-RATES = ctr_benchmark.committed_rates("ml-100k")
+RATES = ctr_benchmark.committed_rates(DATASET)
 check = exercises("06", ml)
 
 
@@ -85,7 +85,7 @@ def stop_and_keep(values, patience):
     return len(values), best_epoch
 
 
-curves = pd.read_csv(committed_file(LESSON, "dynamics_ml-100k_curves.csv", "06/dynamics"))
+curves = pd.read_csv(committed_file(LESSON, f"dynamics_{DATASET}_curves.csv", "06/dynamics"))
 curve = curves.query("model == 'MF' and seed == 0").sort_values("epoch")["auc"].to_numpy()
 print({p: stop_and_keep(curve, p) for p in (1, 3, 5, 10)}, "(stops at, keeps) on the committed MF curve")
 check(2, stop_and_keep)
@@ -114,7 +114,7 @@ check(3, t)
 # impressions, seed by seed, beside the other two starts.
 
 # %%
-cold_runs = Results.required(LESSON, "cold_start_ml-100k", "06/cold_start").frame()
+cold_runs = Results.required(LESSON, f"cold_start_{DATASET}", "06/cold_start").frame()
 display(cold_runs.pivot_table(index="seed", columns="model", values=["auc", "uauc"]).round(4))
 
 # %% [markdown]
