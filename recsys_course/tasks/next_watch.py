@@ -25,8 +25,8 @@ class Examples:
 
     ``history`` is [n, history_len] with the most recent item in column 0 and
     the padding id (``n_items``) where the user had watched fewer items.
-    ``gap`` is the seconds since the user's previous rating (-1 for a first
-    rating); ``rating`` is the target's rating, the engagement signal.
+    ``gap`` is the seconds since the user's latest strictly earlier rating
+    (-1 where there is none); ``rating`` is the target's rating, the engagement signal.
     """
 
     user: np.ndarray
@@ -94,28 +94,48 @@ def user_feature_ids(users: pd.DataFrame) -> tuple[np.ndarray, dict]:
     return ids, sizes
 
 
+def _earlier_rows(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Per row of ``frame`` (sorted by user, then time): ``(user's first row, first row of its second)``.
+
+    The rows from the first to just before the second are those the user made
+    strictly earlier: rows of the same second are an unordered set, so none of
+    them counts as earlier than another.
+    """
+    n = np.arange(len(frame))
+    user = frame["user"].to_numpy()
+    times = frame["timestamp"].to_numpy()
+    new_user = np.r_[True, user[1:] != user[:-1]]
+    new_second = new_user | np.r_[True, times[1:] != times[:-1]]
+    user_start = np.maximum.accumulate(np.where(new_user, n, 0))
+    second_start = np.maximum.accumulate(np.where(new_second, n, 0))
+    return user_start, second_start
+
+
 def previous_items(frame: pd.DataFrame, history_len: int, pad: int) -> np.ndarray:
     """For each row of ``frame`` (sorted by user, then time), the user's ``history_len`` items before it.
 
-    Column 0 is the latest earlier item; rows with fewer earlier items are
-    padded with ``pad``. Only earlier rows of the same user are read, so no
-    history can contain its own target or anything after it.
+    Column 0 is the latest strictly earlier item; rows with fewer earlier items
+    are padded with ``pad``. Only rows of the same user with an earlier
+    timestamp are read, so no history holds its own target, an item rated in
+    the same second, or anything after it.
     """
     items = frame["item"].to_numpy()
-    position = frame.groupby("user", sort=False).cumcount().to_numpy()
+    user_start, second_start = _earlier_rows(frame)
+    earlier = second_start - user_start
     history = np.full((len(frame), history_len), pad, dtype=np.int64)
     for lag in range(1, history_len + 1):
-        rows = np.flatnonzero(position >= lag)
-        history[rows, lag - 1] = items[rows - lag]
+        rows = np.flatnonzero(earlier >= lag)
+        history[rows, lag - 1] = items[second_start[rows] - lag]
     return history
 
 
 def _gaps(frame: pd.DataFrame) -> np.ndarray:
+    """Seconds since the user's latest strictly earlier rating; -1 where there is none."""
     times = frame["timestamp"].to_numpy()
-    first = frame.groupby("user", sort=False).cumcount().to_numpy() == 0
-    gaps = np.empty(len(frame), dtype=np.int64)
-    gaps[1:] = times[1:] - times[:-1]
-    gaps[first] = -1
+    user_start, second_start = _earlier_rows(frame)
+    has_earlier = second_start > user_start
+    gaps = np.full(len(frame), -1, dtype=np.int64)
+    gaps[has_earlier] = times[has_earlier] - times[second_start[has_earlier] - 1]
     return gaps
 
 
@@ -141,8 +161,9 @@ def prepare_next_watch(
     each user's latest rating is the test target and the one before it the
     validation target, with the same tie rule, so the numbers line up with
     lessons 02-03. Training examples are every rating in the training part;
-    the validation history ends with the last training item, and the test
-    history with the validation item.
+    every history holds only items rated strictly before its target's second,
+    so the test history ends with the validation item unless the two share a
+    second.
     """
     if history_len < 1:
         raise ValueError(f"history_len must be at least 1, got {history_len}")

@@ -2,11 +2,11 @@
 
 Leave-one-out (He et al. 2017, NCF): each user's latest interaction is held out
 for testing. Many MovieLens users rated several movies in the same second, so
-the latest timestamp is often shared. Such ties are broken by a fixed, seeded
-random order of the items: the split never depends on the order rows happen to
-be stored in, and - unlike breaking ties by item id, which in MovieLens would
-favour the newer, less popular movies - it does not bias which kind of movie
-ends up held out.
+the latest timestamp is often shared. Rows of one second are an unordered set:
+:func:`tie_draws` orders them by a seeded random draw per row, so which of them
+is held out depends neither on the item id nor on any fixed per-item key (a key
+shared by every user would teach a history model "the next item has a larger
+key", a pattern of the split and not of the users).
 """
 
 from __future__ import annotations
@@ -35,8 +35,35 @@ def tie_break_key(items, seed: int = 0) -> np.ndarray:
     return (items * np.uint64(2654435761)) % np.uint64(2**32)
 
 
+def tie_draws(interactions: pd.DataFrame, seed: int = 0) -> np.ndarray:
+    """One seeded uniform draw per row, to order the rows a user made in the same second.
+
+    The draws are dealt in (user, timestamp, item) order, so they do not depend
+    on the order rows are stored in; each is an independent draw, so the order
+    it gives one user's tied items says nothing of their ids and differs from
+    user to user.
+    """
+    canonical = np.lexsort(
+        (
+            interactions["item"].to_numpy(),
+            interactions["timestamp"].to_numpy(),
+            interactions["user"].to_numpy(),
+        )
+    )
+    draws = np.empty(len(interactions))
+    draws[canonical] = np.random.default_rng(seed).random(len(interactions))
+    return draws
+
+
 def time_order(interactions: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
-    """The rows sorted by user, then time, with timestamp ties broken by :func:`tie_break_key`."""
+    """The rows sorted by user, then time, with timestamp ties ordered by :func:`tie_draws`."""
+    keyed = interactions.assign(_tie=tie_draws(interactions, seed))
+    ordered = keyed.sort_values(["user", "timestamp", "_tie"], kind="stable")
+    return ordered.drop(columns="_tie").reset_index(drop=True)
+
+
+def _order_by_item_key(interactions: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
+    """The rows sorted by user, then time, with ties broken by :func:`tie_break_key` (the CTR split's rule)."""
     keyed = interactions.assign(_tie=tie_break_key(interactions["item"].to_numpy(), seed))
     ordered = keyed.sort_values(["user", "timestamp", "_tie"], kind="stable")
     return ordered.drop(columns="_tie").reset_index(drop=True)
@@ -47,7 +74,8 @@ def leave_one_out(interactions: pd.DataFrame, *, validation: bool = False, seed:
 
     Returns ``(train, test)`` or, with ``validation=True``, ``(train, valid, test)``.
     Users with too few interactions to hold one out keep all of them in train.
-    Timestamp ties are broken by :func:`tie_break_key` with ``seed``.
+    Where a user's latest rows share a timestamp, the held-out one is chosen among
+    them by :func:`tie_draws` with ``seed`` - a per-user random draw.
     """
     ordered = time_order(interactions, seed)
     # position from the end within each user: 0 = latest
@@ -91,13 +119,14 @@ def per_user_time_split(
     Every user with at least three rows has at least one in each part (a
     part's size is its fraction of the user's rows, rounded, and at least one);
     users with fewer keep everything in train. Ties in time are broken by
-    :func:`tie_break_key`. Unlike :func:`temporal_split`, every test user has
+    :func:`tie_break_key`, one fixed key per item (lessons 05-06's results were
+    measured with it; ``docs/methods.md`` says what that costs). Unlike :func:`temporal_split`, every test user has
     a training history - at the price that one user's test rows may be older
     than another user's training rows. Returns ``(train, valid, test)``.
     """
     if not (0 < valid_frac < 1 and 0 < test_frac < 1 and valid_frac + test_frac < 1):
         raise ValueError("valid_frac and test_frac must be fractions that sum to less than 1")
-    ordered = time_order(interactions, seed)
+    ordered = _order_by_item_key(interactions, seed)
     grouped = ordered.groupby("user")
     size = grouped["item"].transform("size").to_numpy()
     from_end = grouped.cumcount(ascending=False).to_numpy()

@@ -5,25 +5,26 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from recsys_course.tasks.next_watch import previous_items, split_latest
+from recsys_course.tasks.next_watch import prepare_next_watch, previous_items, split_latest
 
 
-def test_no_history_holds_the_target_or_anything_later(twin, next_watch):
-    """Every history item was rated strictly earlier in the user's time order than the target."""
-    order = twin.ratings.sort_values(["user", "timestamp"], kind="stable")
-    from recsys_course.tasks.splits import leave_one_out
-
-    train, valid, test = leave_one_out(twin.ratings[["user", "item", "timestamp", "rating"]], validation=True)
-    sequence = pd.concat([train, valid, test]).sort_values("user", kind="stable")
-    position = {(u, i): p for p, (u, i) in enumerate(zip(sequence["user"], sequence["item"]))}
-    assert len(position) == len(order)
+def test_no_history_holds_the_target_or_anything_not_strictly_earlier(twin, next_watch):
+    """Every history item was rated in a strictly earlier second than the target, latest first."""
+    when = {(u, i): t for u, i, t in twin.ratings[["user", "item", "timestamp"]].itertuples(index=False)}
     for examples in (next_watch.train, next_watch.valid, next_watch.test):
         for user, history, target in zip(examples.user, examples.history, examples.target):
-            target_at = position[user, target]
-            earlier = [position[user, item] for item in history if item != next_watch.pad]
-            assert all(at < target_at for at in earlier)
-            assert target not in history
+            earlier = [when[user, item] for item in history if item != next_watch.pad]
+            assert all(t < when[user, target] for t in earlier)
             assert earlier == sorted(earlier, reverse=True)  # latest first
+
+
+def test_histories_are_full_up_to_the_targets_second(twin, next_watch):
+    """A history is padded only when the user has no more strictly earlier items."""
+    when = twin.ratings.groupby("user")["timestamp"].apply(np.sort)
+    for examples in (next_watch.train, next_watch.test):
+        filled = (examples.history != next_watch.pad).sum(axis=1)
+        earlier = [int(np.searchsorted(when[u], t)) for u, t in zip(examples.user, examples.timestamp)]
+        np.testing.assert_array_equal(filled, np.minimum(earlier, next_watch.history_len))
 
 
 def test_split_matches_leave_one_out(twin, next_watch):
@@ -33,15 +34,30 @@ def test_split_matches_leave_one_out(twin, next_watch):
     assert np.array_equal(next_watch.test.user, test["user"].to_numpy())
     assert np.array_equal(next_watch.test.target, test["item"].to_numpy())
     assert np.array_equal(next_watch.valid.target, valid["item"].to_numpy())
-    # the test history ends with the validation item
-    assert np.array_equal(next_watch.test.history[:, 0], next_watch.valid.target)
+    # the test history ends with the validation item, unless the two share a second
+    apart = next_watch.valid.timestamp < next_watch.test.timestamp
+    assert np.array_equal(next_watch.test.history[apart, 0], next_watch.valid.target[apart])
     assert len(next_watch.train) + len(next_watch.valid) + len(next_watch.test) == len(twin.ratings)
 
 
-def test_previous_items_pads_and_orders():
-    frame = pd.DataFrame({"user": [0, 0, 0, 1, 1], "item": [5, 6, 7, 8, 9]})
+def test_a_validation_item_in_the_test_items_second_is_not_in_its_history():
+    """User 0 rated 1, then 2 and 3 in one second: whichever is held out, the other is not its history."""
+    ratings = pd.DataFrame(
+        {"user": [0, 0, 0, 1, 1, 1], "item": [1, 2, 3, 1, 2, 3], "timestamp": [5, 9, 9, 1, 2, 3]}
+    ).assign(rating=4)
+    users = pd.DataFrame({"age": [30, 40], "gender": ["F", "M"], "occupation": ["x", "y"]})
+    data = prepare_next_watch(ratings, users, n_items=4, history_len=3)
+    assert data.test.history[0].tolist() == [1, 4, 4]  # only item 1 is strictly earlier
+    assert data.test.gap[0] == 4  # seconds since item 1, not 0
+    assert data.test.history[1].tolist() == [2, 1, 4]  # user 1: no tie, the validation item first
+
+
+def test_previous_items_pads_orders_and_skips_the_same_second():
+    frame = pd.DataFrame(
+        {"user": [0, 0, 0, 0, 1, 1], "item": [5, 6, 7, 4, 8, 9], "timestamp": [1, 2, 2, 3, 1, 1]}
+    )
     history = previous_items(frame, 2, pad=99)
-    assert history.tolist() == [[99, 99], [5, 99], [6, 5], [99, 99], [8, 99]]
+    assert history.tolist() == [[99, 99], [5, 99], [5, 99], [7, 6], [99, 99], [99, 99]]
 
 
 def test_split_latest_holds_out_each_users_latest(next_watch):

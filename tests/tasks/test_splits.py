@@ -12,6 +12,8 @@ from recsys_course.tasks.splits import (
     per_user_time_split,
     temporal_split,
     tie_break_key,
+    tie_draws,
+    time_order,
     to_implicit,
 )
 
@@ -80,18 +82,50 @@ def test_to_implicit_min_rating():
     pd.testing.assert_frame_equal(ratings, before)
 
 
-def _tied_order(items, seed=0):
-    """Items of one timestamp tie, from first to last in the split's order."""
-    return [i for _, i in sorted(zip(tie_break_key(np.array(items), seed), items))]
+def _tied_order(frame, user, items, seed=0):
+    """The tied ``items`` of ``user``, from first to last in the split's order (by :func:`tie_draws`)."""
+    draws = dict(zip(zip(frame["user"], frame["item"]), tie_draws(frame, seed)))
+    return sorted(items, key=lambda item: draws[user, item])
 
 
 def test_leave_one_out_holds_out_latest(small):
-    """Each user's latest interaction is the test row; a tie goes by the fixed item order."""
+    """Each user's latest interaction is the test row; a tie goes by the per-row draws."""
     train, test = leave_one_out(small)
-    order = _tied_order([5, 9, 3, 1, 2, 4, 6, 7])
-    tied = [i for i in order if i in (5, 9, 3)]
+    tied = _tied_order(small, 0, [5, 9, 3])
     assert dict(zip(test["user"], test["item"])) == {0: tied[-1], 1: 7}
     assert set(train.loc[train["user"] == 0, "item"]) == {1, 5, 9, 3} - {tied[-1]}
+
+
+def _tied_log(n_users=3000, tied=(3, 10, 17, 40, 41)):
+    """Every user rated item 0 first, then all of ``tied`` in one later second."""
+    rows = [(u, 0, 1) for u in range(n_users)] + [(u, i, 2) for u in range(n_users) for i in tied]
+    return pd.DataFrame(rows, columns=["user", "item", "timestamp"])
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_held_out_item_among_ties_does_not_follow_any_item_key(seed):
+    """Among tied latest items each is held out about equally often, across users: the choice does not
+    follow the item id or any fixed per-item key (a key would hold out the same item for every user)."""
+    log = _tied_log()
+    _, valid, test = leave_one_out(log, validation=True, seed=seed)
+    for part in (test, valid):
+        counts = part["item"].value_counts()
+        assert set(counts.index) == {3, 10, 17, 40, 41}
+        # 3000 users, 5 items: 600 each; a binomial sd of 22, so 480..720 fails ~1e-7 of the time
+        assert counts.between(480, 720).all(), counts.to_dict()
+        rank = part["item"].map({3: 0, 10: 1, 17: 2, 40: 3, 41: 4})
+        assert abs(rank.mean() - 2.0) < 0.1  # no drift towards high or low ids
+    key_rank = pd.Series(tie_break_key(np.array([3, 10, 17, 40, 41])).astype(float)).rank().to_numpy() - 1
+    held_key = test["item"].map(dict(zip([3, 10, 17, 40, 41], key_rank)))
+    assert abs(held_key.mean() - 2.0) < 0.1  # nor towards high or low values of a hashed key
+
+
+def test_tie_draws_do_not_depend_on_row_order(random_log):
+    shuffled = random_log.sample(frac=1.0, random_state=3)
+    draws = dict(zip(zip(random_log["user"], random_log["item"]), tie_draws(random_log)))
+    again = dict(zip(zip(shuffled["user"], shuffled["item"]), tie_draws(shuffled)))
+    assert draws == again
+    assert time_order(random_log).equals(time_order(shuffled))
 
 
 def test_tie_break_key_is_fixed_and_not_item_order():
@@ -115,7 +149,7 @@ def test_leave_one_out_single_interaction_user_stays_in_train(small):
 def test_leave_one_out_validation(small):
     """validation=True holds out the second-latest as the validation row."""
     train, valid, test = leave_one_out(small, validation=True)
-    tied = [i for i in _tied_order([5, 9, 3, 1, 2, 4, 6, 7]) if i in (5, 9, 3)]
+    tied = _tied_order(small, 0, [5, 9, 3])
     assert dict(zip(test["user"], test["item"])) == {0: tied[-1], 1: 7}
     assert dict(zip(valid["user"], valid["item"])) == {0: tied[-2], 1: 4}
     assert _rows(pd.concat([train, valid, test])) == _rows(small)
@@ -133,15 +167,14 @@ def test_leave_one_out_independent_of_row_order(random_log, seed):
 
 
 def test_leave_one_out_test_item_is_latest_then_last_in_tie_order(random_log):
-    """On a random log the test row is the max of (timestamp, tie-break key) for each user."""
+    """On a random log the test row is the max of (timestamp, tie draw) for each user."""
     train, test = leave_one_out(random_log)
     counts = random_log.groupby("user").size()
-    key = dict(zip(range(200), tie_break_key(np.arange(200))))
+    keyed = random_log.assign(draw=tie_draws(random_log))
     expected = {}
-    for user, group in random_log.groupby("user"):
+    for user, group in keyed.groupby("user"):
         if counts[user] > 1:
-            latest = max(zip(group["timestamp"], (key[i] for i in group["item"]), group["item"]))
-            expected[user] = latest[2]
+            expected[user] = max(zip(group["timestamp"], group["draw"], group["item"]))[2]
     assert dict(zip(test["user"], test["item"])) == expected
     assert test["user"].is_unique
 
