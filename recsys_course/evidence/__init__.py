@@ -2,6 +2,7 @@
 
 - :mod:`.intervals` - :func:`paired_bootstrap` and :func:`mean_interval`: effects over test users and seeds;
 - :mod:`.claims` - the rule (:data:`RULE`), :func:`verdict`, :class:`Claim` records, tables and conclusions;
+- :mod:`.grids` - :func:`edge_report`: which tuned settings sit at an end of the grid they were chosen on;
 - :mod:`.results` - :class:`Results`: runs with their per-user numbers, saved under ``results/<lesson>/``;
 - :mod:`.ledger` - ``CLAIMS.md``, the course-wide page written from every lesson's claim records.
 
@@ -19,9 +20,11 @@ from .claims import (
     confounded,
     judge,
     load_claims,
+    other_metrics,
     save_claims,
     verdict,
 )
+from .grids import at_edge, edge_note, edge_report
 from .intervals import Effect, mean_interval, paired_bootstrap
 from .results import Results, committed_file, paired_effect, seed_summary
 
@@ -31,14 +34,18 @@ __all__ = [
     "Claim",
     "Effect",
     "Results",
+    "at_edge",
     "claims_file",
     "claims_table",
     "committed_file",
     "conclusion",
+    "edge_note",
+    "edge_report",
     "confounded",
     "judge",
     "load_claims",
     "mean_interval",
+    "other_metrics",
     "paired_bootstrap",
     "paired_effect",
     "save_claims",

@@ -159,6 +159,22 @@ def confounded(
     )
 
 
+def other_metrics(primary: Effect, others: dict) -> dict:
+    """Notes for a claim record: the same comparison on its secondary metrics, beside the primary one.
+
+    ``others`` maps a metric's name to its :class:`Effect`. The notes hold each
+    effect with its interval, and name the metrics whose interval lies wholly on
+    the other side of zero from the primary estimate - where they disagree.
+    """
+    up = primary.estimate >= 0
+    return {
+        "other metrics": {
+            name: f"{e.format()} [{e.format(e.low)}, {e.format(e.high)}]" for name, e in others.items()
+        },
+        "disagree": [name for name, e in others.items() if (e.high < 0 if up else e.low > 0)],
+    }
+
+
 def claims_table(claims: Sequence[Claim]) -> pd.DataFrame:
     """The claims as a table: claim, source, measurement, effect and interval, threshold, verdict, evidence."""
     return pd.DataFrame(
@@ -187,6 +203,17 @@ def conclusion(claims: Sequence[Claim]) -> str:
             if c.threshold is not None:
                 text += f"; the claim holds if the effect is {c.threshold_text()}"
         text += f". {c.reason[0].upper()}{c.reason[1:]}."
+        others = c.notes.get("other metrics") if c.notes else None
+        if others:
+            text += " The same comparison on " + "; ".join(
+                f"{name}: {value}" for name, value in others.items()
+            )
+            disagree = c.notes.get("disagree") or []
+            text += (
+                f" - {' and '.join(disagree)} point{'s' if len(disagree) == 1 else ''} the other way."
+                if disagree
+                else "."
+            )
         if c.settle:
             text += f" What would settle it: {c.settle}."
         text += f" *Source: {c.source}. Evidence: {c.evidence}.*"

@@ -2,6 +2,7 @@
 
 - :mod:`.pairs` - scorers of (user, item) pairs: ``Popularity``, ``Additive``,
   ``MF``, ``MLP``, ``GMF`` and ``NeuMF`` (lessons 01-03);
+- :mod:`.item_item` - ``EASE``, the closed-form item-to-item baseline (lessons 03-04);
 - :mod:`.candidates` - YouTube DNN's ``CandidateTower`` and the ``SoftmaxLoss``
   it trains with (lesson 04);
 - :mod:`.ranking` - its ``RankingTower`` and the weighted logistic regression
@@ -19,6 +20,7 @@ from .candidates import CandidateTower, SoftmaxLoss
 from .ctr import FM, DeepFM, WideAndDeep
 from .din import DIN, Dice
 from .embeddings import FeatureSum, IdEmbedding, MultiFieldEmbedding
+from .item_item import EASE
 from .pairs import GMF, MF, MLP, Additive, NeuMF, PairModel, Popularity, check_ids, mlp_tower
 from .ranking import RankingTower, weighted_bce
 
@@ -26,6 +28,7 @@ __all__ = [
     "Additive",
     "CandidateTower",
     "DIN",
+    "EASE",
     "DeepFM",
     "Dice",
     "FM",

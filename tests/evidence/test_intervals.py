@@ -14,6 +14,7 @@ from recsys_course.evidence import (
     confounded,
     judge,
     load_claims,
+    other_metrics,
     paired_bootstrap,
     save_claims,
     verdict,
@@ -167,6 +168,49 @@ def test_claim_records_render_and_round_trip(tmp_path):
     assert load_claims(path) == [good, unsure]
     with pytest.raises(ValueError, match="settle"):
         confounded(lesson="03", claim="c", source="s", measured="m", evidence="e", confound="x", settle="")
+
+
+def test_other_metrics_are_shown_and_disagreement_is_named():
+    """A claim judged on one metric shows the others beside it, and says which point the other way."""
+
+    def eff(metric, estimate, low, high):
+        return Effect(metric=metric, estimate=estimate, low=low, high=high, relative=True, n_users=100)
+
+    primary = eff("recall@50", 0.05, 0.02, 0.08)
+    notes = other_metrics(
+        primary,
+        {"recall@10": eff("recall@10", -0.06, -0.1, -0.02), "ndcg@10": eff("ndcg@10", 0.01, -0.02, 0.04)},
+    )
+    assert notes["disagree"] == ["recall@10"]
+    assert notes["other metrics"]["ndcg@10"] == "+1.00% [-2.00%, +4.00%]"
+    claim = judge(
+        lesson="04",
+        claim="A beats B",
+        source="s",
+        measured="m",
+        evidence="e",
+        effect=primary,
+        threshold=0.01,
+        notes=notes,
+    )
+    text = conclusion([claim])
+    assert "The same comparison on recall@10: -6.00% [-10.00%, -2.00%]; ndcg@10" in text
+    assert "recall@10 points the other way." in text
+    agree = other_metrics(primary, {"ndcg@10": eff("ndcg@10", 0.01, -0.02, 0.04)})
+    assert agree["disagree"] == [] and "the other way" not in conclusion(
+        [
+            judge(
+                lesson="04",
+                claim="A",
+                source="s",
+                measured="m",
+                evidence="e",
+                effect=primary,
+                threshold=0.01,
+                notes=agree,
+            )
+        ]
+    )
 
 
 def test_claims_file_keeps_other_data_apart(monkeypatch, tmp_path):
