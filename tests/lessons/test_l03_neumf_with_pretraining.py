@@ -148,11 +148,20 @@ def test_script_writes_results_and_figure(tmp_path, monkeypatch):
     monkeypatch.delenv("RECSYS_COURSE_FAST", raising=False)
     monkeypatch.setitem(ncf.TUNED, "ml-100k", replace(TINY, tuned_on="ml-100k"))
     written = full_size.run("ml-100k", factors=[4], seeds=[0, 1], ratios=(1, 4, 8), out=tmp_path / "out")
-    for name in ("ncf_ml-100k.csv", "ncf_ml-100k_users.npz", "ncf_ml-100k_curves.csv"):
+    for name in (
+        "ncf_ml-100k.csv",
+        "ncf_ml-100k_users.npz",
+        "ncf_ml-100k_curves.csv",
+        "ncf_ml-100k_ease.csv",
+    ):
         assert (tmp_path / "out" / name).is_file(), name
-    assert (tmp_path / "figures" / "03_ncf_ml-100k.png").is_file() and len(written) == 4
+    assert (tmp_path / "figures" / "03_ncf_ml-100k.png").is_file() and len(written) == 5
     saved = pd.read_csv(tmp_path / "out" / "ncf_ml-100k.csv")
-    assert len(saved) == 1 + 2 * (len(ncf.MODELS) + 3 + 2)  # popularity; per seed 8 models, 3 ratios, 2 MFs
+    # popularity and EASE; per seed 8 models, 3 ratios, 2 MFs
+    assert len(saved) == 2 + 2 * (len(ncf.MODELS) + 3 + 2)
+    grid = pd.read_csv(tmp_path / "out" / "ncf_ml-100k_ease.csv")
+    assert list(grid["l2"]) == list(ncf.EASE_L2)
+    assert saved.loc[saved["model"] == "EASE", "l2"].item() == grid.loc[grid["valid"].idxmax(), "l2"]
     assert set(saved["experiment"]) == {"models", "negatives", "tuned MF"}
     assert (saved["setting: tuned_on"] == "ml-100k").all() and "setting: mf_weight_decay" in saved
     assert (saved["dataset"] == tiny.name).all()  # it ran on the tiny log
@@ -210,3 +219,28 @@ def test_neumf_diagram_draws_shared_tables_once():
         assert "element-wise product\n12" in texts and "concatenate 17 -> Linear -> 1" in texts
     finally:
         plt.close(fig)
+
+
+def test_tuning_edges_flag_a_choice_at_an_end_of_its_grid():
+    """The lesson's tuned settings are checked against the grid they came from: an end is named."""
+    grid = pd.DataFrame(
+        [
+            {"what": "MF", "dim": d, "weight_decay": w, "valid": 0.4}
+            for d in (16, 32, 64)
+            for w in (0.0, 1e-5, 1e-4)
+        ]
+        + [{"what": "NeuMF", "factors": f, "valid": 0.4} for f in (8, 16, 32)]
+        + [{"what": "fine-tune SGD", "lr": lr, "valid": 0.4 + lr} for lr in (1e-3, 1e-2, 0.1)]
+        + [{"what": "fine-tune Adam", "lr": lr, "valid": 0.4} for lr in (3e-4, 1e-3, 3e-3)]
+    )
+    s = replace(
+        TINY, mf_dim=32, mf_weight_decay=1e-5, factors=32, finetune_lr_sgd=1e-3, finetune_lr_adam=1e-3
+    )
+    report = tuning.edges(grid, s)
+    assert report["at edge"].to_dict() == {
+        "MF size": "",
+        "MF weight decay": "",
+        "NeuMF factors": "highest",
+        "fine-tune SGD rate": "lowest",
+        "fine-tune Adam rate": "every value ties",
+    }

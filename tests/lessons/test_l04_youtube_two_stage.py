@@ -47,7 +47,7 @@ def _results_with(models: dict, n_users=200, seeds=(0, 1), seed=0):
     rng = np.random.default_rng(seed)
     results = Results()
     for name, median in models.items():
-        for s in seeds if name != "popularity" else (0,):
+        for s in seeds if name not in ("popularity", "EASE") else (0,):  # no training seed
             ranks = rng.geometric(1 / median, size=n_users) - 1
             results.add(
                 {"model": name, "seed": s, "valid": 1 / median},
@@ -136,3 +136,78 @@ def test_protocol_gaps_and_effective_dimension():
     assert effective_dimension(rng.standard_normal((5000, 8))) == pytest.approx(8, rel=0.05)
     line = np.outer(rng.standard_normal(500), np.ones(8))
     assert effective_dimension(line) == pytest.approx(1, rel=1e-6)
+
+
+# ---- fair comparisons: what every model knows at test time, and what the ranker learns on ------
+
+
+def _tiny_settings():
+    from recsys_course.lessons.l04_youtube_two_stage.towers import Settings
+
+    return Settings(dim=8, hidden=(16,), max_epochs=2, patience=1, mf_dim=8, ranker_epochs=1, n_samples=16)
+
+
+def test_every_baseline_knows_the_validation_item_at_test(next_watch, monkeypatch):
+    """The towers read each user's validation item in the test history; popularity, EASE and MF are fitted
+    again on the training + validation rows before scoring the test users (and only on training rows to
+    choose their settings on validation)."""
+    from recsys_course.lessons.l04_youtube_two_stage import towers
+    from recsys_course.models import EASE
+
+    counts = towers.popularity_scores(next_watch, "test")[0]
+    np.testing.assert_array_equal(counts, next_watch.seen_before_test.table.sum(axis=0))
+    assert counts.sum() == len(next_watch.train) + len(next_watch.valid)
+    valid_counts = towers.popularity_scores(next_watch, "valid")[0]
+    np.testing.assert_array_equal(
+        valid_counts, np.bincount(next_watch.train.target, minlength=next_watch.n_items)
+    )
+
+    ease, grid = towers.fit_ease(next_watch, l2s=(1.0, 10.0, 100.0))
+    assert list(grid["l2"]) == [1.0, 10.0, 100.0] and ease.l2 == grid.loc[grid["valid"].idxmax(), "l2"]
+    refit = EASE.fit(next_watch.seen_before_test.table, ease.l2)
+    np.testing.assert_allclose(
+        towers.ease_scores(ease, next_watch), refit.scores.numpy()[next_watch.test.user]
+    )
+
+    fitted_on = []
+    real_fit = towers._fit_mf
+
+    def spy(data, known, s, seed, epochs, evaluate=None):
+        fitted_on.append((known, epochs, evaluate is not None))
+        return real_fit(data, known, s, seed, epochs, evaluate)
+
+    monkeypatch.setattr(towers, "_fit_mf", spy)
+    _, history = towers.train_mf(next_watch, _tiny_settings(), seed=0)
+    (first, _, stops), (second, epochs, _) = fitted_on
+    assert first is next_watch.seen_before_valid and stops
+    assert second is next_watch.seen_before_test and epochs == max(history.best_epoch, 1)
+
+
+def test_ranker_trains_on_lists_built_as_at_test(next_watch):
+    """Retrieval for a training example leaves out what retrieval at test leaves out: every other item the
+    user rated up to the target's second - so a test example retrieved either way gives the same list."""
+    from recsys_course.lessons.l04_youtube_two_stage import ranker, towers
+
+    tower, _ = towers.train_tower("full softmax", next_watch, _tiny_settings(), seed=0)
+    as_training = ranker.retrieve(tower, next_watch, next_watch.test, 20)
+    at_test = ranker.retrieve(tower, next_watch, next_watch.test, 20, "test")
+    np.testing.assert_array_equal(as_training, at_test)
+    lists = ranker.retrieve(tower, next_watch, next_watch.train, 20)
+    when = ranker.rating_times(next_watch)
+    ex = next_watch.train
+    shown_when = when[ex.user[:, None], lists]
+    assert not ((shown_when <= ex.timestamp[:, None]) & (lists != ex.target[:, None])).any()
+
+
+def test_tower_claims_name_their_metric_and_say_when_others_disagree():
+    from recsys_course.evidence import conclusion
+    from recsys_course.lessons.l04_youtube_two_stage import claims as two_stage_claims
+
+    towers = _results_with({"popularity": 400, "EASE": 50, "MF": 60, "in-batch": 200, "in-batch + logQ": 40})
+    claims = two_stage_claims.tower_claims(towers, "in-batch + logQ", "a test")
+    last = claims[-1].claim
+    assert last == "The candidate tower beats a tuned non-neural baseline at retrieval"
+    for c in claims:
+        assert c.effect.metric.lower().startswith("recall@50")
+        assert set(c.notes["other metrics"]) == {"recall@10", "ndcg@10"}
+    assert "The same comparison on recall@10" in conclusion(claims)

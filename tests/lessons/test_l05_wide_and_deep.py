@@ -87,3 +87,26 @@ def test_wide_deep_diagram_reads_fields_sizes_and_optimizers_from_the_objects():
         assert "Adam (lr 0.001)" in texts and "EmbeddingBag" not in texts
     finally:
         plt.close(fig)
+
+
+def test_edges_check_every_tuned_setting_against_its_grid():
+    """Each kind's tuned settings are set against the grid `tune` tries; only values at an end are named."""
+    from dataclasses import replace
+
+    from recsys_course.lessons.l05_wide_and_deep import wide_deep as wd
+    from recsys_course.training.wide_deep import KINDS, Settings
+
+    inside = replace(
+        Settings(),
+        ftrl_alpha=0.2,
+        ftrl_l1=4.0,
+        adagrad_lr=0.03,
+        adam_lr=1e-3,
+        split_wide_lr=1e-2,
+        split_deep_lr=1e-3,
+    )
+    tuned = {kind: inside for kind in KINDS}
+    tuned["wide"] = replace(inside, ftrl_l1=wd.GRIDS["ftrl_l1"][-1])
+    report = wd.edges(tuned)
+    assert list(report.index[report["at edge"] != ""]) == ["wide: ftrl_l1"]
+    assert len(report) == sum(len(names) for kind, names in wd.TUNED_SETTINGS.items() if kind in tuned)

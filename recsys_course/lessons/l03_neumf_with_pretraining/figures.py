@@ -96,7 +96,7 @@ def full_size_figure(results: Results, dataset: str) -> plt.Figure:
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.2), gridspec_kw={"width_ratios": [1.5, 1, 1]})
     models = frame[frame["experiment"] == "models"]
     factors = sorted(f for f in models["factors"].unique() if f > 0)
-    names = [m for m in dict.fromkeys(models["model"]) if m != "Popularity"]
+    names = [m for m in dict.fromkeys(models["model"]) if m not in ("Popularity", "EASE")]
     means = []
     for k, name in enumerate(names):
         stats = np.array([mean_with_interval(results, "hr@10", model=name, factors=f) for f in factors])
@@ -116,6 +116,9 @@ def full_size_figure(results: Results, dataset: str) -> plt.Figure:
             label=name,
             color=color,
         )
+    ease = models[models["model"] == "EASE"]
+    if len(ease):  # one closed-form fit, no factors: a reference line across the sizes
+        axes[0].axhline(float(ease["hr@10"].iloc[0]), color="black", lw=1, ls=":", label="EASE (no factors)")
     axes[0].set_xscale("log", base=2)
     axes[0].set_xticks(factors, [str(f) for f in factors])
     axes[0].minorticks_off()

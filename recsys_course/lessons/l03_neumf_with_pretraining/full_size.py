@@ -6,13 +6,14 @@
 
 It chooses what early stopping does not on validation where the dataset has no tuned settings
 (:mod:`.tuning`), runs :mod:`.ncf`'s experiments, writes ``results/03_neumf_with_pretraining/ncf_<dataset>*``
-and draws ``figures/03_ncf_<dataset>.png`` (:mod:`.figures`).
+and EASE's validation grid (``_ease.csv``), and draws ``figures/03_ncf_<dataset>.png`` (:mod:`.figures`).
 """
 
 from __future__ import annotations
 
 import time
 from dataclasses import replace
+from pathlib import Path
 
 import matplotlib.pyplot as plt
 
@@ -54,6 +55,8 @@ def run(
     start = time.perf_counter()
     results = Results()
     ncf.popularity(loo, results)
+    _, ease_grid = ncf.ease(loo, s, results=results)
+    print(ease_grid.round(4).to_string(index=False))
     for f in factors:
         for seed in seeds:
             table, _ = ncf.compare_models(loo, replace(s, factors=f), seed=seed, results=results)
@@ -70,7 +73,10 @@ def run(
     fig = figures.full_size_figure(results, dataset)
     picture = plots.save_fig(fig, f"03_ncf_{dataset}")
     plt.close(fig)
-    return results.save(out, f"ncf_{dataset}") + picture
+    ease_csv = Path(out) / f"ncf_{dataset}_ease.csv"
+    written = results.save(out, f"ncf_{dataset}")
+    ease_grid.to_csv(ease_csv, index=False)
+    return written + [ease_csv] + picture
 
 
 def load_results(dataset: str) -> Results | None:

@@ -13,6 +13,7 @@ import pandas as pd
 import torch
 
 from ... import config
+from ...evidence.grids import edge_report
 from ...models import MF, NeuMF
 from ...tasks import LeaveOneOut
 from ...training.optim import adam_with_weight_decay
@@ -27,7 +28,7 @@ def tune(
     dims=(16, 32, 64, 128),
     decays=(0.0, 1e-6, 1e-5, 1e-4),
     factors=(8, 16, 32, 64),
-    sgd_lrs=(0.1, 1.0, 10.0),
+    sgd_lrs=(1e-3, 1e-2, 0.1, 1.0),
     adam_lrs=(3e-4, 1e-3, 3e-3, 1e-2),
     seed: int = 0,
 ) -> tuple[Settings, pd.DataFrame]:
@@ -82,7 +83,7 @@ def tune(
 
     def best(what):
         part = grid[grid["what"] == what]
-        return part.loc[part["valid"].idxmax()]
+        return part.loc[part["valid"].idxmax()]  # ties go to the first value tried
 
     tuned = replace(
         size,
@@ -93,6 +94,29 @@ def tune(
         finetune_lr_adam=float(best("fine-tune Adam")["lr"]),
     )
     return tuned, grid
+
+
+def edges(grid: pd.DataFrame, s: Settings) -> pd.DataFrame:
+    """Which of the settings ``s`` holds sit at an end of the ``grid`` they were chosen on (see
+    :func:`~recsys_course.evidence.grids.edge_report`)."""
+    part = lambda what: grid[grid["what"] == what]  # noqa: E731
+    return edge_report(
+        {
+            "MF size": (part("MF")["dim"], s.mf_dim),
+            "MF weight decay": (part("MF")["weight_decay"], s.mf_weight_decay),
+            "NeuMF factors": (part("NeuMF")["factors"], s.factors),
+            "fine-tune SGD rate": (
+                part("fine-tune SGD")["lr"],
+                s.finetune_lr_sgd,
+                part("fine-tune SGD")["valid"],
+            ),
+            "fine-tune Adam rate": (
+                part("fine-tune Adam")["lr"],
+                s.finetune_lr_adam,
+                part("fine-tune Adam")["valid"],
+            ),
+        }
+    )
 
 
 def tune_and_save(loo: LeaveOneOut, dataset: str, out: Path) -> tuple[Settings, list[Path]]:

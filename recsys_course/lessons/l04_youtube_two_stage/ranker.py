@@ -39,23 +39,32 @@ def retrieve(
     """[n_examples, k] top items by the tower's score, best first.
 
     Left out: for ``split`` "valid" or "test", every item the user had seen
-    before the target; for training examples (``split=None``), the items of
-    the example's own history - a user is not shown again what they just watched.
+    before the target; for training examples (``split=None``), the same rule -
+    every other item the user had rated up to the target's second - so the
+    ranker learns on lists like those it reranks at test time.
     """
     seen = {"valid": data.seen_before_valid, "test": data.seen_before_test}.get(split)
+    when = rating_times(data) if seen is None else None
     out = np.empty((len(examples), k), dtype=np.int64)
     for start in range(0, len(examples), chunk):
         part = examples.subset(slice(start, start + chunk))
         scores = torch.from_numpy(tower.catalogue_scores(*example_arrays(data, part)))
         if seen is not None:
-            scores[torch.from_numpy(seen.table[part.user])] = -torch.inf
+            hidden = seen.table[part.user]
         else:
-            history = torch.from_numpy(part.history)
-            filled = history != data.pad
-            rows = torch.arange(len(part))[:, None].expand_as(history)
-            scores[rows[filled], history[filled]] = -torch.inf
+            hidden = when[part.user] <= part.timestamp[:, None]
+            hidden[np.arange(len(part)), part.target] = False
+        scores[torch.from_numpy(hidden)] = -torch.inf
         out[start : start + chunk] = torch.topk(scores, k, dim=1).indices.numpy()
     return out
+
+
+def rating_times(data: NextWatch) -> np.ndarray:
+    """[n_users, n_items]: when each user rated each item (the largest int64 where they never did)."""
+    when = np.full((data.n_users, data.n_items), np.iinfo(np.int64).max, dtype=np.int64)
+    for examples in (data.train, data.valid, data.test):
+        when[examples.user, examples.target] = examples.timestamp
+    return when
 
 
 def ranker_inputs(
@@ -190,13 +199,14 @@ def compare_rankers(
     """The candidate score alone, a plain-LR ranker and a weighted-LR ranker on the test users' candidates.
 
     Adds one row each to ``results`` (model, seed, hr@10, engagement ndcg@10,
-    candidate recall) and returns the trained rankers by name.
+    candidate recall, the ranker's best epoch) and returns the trained rankers by name.
     """
     candidates = retrieve(tower, data, data.test, s.n_candidates, "test")
     vectors = tower_user_vectors(tower, data, data.test)
     rankers = {"candidate score": None}
+    histories = {}
     for name, weighted in (("plain LR", False), ("weighted LR", True)):
-        rankers[name], _ = train_ranker(
+        rankers[name], histories[name] = train_ranker(
             tower, data, examples, features, s, seed, weighted=weighted, progress=progress
         )
     for name, ranker in rankers.items():
@@ -209,6 +219,8 @@ def compare_rankers(
                 "hr@10": hit_rate_at_k(ranks, 10),
                 "engagement ndcg@10": float(engagement_ndcg(ranks, data.test.rating).mean()),
                 f"recall@{s.n_candidates} (ceiling)": float((ranks < s.n_candidates).mean()),
+                # 0: no epoch beat the untrained ranker, which orders as the candidate score does
+                "best epoch": histories[name].best_epoch if name in histories else np.nan,
             },
             per_user,
         )

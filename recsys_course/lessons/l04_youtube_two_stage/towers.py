@@ -1,7 +1,8 @@
-"""Lesson 04's candidate generation: the candidate tower trained five ways and ablated, beside popularity and MF.
+"""Lesson 04's candidate generation: the candidate tower trained five ways and ablated, beside popularity, EASE and MF.
 
 Every model is scored on the same test users against the whole catalogue
-(:mod:`recsys_course.evaluation.catalogue`) and kept in a :class:`~recsys_course.evidence.Results`;
+(:mod:`recsys_course.evaluation.catalogue`), knowing the same ratings - everything up to each user's
+validation item - and kept in a :class:`~recsys_course.evidence.Results`;
 ``python -m recsys_course run 04/two_stage`` runs it all at full size (:mod:`.full_size`).
 """
 
@@ -18,8 +19,8 @@ from ...evaluation import catalogue
 from ...evaluation.inference import all_item_scores
 from ...evaluation.metrics import hit_rate_at_k, rank_of_positive
 from ...evidence import Results
-from ...models import MF, CandidateTower, SoftmaxLoss
-from ...tasks.negatives import popularity_probs
+from ...models import EASE, MF, CandidateTower, SoftmaxLoss
+from ...tasks.negatives import InteractionSet, popularity_probs
 from ...tasks.next_watch import NextWatch, example_arrays
 from ...tasks.ranker_impressions import RankingFeatures
 from ...training import History, fit, fit_next_item
@@ -39,7 +40,7 @@ class Settings:
     temperature: float = 0.05
     lr: float = 2e-3
     batch_size: int = 1024  # also the number of in-batch negatives
-    max_epochs: int = 20
+    max_epochs: int = 40  # a cap no variant should reach: the slowest stopped at 18-19 of 20 before
     patience: int = 3
     n_samples: int = 256  # sampled softmax
     n_candidates: int = 100  # what retrieval hands to the ranker
@@ -118,34 +119,80 @@ def tower_scores(model: CandidateTower, data: NextWatch, split: str = "test") ->
     return model.catalogue_scores(*example_arrays(data, getattr(data, split)))
 
 
+def known_before(data: NextWatch, split: str) -> InteractionSet:
+    """What every model may know when it scores the ``split`` targets: the training rows for validation;
+    the training and validation rows for test (a tower reads the validation item in its test history)."""
+    if split not in ("valid", "test"):
+        raise ValueError(f"split must be 'valid' or 'test', got {split!r}")
+    return data.seen_before_valid if split == "valid" else data.seen_before_test
+
+
 def popularity_scores(data: NextWatch, split: str = "test") -> np.ndarray:
-    """Every item scored by its count of training targets (the same list for every user)."""
-    return np.tile(data.item_counts.astype(np.float32), (len(getattr(data, split)), 1))
+    """Every item scored by how many users rated it before the split (the same list for every user)."""
+    counts = known_before(data, split).table.sum(axis=0).astype(np.float32)
+    return np.tile(counts, (len(getattr(data, split)), 1))
 
 
-def train_mf(data: NextWatch, s: Settings, seed: int) -> tuple[MF, History]:
-    """Lesson 03's MF (BCE, 4 uniform negatives, tuned size and weight decay), stopped on the same validation
-    metric as the towers: Recall@50 of the validation target against the whole catalogue."""
+# EASE's ridge penalty: the values tried on validation (Steck 2019 used 200-1000 on far larger data)
+EASE_L2 = (10.0, 30.0, 100.0, 300.0, 1000.0, 3000.0)
+
+
+def fit_ease(data: NextWatch, l2s=EASE_L2, monitor: str = "recall@50") -> tuple[EASE, pd.DataFrame]:
+    """EASE, the strong non-neural baseline: ``(model for the test users, validation grid)``.
+
+    Each ridge penalty is fitted on the training rows and judged on the
+    validation targets (``monitor``, as the towers are); the best is fitted
+    again on training + validation rows, which is what MF and the towers know
+    at test time.
+    """
+    tried = []
+    for l2 in l2s:
+        model = EASE.fit(data.seen_before_valid.table, l2)
+        valid = catalogue.on_next_watch(data, ease_scores(model, data, "valid"), "valid")
+        tried.append({"l2": l2, "valid": float(valid[monitor].mean())})
+    grid = pd.DataFrame(tried)
+    return EASE.fit(data.seen_before_test.table, float(grid.loc[grid["valid"].idxmax(), "l2"])), grid
+
+
+def ease_scores(model: EASE, data: NextWatch, split: str = "test") -> np.ndarray:
+    """EASE's score of every item for each ``split`` example's user."""
+    return model.scores[torch.tensor(getattr(data, split).user, dtype=torch.long)].cpu().numpy()
+
+
+def _fit_mf(
+    data: NextWatch, known: InteractionSet, s: Settings, seed: int, epochs: int, evaluate=None
+) -> tuple:
     torch.manual_seed(seed)
-    seen = data.seen_before_valid
-    users, items = np.nonzero(seen.table)
+    users, items = np.nonzero(known.table)
     model = MF(data.n_users, data.n_items, dim=s.mf_dim).to(config.get_device())
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, weight_decay=s.mf_weight_decay)
-    batches = epoch_batches(users, items, seen, 4, np.random.default_rng(seed), batch_size=256)
-
+    batches = epoch_batches(users, items, known, 4, np.random.default_rng(seed), batch_size=256)
     history = fit(
         model,
         batches,
         optimizer=optimizer,
-        evaluate=catalogue.validation(
-            data, lambda m, examples: all_item_scores(m, examples.user, data.n_items)
-        ),
-        monitor="recall@50",
-        epochs=s.max_epochs,
-        patience=s.patience,
+        evaluate=evaluate,
+        monitor="recall@50" if evaluate else None,
+        epochs=epochs,
+        patience=s.patience if evaluate else None,
         lr_patience=None,
         progress=False,
     )
+    return model, history
+
+
+def train_mf(data: NextWatch, s: Settings, seed: int) -> tuple[MF, History]:
+    """Lesson 03's MF (BCE, 4 uniform negatives, tuned size and weight decay): ``(model, history)``.
+
+    Trained on the training rows and stopped on the same validation metric as
+    the towers (Recall@50 of the validation target against the whole catalogue),
+    then trained afresh on training + validation rows for that many epochs, so
+    that at test time it knows each user's validation item as the towers do.
+    ``history`` is the validation run's.
+    """
+    evaluate = catalogue.validation(data, lambda m, examples: all_item_scores(m, examples.user, data.n_items))
+    _, history = _fit_mf(data, data.seen_before_valid, s, seed, s.max_epochs, evaluate)
+    model, _ = _fit_mf(data, data.seen_before_test, s, seed, max(history.best_epoch or 1, 1))
     return model, history
 
 
@@ -214,12 +261,14 @@ def compare_towers(
     results: Results | None = None,
     sampled_candidates=None,
     keep: dict | None = None,
+    grids: dict | None = None,
 ) -> Results:
-    """Popularity, MF (unless ``with_mf`` is False) and each tower variant on every seed, scored the same way.
+    """Popularity, EASE, MF (unless ``with_mf`` is False) and each tower variant on every seed, scored the same way.
 
     ``sampled_candidates`` (lesson 03's 99 negatives per test user) adds the
     sampled HR@10 beside the full ranking. ``keep`` (a dict) receives the
-    trained towers by (variant, seed), for the ranking stage and retrieval.
+    trained towers by (variant, seed), for the ranking stage and retrieval;
+    ``grids`` (a dict) EASE's validation grid under "EASE".
     """
     results = results if results is not None else Results()
     if not len(results.rows):
@@ -230,6 +279,18 @@ def compare_towers(
             {"model": "popularity", "seed": 0},
             sampled_candidates=sampled_candidates,
         )
+        if with_mf:
+            ease, grid = fit_ease(data)
+            best = grid.loc[grid["valid"].idxmax()]
+            record(
+                results,
+                data,
+                ease_scores(ease, data),
+                {"model": "EASE", "seed": 0, "l2": ease.l2, "valid": best["valid"]},
+                sampled_candidates=sampled_candidates,
+            )
+            if grids is not None:
+                grids["EASE"] = grid
     for seed in seeds:
         if with_mf:
             mf, history = train_mf(data, s, seed)

@@ -12,12 +12,13 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import torch
 
 from ... import config
 from ...evaluation.ctr import per_user
 from ...evaluation.inference import predict_logits
-from ...evidence import Results
+from ...evidence import Results, edge_report
 from ...models import WideAndDeep
 from ...tasks.ctr import CTRTask
 from ...tasks.features import pair_frequency
@@ -79,6 +80,37 @@ def baseline_logits(task: CTRTask, prior: float = 10.0) -> dict[str, np.ndarray]
     }
 
 
+# The values :func:`tune` tries for each setting, on validation AUC.
+GRIDS = {
+    "ftrl_alpha": (0.05, 0.2, 0.5),
+    "ftrl_l1": (0.0, 4.0, 16.0),
+    "adagrad_lr": (0.01, 0.03, 0.1),
+    "adam_lr": (3e-4, 1e-3, 3e-3),
+    "split_wide_lr": (3e-3, 1e-2, 3e-2),
+    "split_deep_lr": (3e-4, 1e-3, 3e-3),
+}
+# Which settings each kind of model was tuned on (the rest it does not use, or takes from another kind).
+TUNED_SETTINGS = {
+    "ids": ("ftrl_alpha", "ftrl_l1"),
+    "wide": ("ftrl_alpha", "ftrl_l1"),
+    "deep": ("adagrad_lr",),
+    "joint": ("ftrl_alpha", "ftrl_l1", "adagrad_lr", "adam_lr", "split_wide_lr", "split_deep_lr"),
+}
+
+
+def edges(tuned: dict[str, Settings]) -> pd.DataFrame:
+    """Every tuned setting of every kind of model against its grid: which sit at an end of it
+    (:func:`~recsys_course.evidence.grids.edge_report`)."""
+    return edge_report(
+        {
+            f"{kind}: {name}": (GRIDS[name], getattr(tuned[kind], name))
+            for kind, names in TUNED_SETTINGS.items()
+            if kind in tuned
+            for name in names
+        }
+    )
+
+
 def tune(task: CTRTask, s: Settings, seed: int = 0, log=print) -> dict[str, Settings]:
     """Choose each kind of model's rates by validation AUC (seed 0).
 
@@ -100,9 +132,9 @@ def tune(task: CTRTask, s: Settings, seed: int = 0, log=print) -> dict[str, Sett
             log(f"  {kwargs or 'joint'} {values}: validation AUC {history.best_value:.4f}")
         return replace(start, **dict(max(scores, key=scores.get)))
 
-    ftrl_grid = [{"ftrl_alpha": a, "ftrl_l1": l1} for a in (0.05, 0.2, 0.5) for l1 in (0.0, 4.0, 16.0)]
-    adagrad_grid = [{"adagrad_lr": lr} for lr in (0.01, 0.03, 0.1)]
-    adam_grid = [{"adam_lr": lr} for lr in (3e-4, 1e-3, 3e-3)]
+    ftrl_grid = [{"ftrl_alpha": a, "ftrl_l1": l1} for a in GRIDS["ftrl_alpha"] for l1 in GRIDS["ftrl_l1"]]
+    adagrad_grid = [{"adagrad_lr": lr} for lr in GRIDS["adagrad_lr"]]
+    adam_grid = [{"adam_lr": lr} for lr in GRIDS["adam_lr"]]
     ids = (
         best(s, ftrl_grid, on=task.with_wide(ID_FIELDS), deep=False)
         if set(ID_FIELDS) <= set(task.wide_fields)
@@ -114,8 +146,8 @@ def tune(task: CTRTask, s: Settings, seed: int = 0, log=print) -> dict[str, Sett
     joint = best(joint, ftrl_grid)
     joint = best(joint, adagrad_grid)
     joint = best(joint, adam_grid, optimizer="one Adam")
-    split = best(joint, [{"split_wide_lr": lr} for lr in (3e-3, 1e-2, 3e-2)], optimizer="Adam split")
-    split = best(split, [{"split_deep_lr": lr} for lr in (3e-4, 1e-3, 3e-3)], optimizer="Adam split")
+    split = best(joint, [{"split_wide_lr": lr} for lr in GRIDS["split_wide_lr"]], optimizer="Adam split")
+    split = best(split, [{"split_deep_lr": lr} for lr in GRIDS["split_deep_lr"]], optimizer="Adam split")
     joint = replace(joint, split_wide_lr=split.split_wide_lr, split_deep_lr=split.split_deep_lr)
     return {"ids": ids, "wide": wide, "deep": deep, "joint": joint}
 
