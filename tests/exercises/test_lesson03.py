@@ -85,11 +85,16 @@ def test_fine_tuning_choice(checker):
 
 
 def test_the_choice_agrees_with_the_committed_run():
-    """Option b says every SGD run at 32 factors kept the fused start, with the same test numbers."""
+    """Option b says most SGD runs at 32 factors kept the fused start (the same test numbers), and the rest
+    moved test HR@10 by less than 0.002; a and c are false."""
     frame = lesson03._runs(factors=32).set_index(["model", "seed"])
     sgd, fused = frame.loc["NeuMF (pretrained, SGD)"], frame.loc["GMF+MLP (fused, not fine-tuned)"]
-    assert (sgd["best epoch"] == 0).all()
-    assert np.allclose(sgd["hr@10"], fused["hr@10"]) and np.allclose(sgd["ndcg@10"], fused["ndcg@10"])
+    kept = sgd["best epoch"] == 0
+    assert kept.sum() > len(kept) / 2
+    assert np.allclose(sgd.loc[kept, "hr@10"], fused.loc[kept, "hr@10"])
+    assert (abs(sgd["hr@10"] - fused["hr@10"]) < 0.002).all()
+    scratch = frame.loc["NeuMF (scratch)"]
+    assert sgd["hr@10"].mean() > scratch["hr@10"].mean() - 0.02  # no divergence (c)
 
 
 def test_other_data_cannot_be_checked():

@@ -131,10 +131,22 @@ def test_claims_are_judged_from_results(loo):
         ncf.compare_models(loo, TINY, seed=seed, results=results)
     ncf.negative_ratio_sweep(loo, TINY, ratios=(1, 4, 8), seeds=(0, 1), results=results)
     ncf.tuned_mf_runs(loo, TINY, seeds=(0, 1), decay_biases=(True, False), results=results)
+    ncf.ease(loo, TINY, l2s=(1.0, 10.0, 100.0), results=results)
     claims = ncf_claims.judge_claims(results, evidence="tiny test run")
-    assert len(claims) == 9
-    assert all(c.verdict == verdict(c.effect, c.threshold, c.direction)[0] for c in claims)  # by the rule
-    assert all(c.effect.n_seeds >= 2 and c.effect.low <= c.effect.estimate <= c.effect.high for c in claims)
+    assert len(claims) == 10
+    gain = [c for c in claims if c.verdict == "confounded"]
+    # the two claims on the size of the pretraining gain are confounded by unequal tuning; the rest are judged
+    assert [c.claim.split(" by")[0] for c in gain] == [
+        "Pretraining GMF and MLP before fusing them into NeuMF gives about 2% AUC",
+        "Pretraining raises NeuMF's HR@10",
+    ]
+    assert all(c.settle and c.effect is not None for c in gain)
+    judged = [c for c in claims if c not in gain]
+    assert all(c.verdict == verdict(c.effect, c.threshold, c.direction)[0] for c in judged)  # by the rule
+    assert all(c.effect.n_seeds >= 1 and c.effect.low <= c.effect.estimate <= c.effect.high for c in claims)
+    # every record names its metric and shows the other two beside it
+    assert all(len(c.notes["other metrics"]) == 2 for c in claims)
+    assert claims[0].effect.metric == "auc" and set(claims[0].notes["other metrics"]) == {"hr@10", "ndcg@10"}
 
 
 def test_script_writes_results_and_figure(tmp_path, monkeypatch):
