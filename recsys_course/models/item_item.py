@@ -45,13 +45,21 @@ class EASE(PairModel):
         self.register_buffer("scores", torch.zeros(n_users, n_items))
 
     @classmethod
-    def fit(cls, interactions, l2: float) -> EASE:
-        """EASE fitted on a 0/1 ``interactions`` matrix [n_users, n_items] (e.g. an ``InteractionSet``'s table)."""
+    def fit(cls, interactions, l2: float, inputs=None) -> EASE:
+        """EASE fitted on a 0/1 ``interactions`` matrix [n_users, n_items] (e.g. an ``InteractionSet``'s table).
+
+        Each user is scored from their row of ``inputs`` (same shape; default:
+        ``interactions``) - what the model may know of the user when it scores,
+        which can be less than the rows the weights were fitted on.
+        """
         x = np.asarray(interactions, dtype=np.float64)
+        known = x if inputs is None else np.asarray(inputs, dtype=np.float64)
+        if known.shape != x.shape:
+            raise ValueError(f"inputs must have the interactions' shape {x.shape}; got {known.shape}")
         model = cls(*x.shape, l2=l2)
         weights = ease_weights(x, l2)
         model.weights.copy_(torch.from_numpy(weights))
-        model.scores.copy_(torch.from_numpy(x @ weights))
+        model.scores.copy_(torch.from_numpy(known @ weights))
         return model
 
     def forward(self, users: torch.Tensor, items: torch.Tensor) -> torch.Tensor:

@@ -193,6 +193,42 @@ def prepare_next_watch(
     )
 
 
+def rating_times(data: NextWatch, *more: Examples) -> np.ndarray:
+    """[n_users, n_items]: when each user rated each item (the largest int64 where they never did).
+
+    Read from the training, validation and test examples, and from ``more``
+    (examples cut out of ``data``, such as :func:`split_latest`'s held-out ones).
+    """
+    when = np.full((data.n_users, data.n_items), np.iinfo(np.int64).max, dtype=np.int64)
+    for examples in (data.train, data.valid, data.test, *more):
+        when[examples.user, examples.target] = examples.timestamp
+    return when
+
+
+def strictly_before(data: NextWatch, split: str) -> InteractionSet:
+    """What a user had rated in a second strictly before their ``split`` ("valid" or "test") target.
+
+    It is what a history holds at that target (all of it, not only the latest
+    ``history_len``), so a model that reads no history - popularity's users,
+    MF's user vectors, EASE's input row - can be given exactly that.
+    """
+    if split not in ("valid", "test"):
+        raise ValueError(f"split must be 'valid' or 'test', got {split!r}")
+    examples = getattr(data, split)
+    when = rating_times(data)
+    cutoff = np.full(data.n_users, np.iinfo(np.int64).min, dtype=np.int64)
+    cutoff[examples.user] = examples.timestamp
+    users, items = np.nonzero(when < cutoff[:, None])
+    return InteractionSet(users, items, data.n_items, data.n_users)
+
+
+def concat_examples(*parts: Examples) -> Examples:
+    """Several :class:`Examples` as one, in the order given."""
+    return Examples(
+        *(np.concatenate([getattr(p, name) for p in parts]) for name in Examples.__dataclass_fields__)
+    )
+
+
 def example_arrays(data: NextWatch, examples: Examples) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The candidate tower's inputs for ``examples``: (user ids, histories, user feature ids)."""
     return examples.user, examples.history, data.user_features[examples.user]

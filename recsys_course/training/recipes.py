@@ -69,6 +69,7 @@ def fit_next_item(
     batch_size: int = 512,
     seed: int = 0,
     monitor: str = "recall@50",
+    validate: bool = True,
     **fit_kwargs,
 ) -> History:
     """Train a :class:`recsys_course.models.CandidateTower` on next-watch examples.
@@ -76,7 +77,9 @@ def fit_next_item(
     ``loss_fn`` is a :class:`recsys_course.models.SoftmaxLoss` over ``model``.
     After each epoch the validation targets are ranked against the whole
     catalogue (:func:`recsys_course.evaluation.catalogue.validation`) and early
-    stopping watches ``monitor``. Other keyword arguments go to :func:`~.loop.fit`.
+    stopping watches ``monitor``; with ``validate=False`` (a refit for a number
+    of epochs already chosen) nothing is evaluated and every epoch runs.
+    Other keyword arguments go to :func:`~.loop.fit`.
     """
     generator = torch.Generator().manual_seed(seed)
     inputs = example_arrays(data, data.train)
@@ -87,6 +90,8 @@ def fit_next_item(
     def scores_of(m: nn.Module, examples) -> np.ndarray:
         return m.catalogue_scores(*example_arrays(data, examples))
 
+    if not validate:
+        return fit(model, batches, loss_fn=loss_fn, **{**fit_kwargs, "patience": None})
     return fit(
         model,
         batches,

@@ -147,56 +147,93 @@ def _tiny_settings():
     return Settings(dim=8, hidden=(16,), max_epochs=2, patience=1, mf_dim=8, ranker_epochs=1, n_samples=16)
 
 
-def test_every_baseline_knows_the_validation_item_at_test(next_watch, monkeypatch):
-    """The towers read each user's validation item in the test history; popularity, EASE and MF are fitted
-    again on the training + validation rows before scoring the test users (and only on training rows to
-    choose their settings on validation)."""
+def test_every_baseline_knows_what_the_towers_histories_hold(next_watch, monkeypatch):
+    """At test a tower's history holds the items rated in a strictly earlier second (the validation item
+    unless it shares the test target's second). EASE scores each user from exactly those items, MF is refitted
+    on exactly those rows, and popularity counts the fitted rows; at validation, the same one step back."""
     from recsys_course.lessons.l04_youtube_two_stage import towers
     from recsys_course.models import EASE
+    from recsys_course.models.item_item import ease_weights
+    from recsys_course.tasks.next_watch import strictly_before
 
     counts = towers.popularity_scores(next_watch, "test")[0]
-    np.testing.assert_array_equal(counts, next_watch.seen_before_test.table.sum(axis=0))
     assert counts.sum() == len(next_watch.train) + len(next_watch.valid)
     valid_counts = towers.popularity_scores(next_watch, "valid")[0]
-    np.testing.assert_array_equal(
-        valid_counts, np.bincount(next_watch.train.target, minlength=next_watch.n_items)
-    )
+    assert np.array_equal(valid_counts, np.bincount(next_watch.train.target, minlength=next_watch.n_items))
 
     ease, grid = towers.fit_ease(next_watch, l2s=(1.0, 10.0, 100.0))
     assert list(grid["l2"]) == [1.0, 10.0, 100.0] and ease.l2 == grid.loc[grid["valid"].idxmax(), "l2"]
-    refit = EASE.fit(next_watch.seen_before_test.table, ease.l2)
-    np.testing.assert_allclose(
-        towers.ease_scores(ease, next_watch), refit.scores.numpy()[next_watch.test.user]
-    )
+    weights = ease_weights(next_watch.seen_before_test.table, ease.l2)
+    known = strictly_before(next_watch, "test").table
+    expected = (known @ weights)[next_watch.test.user]
+    assert np.allclose(towers.ease_scores(ease, next_watch), expected, atol=1e-4)
+    assert isinstance(ease, EASE)
 
     fitted_on = []
     real_fit = towers._fit_mf
 
-    def spy(data, known, s, seed, epochs, evaluate=None):
-        fitted_on.append((known, epochs, evaluate is not None))
-        return real_fit(data, known, s, seed, epochs, evaluate)
+    def spy(data, split, s, seed, epochs, evaluate=None):
+        fitted_on.append((split, epochs, evaluate is not None))
+        return real_fit(data, split, s, seed, epochs, evaluate)
 
     monkeypatch.setattr(towers, "_fit_mf", spy)
     _, history = towers.train_mf(next_watch, _tiny_settings(), seed=0)
-    (first, _, stops), (second, epochs, _) = fitted_on
-    assert first is next_watch.seen_before_valid and stops
-    assert second is next_watch.seen_before_test and epochs == max(history.best_epoch, 1)
+    assert fitted_on == [
+        ("valid", _tiny_settings().max_epochs, True),
+        ("test", max(history.best_epoch, 1), False),
+    ]
+
+
+def test_strictly_before_holds_what_a_history_can_hold():
+    """A validation item rated in the test target's second is not known before the test target; one rated
+    earlier is - and every history item is in the set."""
+    from recsys_course.tasks.next_watch import prepare_next_watch, strictly_before
+
+    ratings = pd.DataFrame(
+        {"user": [0, 0, 0, 1, 1, 1], "item": [1, 2, 3, 1, 2, 3], "timestamp": [5, 9, 9, 1, 2, 3]}
+    ).assign(rating=4)
+    users = pd.DataFrame({"age": [30, 40], "gender": ["F", "M"], "occupation": ["x", "y"]})
+    data = prepare_next_watch(ratings, users, n_items=4, history_len=3)
+    known = strictly_before(data, "test").table
+    assert known[0].tolist() == [False, True, False, False]  # items 2 and 3 share the test second
+    assert known[1].tolist() == [False, True, True, False]  # user 1 has no tie: items 1 and 2 came earlier
+    for u in (0, 1):
+        held = [i for i in data.test.history[u] if i != data.pad]
+        assert known[u, held].all()
+
+
+def test_the_user_id_tower_is_refitted_on_what_it_may_know(next_watch, monkeypatch):
+    """A tower that reads no history learns the validation item by training on it, as MF does - on every
+    training and validation example rated before the test target's second, for the epochs chosen."""
+    from recsys_course.lessons.l04_youtube_two_stage import towers
+    from recsys_course.tasks.next_watch import strictly_before
+
+    seen = {}
+
+    def spy(model, data, loss, **kwargs):
+        seen.update(n=len(data.train), epochs=kwargs["epochs"], validate=kwargs["validate"])
+
+    monkeypatch.setattr(towers, "fit_next_item", spy)
+    towers.refit_for_test("no history (user id)", next_watch, _tiny_settings(), seed=0, epochs=3)
+    assert seen == {"n": int(strictly_before(next_watch, "test").table.sum()), "epochs": 3, "validate": False}
 
 
 def test_ranker_trains_on_lists_built_as_at_test(next_watch):
     """Retrieval for a training example leaves out what retrieval at test leaves out: every other item the
-    user rated up to the target's second - so a test example retrieved either way gives the same list."""
+    user rated up to the target's second - so a test example retrieved either way gives the same list, and
+    examples cut out of the data (the ranker's own) still have their earlier items left out."""
     from recsys_course.lessons.l04_youtube_two_stage import ranker, towers
+    from recsys_course.tasks.next_watch import rating_times, split_latest
 
     tower, _ = towers.train_tower("full softmax", next_watch, _tiny_settings(), seed=0)
     as_training = ranker.retrieve(tower, next_watch, next_watch.test, 20)
     at_test = ranker.retrieve(tower, next_watch, next_watch.test, 20, "test")
     np.testing.assert_array_equal(as_training, at_test)
-    lists = ranker.retrieve(tower, next_watch, next_watch.train, 20)
-    when = ranker.rating_times(next_watch)
-    ex = next_watch.train
-    shown_when = when[ex.user[:, None], lists]
-    assert not ((shown_when <= ex.timestamp[:, None]) & (lists != ex.target[:, None])).any()
+    cut, later = split_latest(next_watch, 3)
+    lists = ranker.retrieve(tower, cut, later, 20)
+    when = rating_times(next_watch)  # every rating, from the uncut data
+    shown_when = when[later.user[:, None], lists]
+    assert not ((shown_when <= later.timestamp[:, None]) & (lists != later.target[:, None])).any()
 
 
 def test_tower_claims_name_their_metric_and_say_when_others_disagree():

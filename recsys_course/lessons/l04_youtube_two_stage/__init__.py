@@ -9,7 +9,7 @@ EXPERIMENTS = (
     Experiment(
         "two_stage",
         "full_size:run",
-        "eleven candidate-tower variants, popularity and MF; plain and "
+        "eleven candidate-tower variants, popularity, EASE and MF; plain and "
         "weighted-LR rankers; exact search vs faiss up to 10^6 items, and the ranker's latency",
         options={
             "--sizes": dict(
@@ -20,6 +20,10 @@ EXPERIMENTS = (
             "--redraw": dict(
                 action="store_true",
                 help="only recompute the crossover and redraw the figure from the saved measurements",
+            ),
+            "--reuse-timings": dict(
+                action="store_true",
+                help="train and score every model again, but keep the saved retrieval and latency timings",
             ),
         },
     ),

@@ -16,7 +16,7 @@ from torch import nn
 from ... import config
 from ...evaluation.metrics import hit_rate_at_k, ndcg_gains_at_k
 from ...models import CandidateTower, RankingTower, weighted_bce
-from ...tasks.next_watch import Examples, NextWatch, example_arrays
+from ...tasks.next_watch import Examples, NextWatch, example_arrays, rating_times
 from ...tasks.ranker_impressions import (
     Impressions,
     RankingFeatures,
@@ -44,7 +44,7 @@ def retrieve(
     ranker learns on lists like those it reranks at test time.
     """
     seen = {"valid": data.seen_before_valid, "test": data.seen_before_test}.get(split)
-    when = rating_times(data) if seen is None else None
+    when = rating_times(data, examples) if seen is None else None  # examples cut out of data count too
     out = np.empty((len(examples), k), dtype=np.int64)
     for start in range(0, len(examples), chunk):
         part = examples.subset(slice(start, start + chunk))
@@ -57,14 +57,6 @@ def retrieve(
         scores[torch.from_numpy(hidden)] = -torch.inf
         out[start : start + chunk] = torch.topk(scores, k, dim=1).indices.numpy()
     return out
-
-
-def rating_times(data: NextWatch) -> np.ndarray:
-    """[n_users, n_items]: when each user rated each item (the largest int64 where they never did)."""
-    when = np.full((data.n_users, data.n_items), np.iinfo(np.int64).max, dtype=np.int64)
-    for examples in (data.train, data.valid, data.test):
-        when[examples.user, examples.target] = examples.timestamp
-    return when
 
 
 def ranker_inputs(

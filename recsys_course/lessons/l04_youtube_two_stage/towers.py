@@ -21,7 +21,7 @@ from ...evaluation.metrics import hit_rate_at_k, rank_of_positive
 from ...evidence import Results
 from ...models import EASE, MF, CandidateTower, SoftmaxLoss
 from ...tasks.negatives import InteractionSet, popularity_probs
-from ...tasks.next_watch import NextWatch, example_arrays
+from ...tasks.next_watch import NextWatch, concat_examples, example_arrays, strictly_before
 from ...tasks.ranker_impressions import RankingFeatures
 from ...training import History, fit, fit_next_item
 from ...training.batches import epoch_batches
@@ -120,16 +120,23 @@ def tower_scores(model: CandidateTower, data: NextWatch, split: str = "test") ->
 
 
 def known_before(data: NextWatch, split: str) -> InteractionSet:
-    """What every model may know when it scores the ``split`` targets: the training rows for validation;
-    the training and validation rows for test (a tower reads the validation item in its test history)."""
+    """What a model may know of each user when it scores the ``split`` targets: the items the user rated in a
+    second strictly before the target - all that a tower's history can hold there (so the validation item
+    for a test target, unless the two share a second)."""
+    return strictly_before(data, split)
+
+
+def fitted_rows(data: NextWatch, split: str) -> InteractionSet:
+    """The rows a model is fitted on before it scores the ``split`` targets: training rows for validation;
+    training + validation rows for test. Population-level knowledge, like a tower's item vectors."""
     if split not in ("valid", "test"):
         raise ValueError(f"split must be 'valid' or 'test', got {split!r}")
     return data.seen_before_valid if split == "valid" else data.seen_before_test
 
 
 def popularity_scores(data: NextWatch, split: str = "test") -> np.ndarray:
-    """Every item scored by how many users rated it before the split (the same list for every user)."""
-    counts = known_before(data, split).table.sum(axis=0).astype(np.float32)
+    """Every item scored by how many users rated it in the fitted rows (the same list for every user)."""
+    counts = fitted_rows(data, split).table.sum(axis=0).astype(np.float32)
     return np.tile(counts, (len(getattr(data, split)), 1))
 
 
@@ -140,18 +147,20 @@ EASE_L2 = (10.0, 30.0, 100.0, 300.0, 1000.0, 3000.0)
 def fit_ease(data: NextWatch, l2s=EASE_L2, monitor: str = "recall@50") -> tuple[EASE, pd.DataFrame]:
     """EASE, the strong non-neural baseline: ``(model for the test users, validation grid)``.
 
-    Each ridge penalty is fitted on the training rows and judged on the
-    validation targets (``monitor``, as the towers are); the best is fitted
-    again on training + validation rows, which is what MF and the towers know
-    at test time.
+    Each ridge penalty's weights are fitted on the training rows and judged on
+    the validation targets (``monitor``, as the towers are); the best is fitted
+    again on training + validation rows. Either way a user is scored from
+    :func:`known_before` only - what the towers' histories can hold.
     """
     tried = []
+    inputs = known_before(data, "valid").table
     for l2 in l2s:
-        model = EASE.fit(data.seen_before_valid.table, l2)
+        model = EASE.fit(fitted_rows(data, "valid").table, l2, inputs=inputs)
         valid = catalogue.on_next_watch(data, ease_scores(model, data, "valid"), "valid")
         tried.append({"l2": l2, "valid": float(valid[monitor].mean())})
     grid = pd.DataFrame(tried)
-    return EASE.fit(data.seen_before_test.table, float(grid.loc[grid["valid"].idxmax(), "l2"])), grid
+    best = float(grid.loc[grid["valid"].idxmax(), "l2"])
+    return EASE.fit(fitted_rows(data, "test").table, best, inputs=known_before(data, "test").table), grid
 
 
 def ease_scores(model: EASE, data: NextWatch, split: str = "test") -> np.ndarray:
@@ -159,14 +168,14 @@ def ease_scores(model: EASE, data: NextWatch, split: str = "test") -> np.ndarray
     return model.scores[torch.tensor(getattr(data, split).user, dtype=torch.long)].cpu().numpy()
 
 
-def _fit_mf(
-    data: NextWatch, known: InteractionSet, s: Settings, seed: int, epochs: int, evaluate=None
-) -> tuple:
+def _fit_mf(data: NextWatch, split: str, s: Settings, seed: int, epochs: int, evaluate=None) -> tuple:
+    """MF on the rows :func:`known_before` the ``split`` targets; negatives avoid every fitted row."""
     torch.manual_seed(seed)
-    users, items = np.nonzero(known.table)
+    users, items = np.nonzero(known_before(data, split).table)
     model = MF(data.n_users, data.n_items, dim=s.mf_dim).to(config.get_device())
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, weight_decay=s.mf_weight_decay)
-    batches = epoch_batches(users, items, known, 4, np.random.default_rng(seed), batch_size=256)
+    rng = np.random.default_rng(seed)
+    batches = epoch_batches(users, items, fitted_rows(data, split), 4, rng, batch_size=256)
     history = fit(
         model,
         batches,
@@ -184,16 +193,41 @@ def _fit_mf(
 def train_mf(data: NextWatch, s: Settings, seed: int) -> tuple[MF, History]:
     """Lesson 03's MF (BCE, 4 uniform negatives, tuned size and weight decay): ``(model, history)``.
 
-    Trained on the training rows and stopped on the same validation metric as
-    the towers (Recall@50 of the validation target against the whole catalogue),
-    then trained afresh on training + validation rows for that many epochs, so
-    that at test time it knows each user's validation item as the towers do.
-    ``history`` is the validation run's.
+    Trained on what it may know of each user before the validation targets and
+    stopped on the same validation metric as the towers (Recall@50 against the
+    whole catalogue), then trained afresh for that many epochs on what it may
+    know before the test targets (:func:`known_before`): the validation item
+    included, unless it shares the test target's second. ``history`` is the
+    validation run's.
     """
     evaluate = catalogue.validation(data, lambda m, examples: all_item_scores(m, examples.user, data.n_items))
-    _, history = _fit_mf(data, data.seen_before_valid, s, seed, s.max_epochs, evaluate)
-    model, _ = _fit_mf(data, data.seen_before_test, s, seed, max(history.best_epoch or 1, 1))
+    _, history = _fit_mf(data, "valid", s, seed, s.max_epochs, evaluate)
+    model, _ = _fit_mf(data, "test", s, seed, max(history.best_epoch or 1, 1))
     return model, history
+
+
+def refit_for_test(variant: str, data: NextWatch, s: Settings, seed: int, epochs: int) -> CandidateTower:
+    """A fresh tower of ``variant`` trained for ``epochs`` on every example whose target the user rated before
+    the test target's second (training and validation) - for a tower that reads no history and so, like MF,
+    can only learn the validation item by training on it."""
+    known = known_before(data, "test")
+    merged = concat_examples(data.train, data.valid)
+    merged = merged.subset(known.contains(merged.user, merged.target))
+    refit = replace(data, train=merged)
+    model, loss = make_tower(variant, refit, s, seed)
+    fit_next_item(
+        model,
+        refit,
+        loss,
+        batch_size=s.batch_size,
+        seed=seed,
+        lr=s.lr,
+        epochs=epochs,
+        lr_patience=None,
+        validate=False,
+        desc=f"{variant} (refit)",
+    )
+    return model
 
 
 def mf_scores(model: MF, data: NextWatch, split: str = "test") -> np.ndarray:
@@ -300,6 +334,8 @@ def compare_towers(
         for variant in variants:
             model, history = train_tower(variant, data, s, seed)
             spec = VARIANTS[variant]
+            if spec.get("pool") == "none":  # no history to read the validation item from: train on it
+                model = refit_for_test(variant, data, s, seed, max(history.best_epoch or 1, 1))
             record(
                 results,
                 data,
