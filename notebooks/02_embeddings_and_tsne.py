@@ -447,6 +447,9 @@ print(f"validation AUC peaks at d = {peak} ({valid_auc[peak]:.4f}); "
       + (f"that is below 32, where the rule starts, so the rule cannot reach it" if peak < 32 else
          f"the rule {'reaches' if chosen == peak else 'stops short of'} it")
       + f"; the whole curve spans {valid_auc.max() - valid_auc.min():.4f} of AUC")
+sizes = [int(d) for d in valid_auc.index]
+print(evidence.edge_note(evidence.edge_report({"the best size on validation": (sizes, peak),
+                                               "the rule's size": (sizes, chosen)})))
 claims = dimension_claims.judge_claims(source, provenance)
 data_name = None if (DATASET == "ml-100k" and not ml.is_synthetic) else ml.name
 print("claims saved to", evidence.save_claims(claims, evidence.claims_file("02_embeddings_and_tsne", data_name)).name)

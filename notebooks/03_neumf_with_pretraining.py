@@ -24,7 +24,7 @@
 # article - the overview of deep-learning recommenders whose claims this course tests -
 # repeats about it (and that circulate widely) are often stronger than what the paper
 # measured. This lesson rebuilds the models on MovieLens 100K, evaluates them with
-# the paper's protocol, and tests nine such claims, each with an interval and a stated rule.
+# the paper's protocol, and tests ten such claims, each with an interval and a stated rule.
 #
 # **You will learn to**
 # - build GMF, the NCF MLP and NeuMF (with separate or shared embeddings) from the package's modules, and draw NeuMF's architecture from the model object itself;
@@ -70,7 +70,7 @@ from recsys_course.models import GMF, MLP, NeuMF
 from recsys_course.tasks import prepare_leave_one_out, to_implicit
 from recsys_course.training.optim import adam_with_weight_decay
 # this lesson's own code, in recsys_course/lessons/l03_neumf_with_pretraining/ (open any module to read it)
-from recsys_course.lessons.l03_neumf_with_pretraining import LESSON, figures, full_size, ncf
+from recsys_course.lessons.l03_neumf_with_pretraining import LESSON, figures, full_size, ncf, tuning
 from recsys_course.lessons.l03_neumf_with_pretraining import claims as ncf_claims  # `claims` names the records below
 
 plots.use_course_style()
@@ -241,10 +241,9 @@ for name in ["MF", "NeuMF (scratch)"]:   # both must beat popularity, the whole 
 print(evidence.RULE)
 
 # %% [markdown]
-# And the course's own budget for this lesson - NeuMF at HR@10 >= 0.66 with at most a
-# minute of training - checked on this run, for the lesson's model: NeuMF with
-# pretraining, fine-tuned with whichever optimiser scored better on validation. Its
-# training time counts the pretraining of GMF and MLP too.
+# The lesson's model on this run - NeuMF with pretraining, fine-tuned with whichever
+# optimiser scored better on validation - as one number with its interval, and what it cost
+# to train (counting the pretraining of GMF and MLP):
 
 # %%
 lesson_model = ncf_claims.pretrained_choice(results)
@@ -252,8 +251,6 @@ lesson_hr = evidence.mean_interval(results.per_user("hr@10", model=lesson_model)
 train_seconds = runs[runs["model"].isin(["GMF", "MLP", lesson_model])].groupby("seed")["seconds"].sum().mean()
 print(f"{lesson_model}, {FACTORS} factors: HR@10 {lesson_hr.estimate:.4f}, 95% interval [{lesson_hr.low:.4f}, "
       f"{lesson_hr.high:.4f}] over {len(SEEDS)} seed(s); {train_seconds:.0f} s of training per run on this machine")
-print(f"course budget 'HR@10 >= 0.66 in <= 1 min of training', on the point estimate: "
-      f"HR@10 {'>=' if lesson_hr.estimate >= 0.66 else '<'} 0.66, training {'<=' if train_seconds <= 60 else '>'} 60 s")
 
 # %% [markdown]
 # ## 4. Pretraining: fine-tuning, or just averaging?
@@ -290,6 +287,7 @@ tuning_csv = committed / f"ncf_{DATASET}_tuning.csv" if committed else None
 if tuning_csv is not None and tuning_csv.is_file():
     grid = pd.read_csv(tuning_csv)
     print(grid[grid["what"] != "MF"].dropna(axis=1, how="all").round(4).to_string(index=False))
+    print(evidence.edge_note(tuning.edges(grid, SETTINGS)))
 pretraining = runs[runs["model"].str.contains("NeuMF|fused")].groupby("model", sort=False)[
     ["hr@10", "auc", "valid", "best epoch"]].mean()
 pretraining.round(4)
@@ -366,6 +364,26 @@ if tuning_csv is not None and tuning_csv.is_file():
 mf_runs = ncf.tuned_mf_runs(loo, SETTINGS, seeds=SEEDS[:1], decay_biases=(True, False), results=results)
 mf_runs[["model", "factors", "hr@10", "ndcg@10", "best epoch"]].round(4)
 
+# %% [markdown]
+# **A strong non-neural baseline.** Popularity is a floor, not a bar. Ferrari Dacrema et al.
+# (RecSys 2019) re-ran recent neural recommenders against simple, tuned non-neural models and
+# found most of them often beaten. One of the hardest such models to beat is **EASE** (Steck,
+# WWW 2019): a movie's score for a user is a weighted sum over the movies the user rated,
+# $s_{ui} = \sum_j X_{uj} B_{ji}$, where the item-to-item weights $B$ solve
+# $\min_B \|X - XB\|^2 + \lambda \|B\|^2$ with $\operatorname{diag}(B) = 0$ - a ridge regression
+# of the user-movie matrix on itself, in which a movie may not explain itself. It has a
+# closed form (one matrix inverse, `recsys_course/models/item_item.py`), no epochs and one
+# setting, $\lambda$, chosen here on the validation users like every other setting:
+
+# %%
+ease_row, ease_grid = ncf.ease(loo, SETTINGS, results=results)
+print("validation NDCG@10 of EASE by ridge penalty:",
+      ", ".join(f"{l2:g}: {v:.4f}" for l2, v in zip(ease_grid["l2"], ease_grid["valid"])))
+print(evidence.edge_note(evidence.edge_report({"EASE's ridge penalty": (ncf.EASE_L2, ease_row["l2"])})))
+for name in ["NeuMF (scratch)", "tuned MF"]:
+    gap = evidence.paired_effect(results, "hr@10", {"model": name}, {"model": "EASE"}, baseline=True)
+    print(f"{name} over EASE (HR@10 {ease_row['hr@10']:.4f}), this notebook's run: {gap}")
+
 # %%
 # the parameter groups themselves: biases really get no decay in the 'no decay on biases' optimiser
 mf = ncf.make_model("MF", loo, SETTINGS)
@@ -383,7 +401,11 @@ assert not bias_ids & {id(p) for p in opt.param_groups[0]["params"]}
 # article's words, what the primary source says, what is measured, and the threshold).
 # Two seeds and one model size are too few for a verdict, so the claims are judged on the
 # full-size run when it exists for this dataset; the *evidence* column says which run each
-# verdict used.
+# verdict used. Each claim is measured on its own metric (HR@10 unless it names another), with
+# the other two beside it in the conclusion. The two claims about the size of the
+# pretraining gain are given as **confounded**: the pretrained arm got tuned fine-tuning rates
+# and the average of two models as its start, while NeuMF from scratch got neither, and the
+# record names the experiment that would separate them.
 
 # %%
 if full is not None:
@@ -407,13 +429,16 @@ display(Markdown(evidence.conclusion(claims)))
 # %% [markdown]
 # The full-size run also gives each model at the paper's four sizes (mean test HR@10 over
 # its seeds), read here beside the paper's ML-1M numbers for NeuMF (He et al. 2017,
-# Table 2) - a different dataset, so compare the patterns across sizes, not the levels.
+# Table 2). Compare the patterns across sizes, not the levels: besides the dataset (ML-100K
+# against ML-1M), the protocol differs - the validation item is held out of training here,
+# the batch is 2,048 at a rate of 3e-3 with Adam (the paper: 256 and 0.001), and every model
+# here stops early on validation.
 
 # %%
 paper_rows = pd.DataFrame({f: {"NCF paper, ML-1M: NeuMF with pretraining": w, "NCF paper, ML-1M: without": wo}
                            for f, (w, wo) in ncf_claims.NCF_TABLE_2.items()})
 if full is not None:
-    models = full.frame().query("experiment == 'models' and model != 'Popularity'")
+    models = full.frame().query("experiment == 'models' and model not in ['Popularity', 'EASE']")
     paper_rows = pd.concat([models.pivot_table(index="model", columns="factors", values="hr@10", sort=False),
                             paper_rows])
 paper_rows.rename_axis(columns="factors").round(3)
@@ -425,6 +450,7 @@ paper_rows.rename_axis(columns="factors").round(3)
 # - Leave-one-out with 99 sampled negatives ranks each user's held-out item among 100 candidates; HR@10 asks "in the top 10?", NDCG@10 also rewards being near the top. Fix the candidates once, and break score ties against the model.
 # - Let a validation split choose epochs and settings, per model and per size; a comparison at a fixed number of epochs quietly favours the model that number suits.
 # - A difference between two models needs an interval that counts the test users *and* the training seeds, and a verdict needs a rule fixed before the numbers are seen. Many published gaps between recommenders are smaller than that interval.
+# - Put a tuned non-neural baseline beside every neural model: EASE is one matrix inverse with one setting chosen on validation, and a neural model has to beat it to earn its cost. A value tuned at an end of its grid was chosen by the grid, not the data - say so, or widen the grid.
 #
 # ## Exercises
 #
@@ -489,8 +515,8 @@ check(4, answer_4)
 # `NeuMF (pretrained, SGD)` and `GMF+MLP (fused, not fine-tuned)` at 32 factors - their
 # `best epoch` and their test metrics, seed by seed. Which sentence describes them?
 #
-# - **a** - Its validation NDCG@10 improved in most seeds, and its test HR@10 rose above the fused model's.
-# - **b** - No SGD epoch beat the fused start on validation, so every kept model is the fused average itself, with the same test numbers.
+# - **a** - Its validation NDCG@10 improved in most seeds, and its test HR@10 rose clearly (by 0.01 or more) above the fused model's.
+# - **b** - In most seeds no SGD epoch beat the fused start on validation, so the kept model is the fused average itself; where one did, the test HR@10 moved by less than 0.002.
 # - **c** - SGD diverged at the tuned learning rate, and its test HR@10 fell far below NeuMF from scratch.
 
 # %%

@@ -236,9 +236,13 @@ for l1 in sorted({0.0, 4.0, SETTINGS["wide"].ftrl_l1}):
 # with Adam split into two rates - and keeps every test user's numbers. Each kind of model
 # uses the rates the full run chose for it on validation (`wd.tune`): the joint model's
 # optimisers were all tuned on the joint model, the paper's pair over the most settings.
+# A rate chosen at an end of the values tried may only be the grid's choice - the better
+# value could lie beyond it - so the cell first says which of them sit at an end.
 # *best epoch* is the epoch whose weights early stopping kept:
 
 # %%
+if not FAST:
+    print(evidence.edge_note(wd.edges(SETTINGS)))
 live = wd.run_movielens(task, SETTINGS, seeds=(SEED,), log=lambda *_: None)
 columns = ["model", "optimizer", "best epoch", "auc", "uauc", "logloss", "zero share"]
 live["all"].frame()[columns].round(4)

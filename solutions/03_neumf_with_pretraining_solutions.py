@@ -111,19 +111,22 @@ check(4, answer)
 #
 # Put the SGD rows beside the fused rows of the same seeds at 32 factors. A `best epoch` of 0
 # means that no epoch of fine-tuning beat the fused start on validation, so the kept weights
-# are the fused start; the test numbers then match the fused model's exactly. We test both,
-# and whether SGD fell below NeuMF from scratch, before choosing.
+# are the fused start and the test numbers match the fused model's exactly. We count those
+# runs, measure how far the others moved test HR@10, and check whether SGD fell below NeuMF
+# from scratch, before choosing.
 
 # %%
 runs = full.frame().query("experiment == 'models' and factors == 32").set_index(["model", "seed"])
 sgd, fused_rows = runs.loc["NeuMF (pretrained, SGD)"], runs.loc["GMF+MLP (fused, not fine-tuned)"]
 scratch = runs.loc["NeuMF (scratch)"]
 print(sgd[["best epoch", "hr@10", "ndcg@10"]].join(fused_rows[["hr@10", "ndcg@10"]].add_suffix(" (fused)")))
-kept_start = bool((sgd["best epoch"] == 0).all())
-same_numbers = np.allclose(sgd[["hr@10", "ndcg@10"]], fused_rows[["hr@10", "ndcg@10"]])
+kept_start = int((sgd["best epoch"] == 0).sum())
+largest_move = float((sgd["hr@10"] - fused_rows["hr@10"]).abs().max())
 far_below_scratch = bool((sgd["hr@10"] < scratch["hr@10"] - 0.05).any())
-answer = "b" if kept_start and same_numbers else ("c" if far_below_scratch else "a")
-print(f"every SGD run kept the fused start: {kept_start}; the same test numbers: {same_numbers}; answer {answer!r}")
+answer = ("b" if kept_start > len(sgd) / 2 and largest_move < 0.002
+          else "c" if far_below_scratch else "a")
+print(f"{kept_start} of {len(sgd)} SGD runs kept the fused start; the largest change of test HR@10: "
+      f"{largest_move:.4f}; answer {answer!r}")
 check(5, answer)
 
 # %%
