@@ -403,9 +403,9 @@ assert not bias_ids & {id(p) for p in opt.param_groups[0]["params"]}
 # full-size run when it exists for this dataset; the *evidence* column says which run each
 # verdict used. Each claim is measured on its own metric (HR@10 unless it names another), with
 # the other two beside it in the conclusion. The two claims about the size of the
-# pretraining gain are given as **confounded**: the pretrained arm got tuned fine-tuning rates
-# and the average of two models as its start, while NeuMF from scratch got neither, and the
-# record names the experiment that would separate them.
+# pretraining gain get their verdict from the lesson, not from the rule: the pretrained arm got
+# tuned fine-tuning rates and the average of two models as its start, while NeuMF from scratch
+# got neither, so their records name the experiment that would separate the two.
 
 # %%
 if full is not None:
