@@ -38,7 +38,8 @@
 #
 # The notebook trains a few models on one seed in about two minutes on a laptop CPU. The
 # verdicts use the full-size run - every variant on four seeds, catalogues up to 10^6 items -
-# made by `python -m recsys_course run 04/two_stage` and committed with the course.
+# made by `python -m recsys_course run 04/towers`, `run 04/rankers` and `run 04/serving` and committed
+# with the course.
 
 # %%
 # Setup: on Colab, fetch the course once - its package and the committed results the lessons read - and
@@ -57,6 +58,8 @@ if "google.colab" in sys.modules:
         sys.path.insert(0, "/content/recsys-course")
 
 # %%
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import torch
@@ -73,7 +76,8 @@ from recsys_course.serving.two_stage import TwoStageRecommender
 from recsys_course.tasks import prepare_leave_one_out, prepare_next_watch, to_implicit
 from recsys_course.tasks.next_watch import example_arrays, split_latest
 # this lesson's own code, in recsys_course/lessons/l04_youtube_two_stage/ (open any module to read it)
-from recsys_course.lessons.l04_youtube_two_stage import figures, full_size, ranker, scaling, towers
+from recsys_course.lessons.l04_youtube_two_stage import (catalogues, engagement, figures, full_size, ranker,
+                                                       scaling, towers)
 from recsys_course.lessons.l04_youtube_two_stage import claims as two_stage_claims  # `claims` names the records below
 
 plots.use_course_style()
@@ -82,7 +86,6 @@ FAST = config.fast_mode()
 SETTINGS = towers.fast_settings(towers.Settings()) if FAST else towers.Settings()
 SEED = 0
 SIZES = (10_000,) if FAST else (10_000, 100_000)     # catalogue sizes measured live; the full-size run adds 10^6
-BUDGET_MS = 50.0                    # a latency budget for one request, for the "when do two stages pay" question
 config.seed_everything(SEED)
 print("device:", config.get_device(), "| fast mode:", FAST)
 print(SETTINGS)
@@ -315,10 +318,10 @@ display(Markdown(f"The largest distortion: **{widest}** is {gaps.loc[widest, 'fu
 # approximations behind the same interface (`recsys_course.serving.indexes`):
 #
 # - `flat` (`IndexFlatIP`) - exact, with faiss's own kernels;
-# - `hnsw` (`IndexHNSWFlat`) - a layered graph in which each item links to about `M` = 32
-#   near neighbours (found while building, with a candidate list of `efConstruction` = 64),
-#   walked greedily from the top layer down; `efSearch` is how many candidates the walk
-#   keeps, trading speed for recall;
+# - `hnsw` (`IndexHNSWFlat`) - a layered graph in which each item links to about `M` near
+#   neighbours (found while building, with a candidate list of `efConstruction`), walked
+#   greedily from the top layer down; `efSearch` is how many candidates the walk keeps,
+#   trading speed for recall;
 # - `ivf` (`IndexIVFFlat`) - k-means cells; a query scans only the `nprobe` nearest cells.
 #
 # On MovieLens's 1,682 trained item vectors, how much of the exact top 10 does HNSW find?
@@ -326,46 +329,88 @@ display(Markdown(f"The largest distortion: **{widest}** is {gaps.loc[widest, 'fu
 # %%
 model = trained["in-batch + logQ", SEED]           # the live run's tower with the logQ correction
 item_vectors = model.item_vectors().detach().cpu().numpy()
-queries = towers.query_vectors(model, data, n=1000)
+# real user vectors, 1,000 from each half of the users: one half chooses settings, the other tests them
+queries, valid_queries = towers.split_queries(model, data)
 exact_ids = ExactIndex(item_vectors).search(queries, 10)[1]
 hnsw = FaissIndex("hnsw", item_vectors)
 hnsw.set_search(64)
 print(hnsw.describe(), f"- recall@10 against exact search: {recall_against(exact_ids, hnsw.search(queries, 10)[1], 10):.3f}")
 
 # %% [markdown]
-# A catalogue of 1,682 items is no test of an index. To see how the methods scale, we make
-# larger catalogues **shaped like the learned item vectors**: a 16-component Gaussian
-# mixture is fitted to the trained vectors and sampled, and each sample is scaled to unit
-# length. This keeps the clusters that make nearest-neighbour search easy or hard; isotropic
-# noise would not, since in 64 dimensions every random point is about equally far from
-# every other. (How many directions the learned vectors spread over - their *effective
-# dimension*, printed below - says how hard the search is: the more, the harder.) The queries are 1,000 real user vectors from the trained tower. For each
-# index we measure recall@10 and @100 against exact search, build time, memory, and latency
-# per query - one query at a time (batch 1, as a server answers a user) and all 1,000 at once.
+# A catalogue of 1,682 items is no test of an index. To see how the methods scale, we need
+# larger catalogues whose **neighbourhoods look like the learned vectors'**: how hard a
+# nearest-neighbour search is depends on how many directions a point's neighbours spread over
+# - its *local intrinsic dimension* (LID). When it is high, every neighbour is about equally
+# far and a graph walk cannot tell which way to go.
+#
+# `catalogues.neighbour_catalogue` makes each new item from a learned item and one of its 10
+# nearest neighbours: a point on the segment between them, plus Gaussian noise whose size is a
+# `spread` times the segment's length. `catalogues.fit_spread` picks the spread whose
+# catalogue, at the size to be searched, has the LID of the learned vectors - a bigger catalogue
+# drawn from the same distribution would keep it. The table sets the learned vectors beside
+# the catalogue and beside a Gaussian mixture fitted to them (the way earlier versions of this
+# lesson grew catalogues): LID of a same-size sample and of the whole catalogue, the *effective
+# dimension* (how many directions carry the variance overall), and the recall of a small fixed
+# HNSW on a same-size sample.
 
 # %%
-effective = scaling.effective_dimension(item_vectors)
-print(f"effective dimension of the {len(item_vectors):,} learned item vectors: {effective:.0f} of {item_vectors.shape[1]}")
-sweep = scaling.index_sweep(item_vectors, queries, SIZES, progress=None)
-columns = ["items", "index", "parameter", "value", "recall@10", "recall@100", "ms/query, batch 1",
-           "ms/query, batched", "build s", "memory MB"]
+spread, fits = catalogues.fit_spread(item_vectors, SIZES[-1])
+display(fits.round(2))
+structure = catalogues.structure_table(item_vectors, valid_queries, {
+    f"neighbour catalogue (spread {spread:g})": catalogues.neighbour_catalogue(item_vectors, SIZES[-1], spread=spread),
+    "Gaussian mixture (16 components)": catalogues.mixture_catalogue(item_vectors, SIZES[-1]),
+})
+display(structure.round(3))
+display(Markdown("\n".join(f"- {line}" for line in catalogues.structure_summary(structure))))
+
+# %% [markdown]
+# Each of the mixture's 16 blobs is full-dimensional noise, so the more items it holds, the
+# more directions its neighbourhoods span. The neighbour catalogue matches the learned
+# vectors' local dimension at the size searched by construction - that is what its spread was
+# fitted to - on the assumption that a bigger catalogue of learned vectors would keep it. The
+# other columns were not fitted: read them to see how far the likeness goes. The full-size
+# run's table, below, compares them at 10^6 items.
+#
+# Now the sweep. The queries are real user vectors from the trained tower: 1,000 **validation
+# queries** from half of the users choose the HNSW setting (the fastest that finds at least 95%
+# of the exact top 10), and 1,000 **test queries** from the other half measure every index - recall@10 and @100 against exact search,
+# latency per query one at a time (batch 1, as a server answers a user) and all at once, the
+# speed-up over exact search on the same queries, build time and memory. Here one HNSW build
+# (M = 32, efConstruction = 64) and 100 timed queries per setting; the full-size run chooses
+# among four builds and times 200.
+
+# %%
+LIVE_SWEEPS = {"hnsw": (16, 32, 64, 128, 256, 512), "ivf": (1, 4, 16, 64, 256)}   # the full-size run adds 1024
+sweep = scaling.index_sweep(item_vectors, queries, valid_queries, SIZES, builds=scaling.HNSW_BUILDS[1:2],
+                            sweeps=LIVE_SWEEPS, n_timed=100, progress=None)
+columns = ["items", "index", "value", "recall@10", "ms/query, batch 1", "speed-up", "speed-up low", "speed-up high",
+           "ms/query, batched", "valid recall@10", "chosen", "build s", "memory MB"]
 sweep[columns].round(4)
 
 # %% [markdown]
-# The full-size run adds a catalogue of 10^6 items. Per catalogue size: recall against latency
-# (each point an `efSearch` or `nprobe` setting). In the last panel, the latency of two ways
-# to answer one request as the catalogue grows - rank every item with the ranker of section 4
-# (its network only; building features is not timed), or retrieve 100 with HNSW (at the
-# smallest `efSearch` with recall@10 >= 0.95) and rank those.
+# The full-size run (`python -m recsys_course run 04/serving`) adds a catalogue of 10^6 items
+# and four HNSW builds. Per catalogue size: recall against latency on the test queries (each
+# point an `efSearch` or `nprobe` setting; the star is the setting chosen on validation). The
+# last panel asks when two stages pay, timing a **whole request** for one user both ways:
+# rank every item (the user vector, every item's ranking features, the ranker of section 4), or
+# retrieve 100 with the chosen HNSW and rank those. The lines are latency budgets: 10 ms is the
+# one Wide & Deep's authors served each request in (Cheng et al. 2016, section 4.3); 50 and 100
+# ms are shown beside it.
 
 # %%
 if full is not None:
-    sweep_all, ranking, cross = full["retrieval_scaling"], full["ranker_latency"], full["crossover"]
-    scaling_evidence = f"lesson 04 section 3; full-size run (results/04_youtube_two_stage/retrieval_scaling_{DATASET}.csv)"
+    sweep_all, requests, cross = full["retrieval_scaling"], full["request_latency"], full["crossover"]
+    scaling_evidence = "lesson 04 section 3; full-size run (results/04_youtube_two_stage/)"
+    display(full["catalogue_structure"].round(3))
+    display(Markdown("\n".join(f"- {line}" for line in catalogues.structure_summary(full["catalogue_structure"]))))
+    chosen = scaling.chosen_rows(sweep_all).iloc[-1]   # the largest catalogue's HNSW, chosen on validation
+    print(evidence.edge_note(evidence.edge_report({
+        "HNSW efConstruction": ([e for m, e in scaling.HNSW_BUILDS if m == chosen["M"]], chosen["efConstruction"]),
+        "HNSW efSearch": (scaling.SWEEPS["hnsw"], chosen["value"])})))
 else:
-    sweep_all, ranking, cross = sweep, None, None
+    sweep_all, requests, cross = sweep, None, None
     scaling_evidence = f"lesson 04 section 3; this notebook's run on {ml.name}"
-fig = figures.scaling_figure(sweep_all, ranking, cross, BUDGET_MS)
+fig = figures.scaling_figure(sweep_all, requests, cross, scaling.BUDGETS_MS)
 plots.save_fig(fig, "04_retrieval_scaling")
 plt.show()
 
@@ -373,12 +418,7 @@ plt.show()
 # What the full-size measurements say, in numbers (each sentence written from them):
 
 # %%
-lines = scaling.scaling_summary(sweep_all, cross)
-if ranking is not None:
-    for budget in (10.0, BUDGET_MS, 100.0):
-        size = scaling.budget_crossover(ranking, budget)
-        lines.append(f"Ranking every item fits a {budget:g} ms budget up to about {size:,.0f} items."
-                     if np.isfinite(size) else f"The measured sizes do not bracket a {budget:g} ms budget.")
+lines = scaling.scaling_summary(sweep_all, cross, requests)
 display(Markdown("\n".join(f"- {line}" for line in lines)))
 
 # %% [markdown]
@@ -387,7 +427,11 @@ display(Markdown("\n".join(f"- {line}" for line in lines)))
 # neighbour is returned first - at 0.011-0.104 ms per query, with 20 threads and the queries
 # searched in one batch. The numbers above come from this machine's threads (the CSV names
 # them), one query at a time, 64-d vectors and another measure (how many of the true top 10
-# are found), so compare the shape of the trade-off, not the milliseconds.
+# are found), so compare the shape of the trade-off, not the milliseconds. The shapes differ
+# too: on SIFT1M a small efSearch already finds most true neighbours, while our synthetic
+# catalogue needs a far larger one - it is a harder search than SIFT1M. A production system
+# chooses its build the same way - on held-out queries, at the recall it needs - and weighs
+# what this sweep also prints: build time (how often the catalogue changes) and memory.
 #
 # ## 4. The ranking stage and weighted logistic regression
 #
@@ -404,15 +448,15 @@ display(Markdown("\n".join(f"- {line}" for line in lines)))
 # We check this on a simulated log where the truth is known: 40 contexts, each with its own
 # click rate $P$ (1-15%) and mean watch time *per click* (1-20 minutes), so that
 # $E[T] = P \times$ that mean. One logit per context, fitted by weighted and by plain logistic
-# regression (`ranker.group_logits`, this lesson's `ranker.py`):
+# regression (`engagement.group_logits`, this lesson's `engagement.py`):
 
 # %%
 MAX_CLICK = 0.15
 log, truth = simulated_watch_log(n_impressions=2_000_000, n_contexts=40, max_click=MAX_CLICK, seed=SEED)
 clicked = log["clicked"].to_numpy()
 watch_weights = np.where(clicked == 1, log["watch_minutes"].to_numpy(), 1.0)   # positives: minutes; negatives: 1
-weighted_odds = np.exp(ranker.group_logits(log["context"], clicked, watch_weights, len(truth)))
-plain_p = 1 / (1 + np.exp(-ranker.group_logits(log["context"], clicked, np.ones(len(log)), len(truth))))
+weighted_odds = np.exp(engagement.group_logits(log["context"], clicked, watch_weights, len(truth)))
+plain_p = 1 / (1 + np.exp(-engagement.group_logits(log["context"], clicked, np.ones(len(log)), len(truth))))
 
 fig, axes = plt.subplots(1, 2, figsize=(9, 3.6))
 axes[0].scatter(truth["expected_watch"], weighted_odds, s=14, color="#d62728", label="weighted LR: exp(logit)")
@@ -441,6 +485,25 @@ print(f"odds / E[T]: mean {ratios.mean():.3f} (range {ratios.min():.3f}-{ratios.
 assert np.allclose(ratios, predicted, rtol=0.1)          # what is left is the log's sampling noise
 
 # %% [markdown]
+# **Beyond one logit per context.** That fit has one free logit per context, so it can only
+# reproduce each context's own odds: the closed form holds by algebra. A real ranker scores
+# pairs it has never seen, from features they share. So now a context is a pair - a kind of
+# user shown a kind of video (10 x 24) - and the click rate and the watch time per click each
+# depend on the user kind, the video kind and the pair itself, through effects drawn
+# independently: the videos clicked most are not the ones watched longest. A quarter of each
+# user kind's video kinds are never shown to it (`engagement.feature_watch_log`). Plain and
+# weighted LR get one weight per user kind and one per video kind (`engagement.fit_additive`):
+# they must generalise to the hidden pairs, and cannot know a pair's own effect, so they can
+# be wrong. For each user kind they rank its hidden video kinds; NDCG@3 with the expected
+# watch time as the gain says how much watch time each ranking puts on top (1 is the best
+# order). Ranking by the true click rate and by the true expected watch time are shown for
+# reference. Twenty simulated logs, one per seed:
+
+# %%
+engagement_runs = engagement.compare_on_logs(range(20))
+display(engagement_runs.drop(columns="seed").agg(["mean", "min", "max"]).round(3))
+
+# %% [markdown]
 # **The ranker on MovieLens.** Two choices need care.
 #
 # *What to train on.* A ranker learns from **impressions**: what the first stage showed a
@@ -450,8 +513,11 @@ assert np.allclose(ratios, predicted, rtol=0.1)          # what is left is the l
 # approximation, and says so.) Negatives drawn uniformly from the catalogue would teach it
 # to tell a plausible movie from a random one, which the candidate stage has already done;
 # its real job is to order plausible movies. So each training example's negatives are drawn
-# from its own top-100 retrieved movies, and an example counts only when its target was among
-# them - a movie the first stage never retrieved was never shown. Those lists are built as at
+# from its own retrieved movies - either from the top 20, the ones that compete for the first
+# ten places, or from all 100; each ranker, plain or weighted, gets both tries and keeps the
+# one better on validation (the full-size run also tries five learning rates, 1e-4 to 1e-2,
+# for each) - and an example counts only when its target was among its top 100: a movie the
+# first stage never retrieved was never shown. Those lists are built as at
 # test time: every other movie the user had rated up to the target's second is left out, so
 # the ranker never learns that a movie the user already rated is a negative
 # (`tests/lessons/test_l04_youtube_two_stage.py` checks that a test user's list is the same
@@ -459,9 +525,10 @@ assert np.allclose(ratios, predicted, rtol=0.1)          # what is left is the l
 #
 # *Which examples.* If the ranker learned from the examples the candidate tower was trained
 # on, the tower's score would look more reliable than it is on new data. So each user's 10
-# latest training examples are held out of the tower and used to train the ranker - the same
-# cut in time as a ranker that learns from impressions logged after the candidate model was
-# trained. The tower of this section is therefore a second one, trained on a little less data
+# latest training examples are held out of the tower and used to train the ranker - like a
+# ranker that learns from impressions logged after the candidate model was trained, though
+# the cut is per user, not one date for all: the tower still learns from other users' later
+# ratings. The tower of this section is therefore a second one, trained on a little less data
 # than section 2's.
 #
 # *Features beyond the tower*: the candidate's genres, release year and popularity; the share
@@ -476,15 +543,18 @@ assert np.allclose(ratios, predicted, rtol=0.1)          # what is left is the l
 # alone, a plain-LR ranker and a weighted-LR ranker. **HR@10** counts test targets in the top
 # 10; an **engagement-weighted NDCG@10** scales each user's NDCG@10 gain by the rating of
 # their held-out movie (over the mean rating), so that placing a loved movie high counts for
-# more. No ranker can find a target that retrieval missed: the tower's recall@100 is the
-# ceiling.
+# more. With one held-out movie per user, that weighting only says which users count more: it
+# cannot reward putting a loved movie above a disliked one in the same list. That is why the
+# weighted-LR verdict below is judged on the simulation above, with this number beside it. No
+# ranker can find a target that retrieval missed: the tower's recall@100 is the ceiling.
 
 # %%
 cut, later = split_latest(data, towers.RANKER_EXAMPLES_PER_USER)
 cut_tower, _ = towers.train_tower(best, cut, SETTINGS, SEED)
 ranking_features = towers.ranking_features(ml, cut, cut_tower)
 ranker_results = Results()
-rankers = ranker.compare_rankers(cut_tower, cut, later, ranking_features, SETTINGS, SEED, ranker_results)
+LIVE = dataclasses.replace(SETTINGS, ranker_lrs=(1e-3,))   # here one rate; the full-size run tunes it too
+rankers = ranker.compare_rankers(cut_tower, cut, later, ranking_features, LIVE, SEED, ranker_results)
 live_rankers = ranker_results.frame().set_index("model").drop(columns=["run", "seed"])
 ceiling = live_rankers[f"recall@{SETTINGS.n_candidates} (ceiling)"].iloc[0]
 live_rankers.round(4)
@@ -543,10 +613,11 @@ print(evidence.RULE)
 
 # %% [markdown]
 # The tower and ranker claims compare runs on the same test users. The serving claims read
-# the latency measurements: the HNSW latency's interval is that of the mean over 200 timed
-# queries, and the crossover's comes from the spread of repeated timings of the ranker (2.5th
-# to 97.5th percentile), so it moves with the budget chosen above - section 3 prints it for
-# three budgets. The weighted-LR claim reads the simulation of section 4. As in lesson 03, seeds matter, so the
+# the timings of section 3: the ANN claim is HNSW's speed-up over exact search at the setting
+# chosen on validation queries (recall@10 >= 0.95), with a bootstrap interval over 200 timed
+# test queries; the crossover is judged at the 10 ms budget Wide & Deep's authors served in,
+# its interval from the spread of repeated whole requests (2.5th to 97.5th percentile), with
+# the other budgets beside it. The weighted-LR claim reads the simulation of section 4. As in lesson 03, seeds matter, so the
 # tower and ranker claims are judged on the full-size run when it exists for this dataset;
 # the *evidence* column says which run each verdict used.
 
@@ -554,15 +625,16 @@ print(evidence.RULE)
 if full is not None:
     provenance = f"lesson 04 sections 2 and 4; full-size run, {n_seeds} seeds (results/04_youtube_two_stage/)"
     claims = two_stage_claims.tower_claims(full["towers"], best, provenance)
-    claims += two_stage_claims.ranker_claims(full["rankers"], data.test.rating, provenance)
-    claims += two_stage_claims.serving_claims(full["retrieval_scaling"], full["ranker_latency"], BUDGET_MS,
-                                              scaling_evidence)
+    claims += two_stage_claims.ranker_claims(full["rankers"], provenance, SETTINGS.ranker_lrs)
+    movielens = two_stage_claims.movielens_engagement(full["rankers"], data.test.rating)
+    claims += two_stage_claims.serving_claims(full["retrieval_scaling"], full["request_latency"], scaling_evidence)
 else:
     provenance = f"lesson 04 sections 2 and 4; this notebook's run on {ml.name}, 1 seed"
     claims = two_stage_claims.tower_claims(results, best, provenance)
-    claims += two_stage_claims.ranker_claims(ranker_results, data.test.rating, provenance)
-claims.append(two_stage_claims.weighted_lr_claim(ratios, MAX_CLICK, "lesson 04 section 4; simulated log, "
-                                                 f"{len(log):,} impressions, {len(truth)} contexts"))
+    claims += two_stage_claims.ranker_claims(ranker_results, provenance, LIVE.ranker_lrs)
+    movielens = two_stage_claims.movielens_engagement(ranker_results, data.test.rating)
+claims += two_stage_claims.weighted_lr_claims(engagement_runs, engagement.MAX_BIAS, "lesson 04 section 4; 20 simulated logs",
+                                              movielens)
 data_name = None if (DATASET == "ml-100k" and not ml.is_synthetic) else ml.name
 print("claims saved to", evidence.save_claims(claims, evidence.claims_file("04_youtube_two_stage", data_name)).name)
 with pd.option_context("display.max_colwidth", 90):
@@ -597,7 +669,8 @@ for baseline, one_run in (("MF", False), ("EASE", True)):
 # - Two stages split one impossible job into two possible ones: a cheap model that sees every item and a rich model that sees a hundred. The first stage's recall is the ceiling of the second.
 # - A softmax over the catalogue can be approximated by sampling, but negatives drawn by popularity - in-batch negatives included - bias the model against popular items unless each logit is corrected by $\log q$.
 # - Evaluate retrieval against the whole catalogue. Metrics on 99 sampled negatives are much higher, and they stretch or shrink the gaps between models.
-# - An ANN index trades recall for speed with one knob (efSearch, nprobe); measure recall against exact search at the catalogue size you serve, and the latency at batch size 1.
+# - An ANN index trades recall for speed with one knob (efSearch, nprobe); judge it by its speed-up over exact search at the recall you need, choose its settings on held-out queries, and measure on a catalogue whose neighbourhoods are like your vectors' - how many directions they spread over decides how hard the search is.
+# - Whether one ranking stage is enough depends on the whole request and on the latency budget: time features and all, and say which budget.
 # - Weighted logistic regression turns a click model into an engagement model: its odds estimate the expected watch time of an impression, biased upwards by about the click rate.
 # - A ranker learns from impressions the first stage produced, on data the first stage did not train on. It earns its place with information the first stage lacks; on MovieLens, with little of that, check the verdicts above before assuming it helps.
 #

@@ -14,7 +14,9 @@ from recsys_course import cli, config, data, lessons
 ORDER = [
     "02/dimensions",
     "03/ncf",
-    "04/two_stage",
+    "04/towers",
+    "04/rankers",
+    "04/serving",
     "05/wide_deep",
     "06/ctr_benchmark",
     "06/dynamics",
@@ -83,7 +85,7 @@ def tiny_course(tmp_path, monkeypatch):
 def test_every_experiment_runs_from_the_command_line(tiny_course, capsys):
     """Each experiment, in FAST mode on tiny data, writes its results under results/fast/<lesson>/."""
     for key in ORDER:
-        extra = {"04/two_stage": ["--sizes", "2000"], "03/ncf": ["--factors", "4"]}.get(key, [])
+        extra = {"04/serving": ["--sizes", "2000"], "03/ncf": ["--factors", "4"]}.get(key, [])
         assert cli.main(["run", key, "--seeds", "0", *extra]) == 0, key
         written = [
             line.split(" ", 1)[1]

@@ -213,6 +213,18 @@ def ndcg_at_k(ranks, k: int = 10) -> float:
     return float(ndcg_gains_at_k(ranks, k).mean())
 
 
+def ndcg_at_k_graded(gains, scores, k: int = 10) -> float:
+    """NDCG@k of one list with graded relevance: the items ordered by ``scores`` (ties keep their order),
+    each counting its ``gain`` (>= 0) discounted by log2(position + 1), over the best possible order's."""
+    gains, scores = np.asarray(gains, dtype=np.float64), np.asarray(scores, dtype=np.float64)
+    if gains.shape != scores.shape or gains.ndim != 1 or (gains < 0).any():
+        raise ValueError(f"need one non-negative gain per score; got shapes {gains.shape} and {scores.shape}")
+    discount = 1.0 / np.log2(np.arange(2, min(k, len(gains)) + 2))
+    ideal = (np.sort(gains)[::-1][: len(discount)] * discount).sum()
+    found = (gains[np.argsort(-scores, kind="stable")][: len(discount)] * discount).sum()
+    return float(found / ideal) if ideal > 0 else 0.0
+
+
 def recall_at_k(top_items, relevant: list[set], k: int = 10) -> float:
     """Mean share of each user's relevant items found in the user's top ``k`` list."""
     top_items = np.asarray(top_items)[:, :k]

@@ -29,7 +29,12 @@ class Impressions:
 
 
 def training_impressions(
-    examples: Examples, retrieved: np.ndarray, n_negatives: int, rng: np.random.Generator, engagement=None
+    examples: Examples,
+    retrieved: np.ndarray,
+    n_negatives: int,
+    rng: np.random.Generator,
+    engagement=None,
+    negatives_from: int | None = None,
 ) -> Impressions:
     """Impressions as a log would hold them: items the candidate stage showed, watched or not.
 
@@ -38,19 +43,23 @@ def training_impressions(
     among them are kept - a watched item the stage never retrieved was not an
     impression. Each kept example gives its target (label 1, weighted by
     ``engagement``, default the rating) and ``n_negatives`` of its other shown
-    items, drawn at random (label 0, weight 1). Taking positives from outside
-    the shown list would teach the ranker that a *high* candidate score means
-    "not watched", since every negative was retrieved for scoring high.
+    items, drawn at random (label 0, weight 1) - from the top ``negatives_from``
+    of the list only, when given: the items that compete for the first places,
+    where reordering matters. Taking positives from outside the shown list
+    would teach the ranker that a *high* candidate score means "not watched",
+    since every negative was retrieved for scoring high.
     """
     retrieved = np.asarray(retrieved)
-    if retrieved.shape[0] != len(examples) or retrieved.shape[1] <= n_negatives:
+    pool = retrieved.shape[1] if negatives_from is None else int(negatives_from)
+    if retrieved.shape[0] != len(examples) or min(pool, retrieved.shape[1]) <= n_negatives:
         raise ValueError(
-            f"retrieved must be [{len(examples)}, K] with K > n_negatives={n_negatives}; "
-            f"got {retrieved.shape}"
+            f"retrieved must be [{len(examples)}, K] with K > n_negatives={n_negatives}, and negatives_from "
+            f"(if given) > n_negatives; got {retrieved.shape} and negatives_from={negatives_from}"
         )
     shown = retrieved == examples.target[:, None]
     kept = np.flatnonzero(shown.any(axis=1))
     keys = rng.random((len(kept), retrieved.shape[1]))
+    keys[:, pool:] = np.inf  # below the pool: never a negative
     keys[shown[kept]] = np.inf  # the target is never its own negative
     columns = np.argsort(keys, axis=1)[:, :n_negatives]
     negatives = np.take_along_axis(retrieved[kept], columns, axis=1)

@@ -341,3 +341,15 @@ def test_temperature_scaling_mends_logloss_and_leaves_auc_alone():
     assert auc(labels, overconfident / t) == pytest.approx(auc(labels, overconfident), abs=1e-12)
     # a calibrated model keeps T ~ 1
     assert fit_temperature(labels, true_logits) == pytest.approx(1.0, rel=0.15)
+
+
+def test_graded_ndcg_rewards_the_larger_gain_on_top():
+    from recsys_course.evaluation.metrics import ndcg_at_k_graded
+
+    gains = np.array([5.0, 2.0, 0.0])
+    assert ndcg_at_k_graded(gains, np.array([3.0, 2.0, 1.0]), k=3) == pytest.approx(1.0)
+    swapped = ndcg_at_k_graded(gains, np.array([2.0, 3.0, 1.0]), k=3)
+    assert swapped == pytest.approx((2 + 5 / np.log2(3)) / (5 + 2 / np.log2(3)))
+    assert ndcg_at_k_graded(np.zeros(3), np.arange(3.0), k=2) == 0.0
+    with pytest.raises(ValueError, match="non-negative gain per score"):
+        ndcg_at_k_graded(np.array([1.0, -1.0]), np.array([0.0, 1.0]))

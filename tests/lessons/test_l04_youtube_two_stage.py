@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from recsys_course.data import simulated_watch_log
-from recsys_course.lessons.l04_youtube_two_stage.ranker import group_logits
+from recsys_course.lessons.l04_youtube_two_stage.engagement import group_logits
 
 # ---- the ranker's weighted LR ---------------------------------------------------------------------
 
@@ -69,63 +69,113 @@ def test_tower_claims_judge_what_was_trained():
     assert not claims[1].effect.relative and claims[1].threshold == 0.0
 
 
+def _sweep_row(n, kind, value, recall, valid_recall, ms, valid_ms, speed, m=np.nan):
+    return {
+        "items": n,
+        "spread": 0.5,
+        "threads": 2,
+        "index": kind,
+        "parameter": "efSearch" if kind == "hnsw" else "",
+        "value": value,
+        "M": m,
+        "efConstruction": 64.0 if kind == "hnsw" else np.nan,
+        "build s": 1.0,
+        "memory MB": n * 500 / 2**20,
+        "recall@10": recall,
+        "recall@100": recall,
+        "ms/query, batch 1": ms,
+        "ms low": ms * 0.9,
+        "ms high": ms * 1.1,
+        "ms/query, k=100, batch 1": ms * 1.2,
+        "ms/query, batched": ms / 5,
+        "speed-up": speed,
+        "speed-up low": speed * 0.8,
+        "speed-up high": speed * 1.2,
+        "valid recall@10": valid_recall,
+        "valid ms/query": valid_ms,
+    }
+
+
+def test_the_hnsw_setting_is_chosen_on_validation_queries_only():
+    """The choice reads validation recall and latency: a setting whose *test* recall is best but whose
+    validation recall falls short is never chosen, and the fastest qualifying one wins."""
+    from recsys_course.lessons.l04_youtube_two_stage.scaling import choose
+
+    rows = pd.DataFrame(
+        [
+            _sweep_row(10_000, "exact", np.nan, 1.0, 1.0, 1.0, 1.0, 1.0),
+            _sweep_row(10_000, "hnsw", 64, 0.99, 0.90, 0.1, 0.1, 10.0, m=16),  # test-good, validation short
+            _sweep_row(10_000, "hnsw", 128, 0.93, 0.96, 0.3, 0.3, 3.0, m=16),
+            _sweep_row(10_000, "hnsw", 64, 0.97, 0.97, 0.2, 0.2, 5.0, m=32),  # the fastest that qualifies
+            _sweep_row(10_000, "ivf", 64, 1.0, 1.0, 0.01, 0.01, 100.0),  # not HNSW
+        ]
+    )
+    assert choose(rows) == 3
+    assert choose(rows.assign(**{"valid recall@10": 0.5})) is None
+
+
+def test_speed_up_is_a_ratio_of_means_with_a_bootstrap_interval():
+    from recsys_course.lessons.l04_youtube_two_stage.scaling import speed_up
+
+    rng = np.random.default_rng(0)
+    exact, index = 10 + rng.random(300), 0.5 + 0.1 * rng.random(300)
+    estimate, low, high = speed_up(exact, index)
+    assert estimate == pytest.approx(exact.mean() / index.mean())
+    assert low < estimate < high and high - low < 1.0
+
+
 def test_serving_measurements_and_claims():
     from recsys_course.lessons.l04_youtube_two_stage import claims as two_stage_claims
     from recsys_course.lessons.l04_youtube_two_stage import scaling as retrieval_scaling
 
     sweep = pd.DataFrame(
         [
-            {
-                "items": n,
-                "threads": 2,
-                "index": kind,
-                "parameter": param,
-                "value": value,
-                "build s": 1.0,
-                "memory MB": n * 500 / 2**20,
-                "recall@10": recall,
-                "recall@100": recall,
-                "ms/query, batch 1": ms,
-                "ms low": ms * 0.9,
-                "ms high": ms * 1.1,
-                "ms/query, k=100, batch 1": ms * 1.2,
-                "ms/query, batched": ms / 5,
-            }
+            _sweep_row(n, kind, value, recall, recall, ms, ms, speed, m=32)
             for n in (10_000, 1_000_000)
-            for kind, param, value, recall, ms in [
-                ("exact", "", np.nan, 1.0, n / 1e5),
-                ("hnsw", "efSearch", 64, 0.9, 0.2),
-                ("hnsw", "efSearch", 256, 0.97, 0.6),
+            for kind, value, recall, ms, speed in [
+                ("exact", np.nan, 1.0, n / 1e5, 1.0),
+                ("hnsw", 64, 0.9, 0.2, n / 2e4),
+                ("hnsw", 256, 0.97, 0.6, n / 6e4),
             ]
         ]
     )
-    ranking = pd.DataFrame(
+    sweep["chosen"] = [False, False, True] * 2
+    sweep["request ms"] = [np.nan, np.nan, 8.0, np.nan, np.nan, 0.9]  # slower than ranking 10K items
+    requests = pd.DataFrame(
         {
-            "candidates": [100, 10_000, 1_000_000],
-            "ms": [0.1, 5.0, 900.0],
-            "ms low": [0.09, 4.5, 850.0],
-            "ms high": [0.2, 6.0, 1000.0],
+            "items": [1_000, 10_000, 20_000, 100_000, 1_000_000],
+            "ms": [1.0, 6.0, 12.0, 60.0, 900.0],
+            "ms low": [0.9, 5.5, 11.0, 55.0, 850.0],
+            "ms high": [1.2, 7.0, 14.0, 70.0, 1000.0],
             "threads": 2,
         }
     )
-    cross = retrieval_scaling.crossover(sweep, ranking, budget_ms=50)
-    assert cross["efSearch"].tolist() == [256, 256]  # the cheapest setting with recall >= 0.95
-    assert cross["two stages faster"].tolist() == [True, True]
-    assert cross["rank all within budget"].tolist() == [True, False]
-    size = retrieval_scaling.budget_crossover(ranking, 50)
-    assert 10_000 < size < 1_000_000
-    assert np.isnan(retrieval_scaling.budget_crossover(ranking, 5_000))  # beyond what was measured
-    claims = two_stage_claims.serving_claims(sweep, ranking, 50, "a test")
-    assert claims[0].verdict == "supported" and claims[0].effect.estimate == pytest.approx(0.6)
-    summary = retrieval_scaling.scaling_summary(sweep, cross)
+    cross = retrieval_scaling.crossover(sweep, requests)
+    assert cross["efSearch"].tolist() == [256, 256]
+    assert cross["rank all ms"].tolist() == [6.0, 900.0]
+    assert cross["two stages faster"].tolist() == [False, True]
+    budgets = retrieval_scaling.budget_table(requests).set_index("budget ms")
+    assert 10_000 < budgets.loc[10.0, "rank all fits up to"] < 20_000
+    assert budgets.loc[10.0, "largest measured within"] == 10_000
+    assert budgets.loc[10.0, "smallest measured beyond"] == 20_000
+    assert budgets.loc[10.0, "low"] < budgets.loc[10.0, "rank all fits up to"] < budgets.loc[10.0, "high"]
+    assert np.isnan(retrieval_scaling.budget_crossover(requests, 5_000))  # beyond what was measured
+    claims = two_stage_claims.serving_claims(sweep, requests, "a test")
+    assert claims[0].effect.estimate == pytest.approx(1_000_000 / 6e4) and claims[0].verdict == "supported"
+    assert claims[0].threshold == 10.0
+    assert claims[1].claim == "Two stages are overkill below about 100K items"
+    assert claims[1].verdict == "contradicted"  # at 10 ms one stage fits only ~14K items
+    assert "one stage fits 50 ms up to (items)" in claims[1].notes
+    summary = retrieval_scaling.scaling_summary(sweep, cross, requests)
     assert "efSearch 256" in summary[1] and "1,000,000" in summary[0]
-    weak = sweep.assign(**{"recall@10": 0.5})
+    assert any("fits 10 ms up to about" in line for line in summary)
+    weak = sweep.assign(chosen=False)
     assert "No HNSW setting" in retrieval_scaling.scaling_summary(weak)[1]
-    assert len(two_stage_claims.serving_claims(weak, ranking, 50, "a test")) == 1  # no latency verdict
+    assert len(two_stage_claims.serving_claims(weak, requests, "a test")) == 1  # no speed-up verdict
 
 
 def test_protocol_gaps_and_effective_dimension():
-    from recsys_course.lessons.l04_youtube_two_stage.scaling import effective_dimension
+    from recsys_course.lessons.l04_youtube_two_stage.catalogues import effective_dimension
     from recsys_course.lessons.l04_youtube_two_stage.towers import protocol_gaps
 
     table = pd.DataFrame({"recall@10": [0.05, 0.15], "sampled hr@10": [0.4, 0.7]}, index=["pop", "tower"])
@@ -246,3 +296,33 @@ def test_tower_claims_name_their_metric_and_say_when_others_disagree():
         assert c.effect.metric.lower().startswith("recall@50")
         assert set(c.notes["other metrics"]) == {"recall@10", "ndcg@10"}
     assert "The same comparison on recall@10" in conclusion(claims)
+
+
+def test_weighted_lr_claims_read_the_simulated_logs():
+    """The odds claim reads the mean bias on unseen pairs; the ranking claim the weighted-minus-plain gap,
+    with the MovieLens number riding along as a note."""
+    from recsys_course.evidence import Effect
+    from recsys_course.lessons.l04_youtube_two_stage import claims as two_stage_claims
+
+    rng = np.random.default_rng(0)
+    runs = pd.DataFrame(
+        {
+            "plain LR": 0.80 + 0.01 * rng.standard_normal(10),
+            "weighted LR": 0.90 + 0.01 * rng.standard_normal(10),
+            "true click rate": 0.8,
+            "true expected watch": 1.0,
+            "odds / E[T] - 1": 0.05 + 0.01 * rng.standard_normal(10),
+            "|log(odds / E[T])|": 0.1,
+            "click rate": 0.05,
+        }
+    )
+    movielens = Effect(
+        metric="engagement-weighted NDCG@10", estimate=0.02, low=-0.06, high=0.1, relative=True
+    )
+    odds, ranking = two_stage_claims.weighted_lr_claims(runs, 0.15, "a test", movielens)
+    assert odds.verdict == "supported" and odds.effect.estimate == pytest.approx(
+        runs["odds / E[T] - 1"].mean()
+    )
+    assert ranking.verdict == "supported"
+    assert ranking.effect.estimate == pytest.approx((runs["weighted LR"] - runs["plain LR"]).mean())
+    assert any("MovieLens" in key for key in ranking.notes)

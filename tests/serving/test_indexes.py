@@ -13,7 +13,7 @@ import torch
 import recsys_course.serving.indexes as retrieval
 
 # faiss is optional (pip install faiss-cpu): without it only the faiss tests are skipped
-from recsys_course.lessons.l04_youtube_two_stage.scaling import mixture_catalogue
+from recsys_course.lessons.l04_youtube_two_stage.catalogues import mixture_catalogue
 from recsys_course.serving.indexes import (
     ExactIndex,
     FaissIndex,

@@ -2,7 +2,7 @@
 and the crossover.
 
 Each function draws on given axes from the objects or frames the experiments make, so the notebook
-and ``python -m recsys_course run 04/two_stage`` draw the same pictures from the same numbers.
+and ``python -m recsys_course run 04/serving`` draw the same pictures from the same numbers.
 """
 
 from __future__ import annotations
@@ -51,32 +51,57 @@ def model_bars(results: Results, groups, ax: plt.Axes, metric: str = "recall@50"
     ax.set_xlabel(f"test {metric} (whole catalogue; 95% interval)")
 
 
+def _index_lines(group: pd.DataFrame):
+    """(label, colour, marker, rows) per line of a recall-latency panel: one per index, one per HNSW build."""
+    for kind, rows in group.groupby("index", sort=False):
+        colour, marker = INDEX_STYLES[kind]
+        if kind != "hnsw" or "M" not in rows:
+            yield kind, colour, marker, rows
+            continue
+        builds = list(rows.groupby(["M", "efConstruction"], sort=True))
+        for shade, ((m, ef), build) in zip(np.linspace(0.45, 1.0, len(builds)), builds):
+            yield f"hnsw M={int(m)}, efC={int(ef)}", plt.cm.Reds(shade), marker, build
+
+
 def recall_latency(sweep: pd.DataFrame, axes) -> None:
-    """One panel per catalogue size: recall@10 against exact search vs milliseconds per query (batch 1)."""
+    """One panel per catalogue size: recall@10 against exact search vs milliseconds per query (batch 1) on
+    the test queries; a star marks the HNSW setting chosen on validation queries."""
     for ax, (n, group) in zip(np.ravel(axes), sweep.groupby("items")):
-        for kind, rows in group.groupby("index", sort=False):
-            colour, marker = INDEX_STYLES[kind]
+        for label, colour, marker, rows in _index_lines(group):
             rows = rows.sort_values("value")
             ax.plot(
                 rows["ms/query, batch 1"],
                 rows["recall@10"],
                 marker=marker,
                 color=colour,
-                label=kind,
-                ms=5,
-                lw=1.2,
+                label=label,
+                ms=4,
+                lw=1.1,
             )
-            if isinstance(rows["parameter"].iloc[0], str) and rows["parameter"].iloc[0]:
+            if label == "ivf" or label.startswith("hnsw M=32, efC=64"):
                 for _, row in rows.iloc[[0, -1]].iterrows():
                     ax.annotate(
                         f"{row['parameter']}={int(row['value'])}",
                         (row["ms/query, batch 1"], row["recall@10"]),
                         fontsize=7,
-                        xytext=(-6, 6) if kind == "hnsw" else (4, -10),
+                        xytext=(-6, 6) if label != "ivf" else (4, -10),
                         textcoords="offset points",
                         color=colour,
-                        ha="right" if kind == "hnsw" else "left",
+                        ha="right" if label != "ivf" else "left",
                     )
+        chosen = group[group["chosen"].astype(bool)] if "chosen" in group else group.iloc[:0]
+        for _, row in chosen.iterrows():
+            ax.plot(
+                row["ms/query, batch 1"],
+                row["recall@10"],
+                marker="*",
+                ms=13,
+                color="#ffbf00",
+                markeredgecolor="#333333",
+                ls="none",
+                label="chosen on validation",
+                zorder=5,
+            )
         ax.set_xscale("log")
         ax.set_title(f"N = {int(n):,} items")
         ax.set_xlabel("ms per query (batch 1)")
@@ -84,33 +109,31 @@ def recall_latency(sweep: pd.DataFrame, axes) -> None:
         ax.set_ylim(0, 1.05)
         ax.axhline(0.95, color="#999999", lw=0.8, ls=":")
         ax.text(ax.get_xlim()[0], 0.955, " 0.95", fontsize=7, color="#777777", va="bottom")
-    np.ravel(axes)[0].legend(loc="lower right")
+    np.ravel(axes)[0].legend(loc="lower right", fontsize=7)
 
 
-def crossover_panel(ranking: pd.DataFrame, cross: pd.DataFrame, ax: plt.Axes, budget_ms: float) -> None:
-    """Latency of ranking the whole catalogue vs retrieving 100 with HNSW and ranking those, by catalogue size."""
-    ax.plot(ranking["candidates"], ranking["ms"], marker="o", color="#9467bd", label="rank every item")
-    ax.plot(
-        cross["items"],
-        cross["retrieve + rank ms"],
-        marker="s",
-        color="#d62728",
-        label="HNSW top 100, then rank them",
-    )
-    ax.axhline(budget_ms, color="#999999", ls="--", lw=1)
-    ax.text(
-        ranking["candidates"].max(),
-        budget_ms * 0.7,
-        f"latency budget {budget_ms:g} ms",
-        fontsize=8,
-        ha="right",
-        va="top",
-        color="#555555",
-    )
+def crossover_panel(ranking: pd.DataFrame, cross: pd.DataFrame, ax: plt.Axes, budgets_ms) -> None:
+    """Milliseconds of a whole request - ranking every item vs retrieving 100 with HNSW and ranking
+    those - by catalogue size, with the latency budgets as lines (the first one is the sourced budget)."""
+    ax.fill_between(ranking["items"], ranking["ms low"], ranking["ms high"], color="#9467bd", alpha=0.2, lw=0)
+    ax.plot(ranking["items"], ranking["ms"], marker="o", ms=4, color="#9467bd", label="rank every item")
+    if cross is not None and len(cross):
+        ax.plot(
+            cross["items"],
+            cross["two stages ms"],
+            marker="s",
+            color="#d62728",
+            label="HNSW top 100, then rank them",
+        )
+    for budget, style in zip(budgets_ms, ("-", "--", ":")):
+        ax.axhline(budget, color="#777777", ls=style, lw=1)
+        ax.text(
+            ranking["items"].min(), budget * 1.08, f"{budget:g} ms", fontsize=7, va="bottom", color="#555555"
+        )
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("catalogue size (items)")
-    ax.set_ylabel("ms per request (one user)")
+    ax.set_ylabel("ms per whole request (one user)")
     ax.set_title("rank everything, or retrieve then rank?")
     ax.legend(loc="upper left", fontsize=8)
 
@@ -119,7 +142,7 @@ def scaling_figure(
     sweep: pd.DataFrame,
     ranking: pd.DataFrame | None = None,
     cross: pd.DataFrame | None = None,
-    budget_ms: float = 50.0,
+    budgets_ms=(10.0, 50.0, 100.0),
 ) -> plt.Figure:
     """Recall vs latency, one panel per catalogue size, and (given the ranker's timings) the crossover."""
     sizes = sweep["items"].nunique()
@@ -131,7 +154,7 @@ def scaling_figure(
     axes = axes.ravel()
     recall_latency(sweep, axes[:sizes])
     if ranking is not None:
-        crossover_panel(ranking, cross, axes[sizes], budget_ms)
+        crossover_panel(ranking, cross, axes[sizes], budgets_ms)
     for ax in axes[panels:]:
         ax.set_visible(False)
     fig.tight_layout()

@@ -1,13 +1,16 @@
-"""Lesson 04's full-size experiment: both stages, end to end - towers, rankers, and retrieval as the catalogue grows.
+"""Lesson 04's full-size experiments: the candidate towers, the rankers, and serving as the catalogue grows.
 
-    python -m recsys_course run 04/two_stage            # ML-100K, four seeds, catalogues up to 10^6 items
-    python -m recsys_course run 04/two_stage --redraw   # only the crossover and the figure, from saved timings
-    python -m recsys_course run 04/two_stage --reuse-timings  # every model again, the saved timings kept
+    python -m recsys_course run 04/towers               # ML-100K, four seeds: towers and baselines
+    python -m recsys_course run 04/rankers              # four seeds: the rankers on the chosen tower's lists
+    python -m recsys_course run 04/serving              # catalogues up to 10^6 items, whole-request timings
+    python -m recsys_course run 04/serving --redraw     # only the tables and the figure, from saved timings
 
-It trains every tower variant, popularity and MF on each seed (:mod:`.towers`), the plain- and
-weighted-LR rankers on each seed (:mod:`.ranker`), and measures exact search and faiss indexes
-at growing catalogue sizes and the ranker's latency (:mod:`.scaling`). Latencies are measured
-with the threads torch and faiss use by default (the CSV names them): time it alone.
+``towers`` trains every tower variant, popularity, EASE and MF on each seed (:mod:`.towers`); ``rankers``
+trains the variant it chose on validation on the ranker's cut of the data and the plain- and weighted-LR
+rankers (:mod:`.ranker`). ``serving`` trains that tower and its weighted-LR ranker once, builds exact search
+and faiss indexes over catalogues made from the learned item vectors and times whole requests
+(:mod:`.scaling`). Latencies use the threads torch and faiss use by default (the CSVs name them): time it
+alone.
 """
 
 from __future__ import annotations
@@ -23,102 +26,151 @@ from ...data import load_movielens
 from ...evidence import Results
 from ...tasks import prepare_leave_one_out, prepare_next_watch, to_implicit
 from ...tasks.next_watch import split_latest
-from . import LESSON, figures, ranker, scaling
+from . import LESSON, catalogues, figures, ranker, scaling
 from .towers import (
-    BUDGET_MS,
     RANKER_EXAMPLES_PER_USER,
     Settings,
     best_variant,
     compare_towers,
     fast_settings,
-    query_vectors,
     ranking_features,
+    split_queries,
     train_tower,
 )
 
-TABLES = ("retrieval_scaling", "ranker_latency", "crossover")
+SERVING_TABLES = ("retrieval_scaling", "request_latency", "crossover", "catalogue_structure")
+DEFAULT_VARIANT = "in-batch + logQ"  # served where no two_stage results exist to choose on validation
 
 
-def run(
-    dataset: str = "ml-100k",
-    seeds=(0, 1, 2, 3),
-    out=None,
-    sizes=(10_000, 100_000, 1_000_000),
-    redraw: bool = False,
-    reuse_timings: bool = False,
-) -> list[Path]:
-    """Everything lesson 04 measures, at full size; writes the CSVs the notebook reads and the scaling figure.
-
-    With ``redraw``, only recomputes the crossover and redraws the figure from the saved measurements;
-    with ``reuse_timings``, trains and scores every model again but keeps the saved retrieval and latency
-    timings (they depend on the vectors' shape and the machine, not on the models' quality).
-    FAST mode shrinks the towers' training and measures the smallest catalogue only.
-    """
+def run(dataset: str = "ml-100k", seeds=(0, 1, 2, 3), out=None) -> list[Path]:
+    """Every candidate-tower variant and baseline at full size; writes ``towers_<dataset>`` for the notebook."""
     out = Path(out or config.results_dir(LESSON))
-
-    def saved_timings():
-        sweep = pd.read_csv(out / f"retrieval_scaling_{dataset}.csv").fillna({"parameter": ""})
-        return sweep, pd.read_csv(out / f"ranker_latency_{dataset}.csv")
-
-    if redraw:
-        sweep, ranking = saved_timings()
-        cross = scaling.crossover(sweep, ranking, budget_ms=BUDGET_MS)
-        cross.to_csv(out / f"crossover_{dataset}.csv", index=False)
-        return [out / f"crossover_{dataset}.csv", *_draw(sweep, ranking, cross, dataset)]
     start = time.perf_counter()
     ml = load_movielens(dataset)
     data = prepare_next_watch(ml.ratings, ml.users, ml.n_items)
     loo = prepare_leave_one_out(to_implicit(ml.ratings), ml.n_users, ml.n_items, n_neg=99, seed=0)
     print(ml.summary())
     print(data.describe())
-    s, keep = (fast_settings(Settings()) if config.fast_mode() else Settings()), {}
-    sizes = sizes[:1] if config.fast_mode() else sizes
-    towers = compare_towers(data, s, seeds, sampled_candidates=loo.test_candidates, keep=keep)
+    s = fast_settings(Settings()) if config.fast_mode() else Settings()
+    towers = compare_towers(data, s, seeds, sampled_candidates=loo.test_candidates)
     print(
         towers.frame()[["model", "seed", "recall@10", "recall@50", "valid", "epochs run"]]
         .round(4)
         .to_string()
     )
     print(f"towers: {time.perf_counter() - start:.0f} s")
+    out.mkdir(parents=True, exist_ok=True)
+    return towers.save(out, f"towers_{dataset}")
 
-    best = best_variant(towers)
+
+def chosen_variant(dataset: str, out: Path) -> str:
+    """The tower variant the towers run chose on validation (its results in ``out``, else the committed
+    ones), or :data:`DEFAULT_VARIANT` where there are none."""
+    for folder in (out, config.committed_results_dir(LESSON)):
+        if (folder / f"towers_{dataset}.csv").is_file():
+            return best_variant(Results.load(folder, f"towers_{dataset}"))
+    return DEFAULT_VARIANT
+
+
+def run_rankers(dataset: str = "ml-100k", seeds=(0, 1, 2, 3), out=None) -> list[Path]:
+    """The candidate order and the plain- and weighted-LR rankers on each seed; writes ``rankers_<dataset>``.
+
+    Each seed trains the chosen tower variant on the data without each user's
+    latest training examples, which train the rankers (:func:`.ranker.compare_rankers`).
+    """
+    out = Path(out or config.results_dir(LESSON))
+    start = time.perf_counter()
+    ml = load_movielens(dataset)
+    data = prepare_next_watch(ml.ratings, ml.users, ml.n_items)
+    s = fast_settings(Settings()) if config.fast_mode() else Settings()
+    variant = chosen_variant(dataset, out)
     cut, later = split_latest(data, RANKER_EXAMPLES_PER_USER)
     rankers = Results()
     for seed in seeds:
-        tower, _ = train_tower(best, cut, s, seed)
+        tower, _ = train_tower(variant, cut, s, seed)
         features = ranking_features(ml, cut, tower)
-        trained = ranker.compare_rankers(tower, cut, later, features, s, seed, rankers, progress=False)
+        ranker.compare_rankers(tower, cut, later, features, s, seed, rankers, progress=False)
+        print(f"seed {seed}: {time.perf_counter() - start:.0f} s")
     print(rankers.frame().round(4).to_string())
-    print(f"rankers: {time.perf_counter() - start:.0f} s")
-
-    model = keep[best, seeds[0]]
-    if reuse_timings:
-        sweep, ranking = saved_timings()
-    else:
-        sweep = scaling.index_sweep(
-            model.item_vectors().detach().cpu().numpy(), query_vectors(model, data), sizes
-        )
-        ranking = scaling.ranker_latency(
-            trained["weighted LR"], data.n_items, data.user_features[0], sorted({100, 1_000, 10_000, *sizes})
-        )
-    cross = scaling.crossover(sweep, ranking, budget_ms=BUDGET_MS)
-    print(sweep.round(4).to_string())
-    print(ranking.round(3).to_string())
-    print(cross.round(3).to_string())
-    print(f"all: {time.perf_counter() - start:.0f} s")
-
     out.mkdir(parents=True, exist_ok=True)
-    written = towers.save(out, f"towers_{dataset}") + rankers.save(out, f"rankers_{dataset}")
-    for name, frame in zip(TABLES, (sweep, ranking, cross)):
+    return rankers.save(out, f"rankers_{dataset}")
+
+
+def run_serving(
+    dataset: str = "ml-100k",
+    seeds=(0,),
+    out=None,
+    sizes=(10_000, 100_000, 1_000_000),
+    redraw: bool = False,
+) -> list[Path]:
+    """Retrieval and whole-request latency as the catalogue grows; writes the serving CSVs and the figure.
+
+    The tower is the variant the two_stage run chose on validation (or
+    :data:`DEFAULT_VARIANT`), trained with the first of ``seeds`` on the ranker's cut of the
+    data, with its weighted-LR ranker. Queries are 2,000 real user vectors: half
+    choose HNSW's settings (validation), half measure them (test). FAST mode
+    measures the smallest catalogue only. With ``redraw``, only the crossover,
+    the budget table and the figure are made again from the saved timings.
+    """
+    out = Path(out or config.results_dir(LESSON))
+    if redraw:
+        sweep = pd.read_csv(out / f"retrieval_scaling_{dataset}.csv").fillna({"parameter": ""})
+        requests = pd.read_csv(out / f"request_latency_{dataset}.csv")
+        cross = scaling.crossover(sweep, requests)
+        cross.to_csv(out / f"crossover_{dataset}.csv", index=False)
+        return [out / f"crossover_{dataset}.csv", *_draw(sweep, requests, cross, dataset)]
+    start, seed = time.perf_counter(), seeds[0]
+    ml = load_movielens(dataset)
+    data = prepare_next_watch(ml.ratings, ml.users, ml.n_items)
+    variant = chosen_variant(dataset, out)
+    s = fast_settings(Settings()) if config.fast_mode() else Settings()
+    sizes = sizes[:1] if config.fast_mode() else tuple(sizes)
+    cut, later = split_latest(data, RANKER_EXAMPLES_PER_USER)
+    tower, _ = train_tower(variant, cut, s, seed)
+    features = ranking_features(ml, cut, tower)
+    weighted, _ = ranker.train_ranker(tower, cut, later, features, s, seed, weighted=True, progress=False)
+    print(f"{variant} tower and weighted-LR ranker trained: {time.perf_counter() - start:.0f} s")
+
+    item_vectors = tower.item_vectors().detach().cpu().numpy()
+    queries, valid_queries = split_queries(tower, data, n=1000, seed=seed)
+    example = data.test.subset([0])  # one user's request, as the server sees it
+    seen = ml.ratings.loc[ml.ratings["user"] == example.user[0], "item"].to_numpy()
+    request = scaling.two_stage_request(tower, weighted, features, data, example, seen, s.n_candidates)
+    sweep = scaling.index_sweep(item_vectors, queries, valid_queries, sizes, request=request, seed=seed)
+    print(f"indexes: {time.perf_counter() - start:.0f} s")
+    rank_sizes = [n for n in scaling.RANK_ALL_SIZES if n <= max(sizes)]
+    requests = scaling.rank_all_latency(tower, weighted, features, data, example, rank_sizes)
+    cross = scaling.crossover(sweep, requests)
+    largest = max(sizes)
+    spread = float(sweep.loc[sweep["items"] == largest, "spread"].iloc[0])
+    structure = catalogues.structure_table(
+        item_vectors,
+        valid_queries,
+        {
+            f"neighbour catalogue (spread {spread:g})": catalogues.neighbour_catalogue(
+                item_vectors, largest, spread=spread, seed=seed
+            ),
+            "Gaussian mixture (16 components)": catalogues.mixture_catalogue(
+                item_vectors, largest, seed=seed
+            ),
+        },
+        seed=seed,
+    )
+    for frame in (sweep, requests, cross, scaling.budget_table(requests), structure):
+        print(frame.round(4).to_string())
+    print(f"all: {time.perf_counter() - start:.0f} s")
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, frame in zip(SERVING_TABLES, (sweep, requests, cross, structure)):
         frame.to_csv(out / f"{name}_{dataset}.csv", index=False)
         written.append(out / f"{name}_{dataset}.csv")
-    return written + _draw(sweep, ranking, cross, dataset)
+    return written + _draw(sweep, requests, cross, dataset)
 
 
-def _draw(sweep: pd.DataFrame, ranking: pd.DataFrame, cross: pd.DataFrame, dataset: str) -> list:
+def _draw(sweep: pd.DataFrame, requests: pd.DataFrame, cross: pd.DataFrame, dataset: str) -> list:
     """The full-size retrieval figure, saved as ``figures/04_retrieval_scaling_<dataset>.png``."""
     plots.use_course_style()
-    fig = figures.scaling_figure(sweep, ranking, cross, BUDGET_MS)
+    fig = figures.scaling_figure(sweep, requests, cross, scaling.BUDGETS_MS)
     paths = plots.save_fig(fig, f"04_retrieval_scaling_{dataset}")
     plt.close(fig)
     return paths
@@ -130,7 +182,7 @@ def load_results(dataset: str = "ml-100k") -> dict | None:
     if towers is None:
         return None
     folder = config.committed_results_dir(LESSON)
-    tables = {name: pd.read_csv(folder / f"{name}_{dataset}.csv") for name in TABLES}
+    tables = {name: pd.read_csv(folder / f"{name}_{dataset}.csv") for name in SERVING_TABLES}
     # exact, flat
     tables["retrieval_scaling"]["parameter"] = tables["retrieval_scaling"]["parameter"].fillna("")
     return {"towers": towers, "rankers": Results.committed(LESSON, f"rankers_{dataset}"), **tables}

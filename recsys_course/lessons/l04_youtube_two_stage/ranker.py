@@ -2,8 +2,7 @@
 
 :func:`retrieve` is the candidate stage (exact top-K here; the lesson shows
 faiss gives the same lists); :func:`train_ranker` learns from impressions of
-retrieved items; :func:`rerank_ranks` scores a ranker on the test users;
-:func:`group_logits` checks what weighted LR learns on a log whose truth is known.
+retrieved items; :func:`compare_rankers` tunes and scores the rankers on the test users.
 """
 
 from __future__ import annotations
@@ -11,7 +10,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import torch
-from torch import nn
 
 from ... import config
 from ...evaluation.metrics import hit_rate_at_k, ndcg_gains_at_k
@@ -116,6 +114,8 @@ def train_ranker(
     seed: int,
     *,
     weighted: bool,
+    negatives_from: int | None = None,
+    lr: float = 1e-3,
     progress: bool | None = None,
 ) -> tuple[RankingTower, History]:
     """A :class:`RankingTower` trained on impressions of the tower's retrievals, by weighted or plain LR.
@@ -123,13 +123,16 @@ def train_ranker(
     ``examples`` are next-watch examples the tower did not train on (see
     :func:`recsys_course.tasks.next_watch.split_latest`). Positives are their targets
     (weight: the rating when ``weighted``, else 1); negatives are
-    ``s.ranker_negatives`` of the example's top ``s.n_candidates`` retrieved
-    items. Early stopping watches HR@10 of the validation targets after
-    reranking their candidates.
+    ``s.ranker_negatives`` of the example's top ``negatives_from`` (default: all
+    ``s.n_candidates``) retrieved items. Early stopping watches HR@10 of the
+    validation targets after reranking their candidates; the untrained ranker
+    (epoch 0, the candidate order) is a candidate too.
     """
     rng = np.random.default_rng(seed)
     train_candidates = retrieve(tower, data, examples, s.n_candidates)
-    impressions = training_impressions(examples, train_candidates, s.ranker_negatives, rng)
+    impressions = training_impressions(
+        examples, train_candidates, s.ranker_negatives, rng, negatives_from=negatives_from
+    )
     if not weighted:
         impressions.weight = np.ones_like(impressions.weight)
     inputs = ranker_inputs(features, data, examples, impressions, tower_user_vectors(tower, data, examples))
@@ -159,7 +162,7 @@ def train_ranker(
         loss_fn=weighted_bce,
         evaluate=evaluate,
         monitor="hr@10",
-        lr=1e-3,
+        lr=lr,
         epochs=s.ranker_epochs,
         patience=5,
         lr_patience=None,
@@ -190,17 +193,37 @@ def compare_rankers(
 ) -> dict:
     """The candidate score alone, a plain-LR ranker and a weighted-LR ranker on the test users' candidates.
 
-    Adds one row each to ``results`` (model, seed, hr@10, engagement ndcg@10,
-    candidate recall, the ranker's best epoch) and returns the trained rankers by name.
+    Each ranker gets the same tuning: the pool its negatives come from (each of
+    ``s.ranker_pools``) and its learning rate (each of ``s.ranker_lrs``) are
+    chosen on validation HR@10. Adds one row each to ``results`` (model, seed,
+    hr@10, engagement ndcg@10, candidate recall, the ranker's settings and best
+    epoch) and returns the trained rankers by name.
     """
     candidates = retrieve(tower, data, data.test, s.n_candidates, "test")
     vectors = tower_user_vectors(tower, data, data.test)
     rankers = {"candidate score": None}
-    histories = {}
+    histories, pools = {}, {}
     for name, weighted in (("plain LR", False), ("weighted LR", True)):
-        rankers[name], histories[name] = train_ranker(
-            tower, data, examples, features, s, seed, weighted=weighted, progress=progress
-        )
+        tried = {
+            (pool, lr): train_ranker(
+                tower,
+                data,
+                examples,
+                features,
+                s,
+                seed,
+                weighted=weighted,
+                negatives_from=pool,
+                lr=lr,
+                progress=progress,
+            )
+            for pool in s.ranker_pools
+            for lr in s.ranker_lrs
+        }
+        best = max(tried, key=lambda key: tried[key][1].best_value)  # validation HR@10
+        rankers[name], histories[name] = tried[best]
+        # where no setting beat its untrained start (epoch 0, the candidate order), none was chosen
+        pools[name] = best if histories[name].best_epoch != 0 else (np.nan, np.nan)
     for name, ranker in rankers.items():
         ranks = rerank_ranks(ranker, features, data, data.test, candidates, vectors)
         per_user = pd.DataFrame({"user": data.test.user, "rank": ranks, "auc": np.nan})
@@ -211,50 +234,12 @@ def compare_rankers(
                 "hr@10": hit_rate_at_k(ranks, 10),
                 "engagement ndcg@10": float(engagement_ndcg(ranks, data.test.rating).mean()),
                 f"recall@{s.n_candidates} (ceiling)": float((ranks < s.n_candidates).mean()),
+                "negatives from top": pools.get(name, (np.nan,))[0],
+                "lr": pools.get(name, (np.nan, np.nan))[1],
                 # 0: no epoch beat the untrained ranker, which orders as the candidate score does
                 "best epoch": histories[name].best_epoch if name in histories else np.nan,
+                "epochs run": len(histories[name]) - 1 if name in histories else np.nan,
             },
             per_user,
         )
     return rankers
-
-
-class GroupLogits(nn.Module):
-    """One learned logit per group, starting at 0 (float64): ``forward(groups)`` looks each row's up."""
-
-    def __init__(self, n_groups: int):
-        super().__init__()
-        self.logit = nn.Parameter(torch.zeros(n_groups, dtype=torch.float64))
-
-    def forward(self, groups: torch.Tensor) -> torch.Tensor:
-        return self.logit[groups]
-
-
-def group_logits(groups, labels, weights, n_groups: int) -> np.ndarray:
-    """Logistic regression with one logit per group, fitted to convergence by L-BFGS on
-    :func:`~recsys_course.models.weighted_bce`, in one step of :func:`~recsys_course.training.fit`.
-
-    The simplest model weighted LR can be checked with: on a log where each
-    impression belongs to a group (a context), the fitted ``exp(logit)`` of a
-    group is its weighted odds, ``sum of positive weights / sum of negative
-    weights``. Returns the ``n_groups`` logits as a NumPy array.
-    """
-    groups = torch.tensor(np.asarray(groups), dtype=torch.long)  # copies: pandas arrays may be read-only
-    # float64: a loss averaged over millions of rows loses a rare group's gradient in float32 rounding
-    target = torch.stack(
-        [
-            torch.tensor(np.asarray(labels), dtype=torch.float64),
-            torch.tensor(np.asarray(weights), dtype=torch.float64),
-        ],
-        dim=1,
-    )
-    model = GroupLogits(n_groups)
-    optimizer = torch.optim.LBFGS(
-        model.parameters(),
-        max_iter=500,
-        tolerance_grad=1e-12,
-        tolerance_change=1e-14,
-        line_search_fn="strong_wolfe",
-    )
-    fit(model, [(groups, target)], epochs=1, optimizer=optimizer, loss_fn=weighted_bce, progress=False)
-    return model.logit.detach().numpy()

@@ -3,7 +3,7 @@
 Every model is scored on the same test users against the whole catalogue
 (:mod:`recsys_course.evaluation.catalogue`), knowing the same ratings - everything up to each user's
 validation item - and kept in a :class:`~recsys_course.evidence.Results`;
-``python -m recsys_course run 04/two_stage`` runs it all at full size (:mod:`.full_size`).
+``python -m recsys_course run 04/towers`` runs it all at full size (:mod:`.full_size`).
 """
 
 from __future__ import annotations
@@ -46,13 +46,22 @@ class Settings:
     n_candidates: int = 100  # what retrieval hands to the ranker
     ranker_negatives: int = 4
     ranker_hidden: tuple = (128, 64, 32)
-    ranker_epochs: int = 10
+    ranker_epochs: int = 40  # a cap the rankers should not reach (at 20, two of eight ran into it)
+    ranker_pools: tuple = (20, 100)  # negatives drawn from the top 20 or all 100, chosen on validation
+    ranker_lrs: tuple = (
+        1e-4,
+        3e-4,
+        1e-3,
+        3e-3,
+        1e-2,
+        3e-2,
+    )  # Adam's rate for every ranker, chosen on validation
     mf_dim: int = 64  # lesson 03's tuned MF
     mf_weight_decay: float = 1e-5
 
 
 def fast_settings(s: Settings) -> Settings:
-    return replace(s, max_epochs=4, patience=1, ranker_epochs=2)
+    return replace(s, max_epochs=4, patience=1, ranker_epochs=2, ranker_pools=(20,), ranker_lrs=(1e-3,))
 
 
 # The ways to train the tower and the ablations: each a loss (with its sampler) and a tower shape.
@@ -71,7 +80,6 @@ VARIANTS = {
 }
 LOSS_VARIANTS = list(VARIANTS)[:6]
 RANKER_EXAMPLES_PER_USER = 10  # each user's latest training examples, held out of the tower for the ranker
-BUDGET_MS = 50.0  # the latency budget of one request, for "when do two stages pay?"
 
 
 def make_tower(variant: str, data: NextWatch, s: Settings, seed: int) -> tuple[CandidateTower, SoftmaxLoss]:
@@ -369,7 +377,18 @@ def ranking_features(ml, data: NextWatch, tower: CandidateTower) -> RankingFeatu
     )
 
 
-def query_vectors(tower: CandidateTower, data: NextWatch, n: int = 1000, seed: int = 0) -> np.ndarray:
-    """``n`` real queries: the tower's user vectors for randomly chosen training examples."""
-    rows = np.random.default_rng(seed).choice(len(data.train), size=min(n, len(data.train)), replace=False)
-    return tower.user_vectors(*example_arrays(data, data.train.subset(np.sort(rows))))
+def split_queries(tower: CandidateTower, data: NextWatch, n: int = 1000, seed: int = 0) -> tuple:
+    """``(test, validation)`` query vectors, ``n`` each, from two disjoint halves of the users: settings chosen
+    on the validation queries are never chosen on the test queries' users."""
+    rng = np.random.default_rng(seed)
+    users = rng.permutation(data.n_users)
+    halves = (
+        np.isin(data.train.user, users[: data.n_users // 2]),
+        np.isin(data.train.user, users[data.n_users // 2 :]),
+    )
+    out = []
+    for half in halves:
+        rows = np.flatnonzero(half)
+        rows = np.sort(rng.choice(rows, size=min(n, len(rows)), replace=False))
+        out.append(tower.user_vectors(*example_arrays(data, data.train.subset(rows))))
+    return out[0], out[1]
