@@ -11,6 +11,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.patches import FancyArrowPatch
+from matplotlib.ticker import NullFormatter
 from torch import nn
 
 from ... import plots
@@ -103,6 +104,7 @@ def recall_latency(sweep: pd.DataFrame, axes) -> None:
                 zorder=5,
             )
         ax.set_xscale("log")
+        ax.xaxis.set_minor_formatter(NullFormatter())  # a narrow log range would label every minor tick
         ax.set_title(f"N = {int(n):,} items")
         ax.set_xlabel("ms per query (batch 1)")
         ax.set_ylabel("recall@10 against exact search")
