@@ -515,7 +515,7 @@ display(engagement_runs.drop(columns="seed").agg(["mean", "min", "max"]).round(3
 # its real job is to order plausible movies. So each training example's negatives are drawn
 # from its own retrieved movies - either from the top 20, the ones that compete for the first
 # ten places, or from all 100; each ranker, plain or weighted, gets both tries and keeps the
-# one better on validation (the full-size run also tries five learning rates, 1e-4 to 1e-2,
+# one better on validation (the full-size run also tries six learning rates, 1e-4 to 3e-2,
 # for each) - and an example counts only when its target was among its top 100: a movie the
 # first stage never retrieved was never shown. Those lists are built as at
 # test time: every other movie the user had rated up to the target's second is left out, so

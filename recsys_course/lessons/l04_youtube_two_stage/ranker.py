@@ -202,7 +202,7 @@ def compare_rankers(
     candidates = retrieve(tower, data, data.test, s.n_candidates, "test")
     vectors = tower_user_vectors(tower, data, data.test)
     rankers = {"candidate score": None}
-    histories, pools = {}, {}
+    histories, chosen = {}, {}  # chosen: (negatives' pool, learning rate) per ranker
     for name, weighted in (("plain LR", False), ("weighted LR", True)):
         tried = {
             (pool, lr): train_ranker(
@@ -223,7 +223,7 @@ def compare_rankers(
         best = max(tried, key=lambda key: tried[key][1].best_value)  # validation HR@10
         rankers[name], histories[name] = tried[best]
         # where no setting beat its untrained start (epoch 0, the candidate order), none was chosen
-        pools[name] = best if histories[name].best_epoch != 0 else (np.nan, np.nan)
+        chosen[name] = best if histories[name].best_epoch != 0 else (np.nan, np.nan)
     for name, ranker in rankers.items():
         ranks = rerank_ranks(ranker, features, data, data.test, candidates, vectors)
         per_user = pd.DataFrame({"user": data.test.user, "rank": ranks, "auc": np.nan})
@@ -234,8 +234,8 @@ def compare_rankers(
                 "hr@10": hit_rate_at_k(ranks, 10),
                 "engagement ndcg@10": float(engagement_ndcg(ranks, data.test.rating).mean()),
                 f"recall@{s.n_candidates} (ceiling)": float((ranks < s.n_candidates).mean()),
-                "negatives from top": pools.get(name, (np.nan,))[0],
-                "lr": pools.get(name, (np.nan, np.nan))[1],
+                "negatives from top": chosen.get(name, (np.nan, np.nan))[0],
+                "lr": chosen.get(name, (np.nan, np.nan))[1],
                 # 0: no epoch beat the untrained ranker, which orders as the candidate score does
                 "best epoch": histories[name].best_epoch if name in histories else np.nan,
                 "epochs run": len(histories[name]) - 1 if name in histories else np.nan,
