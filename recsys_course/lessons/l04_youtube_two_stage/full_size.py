@@ -39,7 +39,7 @@ from .towers import (
 )
 
 SERVING_TABLES = ("retrieval_scaling", "request_latency", "crossover", "catalogue_structure")
-DEFAULT_VARIANT = "in-batch + logQ"  # served where no two_stage results exist to choose on validation
+DEFAULT_VARIANT = "in-batch + logQ"  # served where no towers results exist to choose on validation
 
 
 def run(dataset: str = "ml-100k", seeds=(0, 1, 2, 3), out=None) -> list[Path]:
@@ -105,12 +105,12 @@ def run_serving(
 ) -> list[Path]:
     """Retrieval and whole-request latency as the catalogue grows; writes the serving CSVs and the figure.
 
-    The tower is the variant the two_stage run chose on validation (or
+    The tower is the variant the towers run chose on validation (or
     :data:`DEFAULT_VARIANT`), trained with the first of ``seeds`` on the ranker's cut of the
-    data, with its weighted-LR ranker. Queries are 2,000 real user vectors: half
-    choose HNSW's settings (validation), half measure them (test). FAST mode
-    measures the smallest catalogue only. With ``redraw``, only the crossover,
-    the budget table and the figure are made again from the saved timings.
+    data, with its weighted-LR ranker. Queries are 2,000 real user vectors: those of half the
+    users choose HNSW's settings (validation), the other half's measure them (test). FAST mode
+    measures the smallest catalogue only. With ``redraw``, only the crossover table and the
+    figure are made again from the saved timings.
     """
     out = Path(out or config.results_dir(LESSON))
     if redraw:
