@@ -120,6 +120,31 @@ class Results:
         return paths
 
     @classmethod
+    def joined(cls, *parts: Results) -> Results:
+        """The runs of ``parts`` (each scored on the same test users) as one, numbered in order.
+
+        For an experiment split into several runs of the command line (lesson 03's
+        ``03/ncf`` and ``03/ncf_sizes``) whose claims read them together.
+        """
+        if not parts:
+            raise ValueError("joined() needs at least one Results")
+        whole = cls(parts[0].users)
+        for part in parts:
+            if not np.array_equal(part.users, whole.users):
+                raise ValueError("the parts were scored on different test users: rerun them on one split")
+            if part.rows and whole.rows and sorted(part._columns) != sorted(whole._columns):
+                raise ValueError(
+                    f"the parts keep different per-user columns: {sorted(part._columns)} and "
+                    f"{sorted(whole._columns)}"
+                )
+            for row in part.rows:
+                whole.rows.append({**row, "run": len(whole.rows)})
+            for name, columns in part._columns.items():
+                whole._columns.setdefault(name, []).extend(columns)
+            whole.curves.extend(part.curves)
+        return whole
+
+    @classmethod
     def committed(cls, lesson: str, name: str) -> Results | None:
         """The full-size results committed under ``results/<lesson>/<name>``, or None if there are none."""
         folder = config.committed_results_dir(lesson)

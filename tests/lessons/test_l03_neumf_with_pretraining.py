@@ -13,7 +13,7 @@ from recsys_course.lessons.l03_neumf_with_pretraining import claims as ncf_claim
 from recsys_course.lessons.l03_neumf_with_pretraining import full_size, ncf, tuning
 from recsys_course.models import MF
 
-TINY = replace(ncf.Settings(), factors=4, batch_size=256, max_epochs=3, patience=1, mf_dim=4)
+TINY = replace(ncf.Settings(), factors=4, batch_size=256, max_epochs=3, patience=1, mf_dim=4, neumf_factors=4)
 
 
 @pytest.fixture(scope="module")
@@ -111,10 +111,18 @@ def test_tune_picks_from_its_validation_grid(loo):
         "tiny",
     )
     neumf = grid[grid["what"] == "NeuMF"]
-    assert tuned.factors == neumf.loc[neumf["valid"].idxmax(), "factors"]
+    plain = neumf[
+        neumf["weight_decay"] == 0
+    ]  # the lesson's size: best without weight decay, as every model trains
+    assert tuned.factors == plain.loc[plain["valid"].idxmax(), "factors"]
+    best_neumf = neumf.loc[neumf["valid"].idxmax()]  # the tuned NeuMF: MF's grid of decays, at every size
+    assert (tuned.neumf_factors, tuned.neumf_weight_decay) == (
+        best_neumf["factors"],
+        best_neumf["weight_decay"],
+    )
     adam = grid[grid["what"] == "fine-tune Adam"]
     assert tuned.finetune_lr_adam == adam.loc[adam["valid"].idxmax(), "lr"]
-    assert len(grid) == 4 + 2 + 1 + 2
+    assert len(grid) == 4 + 4 + 1 + 2
 
 
 def test_settings_for_an_untuned_dataset_warn_and_fall_back():
@@ -132,14 +140,32 @@ def test_claims_are_judged_from_results(loo):
     ncf.negative_ratio_sweep(loo, TINY, ratios=(1, 4, 8), seeds=(0, 1), results=results)
     ncf.tuned_mf_runs(loo, TINY, seeds=(0, 1), decay_biases=(True, False), results=results)
     ncf.ease(loo, TINY, l2s=(1.0, 10.0, 100.0), results=results)
+    untuned = ncf_claims.judge_claims(results, evidence="tiny test run")
+    # without a NeuMF tuned like MF, the three comparisons with the tuned baselines are confounded
+    baselines = ("NeuMF beats matrix", "MF with proper regularisation", "NeuMF beats a tuned non-neural")
+    against_baselines = [c for c in untuned if c.claim.startswith(baselines)]
+    assert len(against_baselines) == 3 and all(c.verdict == "confounded" for c in against_baselines)
+    ncf.tuned_neumf_runs(
+        loo, replace(TINY, neumf_factors=4, neumf_weight_decay=1e-5), seeds=(0, 1), results=results
+    )
     claims = ncf_claims.judge_claims(results, evidence="tiny test run")
     assert len(claims) == 10
+    assert "NeuMF with its size (4 factors)" in claims[-1].measured
     gain = [c for c in claims if c.verdict == "confounded"]
     # the two claims on the size of the pretraining gain are confounded by unequal tuning; the rest are judged
     assert [c.claim.split(" by")[0] for c in gain] == [
         "Pretraining GMF and MLP before fusing them into NeuMF gives about 2% AUC",
         "Pretraining raises NeuMF's HR@10",
     ]
+    # a fine-tuning rate the grid did not choose (every rate tied, or one at an end) confounds the fine-tuning claim
+    recipe = ncf_claims.pretrained_choice(results).split(", ")[1].rstrip(")")
+    edges = pd.DataFrame(
+        {"grid": ["0.001, 0.01"], "chosen": [0.001], "at edge": ["every value ties"]},
+        index=[f"fine-tune {recipe} rate"],
+    )
+    finetune = ncf_claims.judge_claims(results, "tiny test run", edges)[2]
+    assert finetune.claim.startswith("Pretraining works by fine-tuning") and finetune.verdict == "confounded"
+    assert "every rate tied" in finetune.reason
     assert all(c.settle and c.effect is not None for c in gain)
     judged = [c for c in claims if c not in gain]
     assert all(c.verdict == verdict(c.effect, c.threshold, c.direction)[0] for c in judged)  # by the rule
@@ -169,14 +195,40 @@ def test_script_writes_results_and_figure(tmp_path, monkeypatch):
         assert (tmp_path / "out" / name).is_file(), name
     assert (tmp_path / "figures" / "03_ncf_ml-100k.png").is_file() and len(written) == 5
     saved = pd.read_csv(tmp_path / "out" / "ncf_ml-100k.csv")
-    # popularity and EASE; per seed 8 models, 3 ratios, 2 MFs
-    assert len(saved) == 2 + 2 * (len(ncf.MODELS) + 3 + 2)
+    # popularity and EASE; per seed 8 models, 3 ratios, 2 MFs and the tuned NeuMF
+    assert len(saved) == 2 + 2 * (len(ncf.MODELS) + 3 + 2 + 1)
     grid = pd.read_csv(tmp_path / "out" / "ncf_ml-100k_ease.csv")
     assert list(grid["l2"]) == list(ncf.EASE_L2)
     assert saved.loc[saved["model"] == "EASE", "l2"].item() == grid.loc[grid["valid"].idxmax(), "l2"]
-    assert set(saved["experiment"]) == {"models", "negatives", "tuned MF"}
+    assert set(saved["experiment"]) == {"models", "negatives", "tuned MF", "tuned NeuMF"}
     assert (saved["setting: tuned_on"] == "ml-100k").all() and "setting: mf_weight_decay" in saved
     assert (saved["dataset"] == tiny.name).all()  # it ran on the tiny log
+
+    # the other sizes: their own files, joined with the first run's for the claims and the figure
+    figure = tmp_path / "figures" / "03_ncf_ml-100k.png"
+    first_picture = figure.read_bytes()
+    written = full_size.run_sizes("ml-100k", factors=[2], seeds=[0, 1], out=tmp_path / "out")
+    sizes = pd.read_csv(tmp_path / "out" / "ncf_sizes_ml-100k.csv")
+    assert len(sizes) == 2 * len(ncf.MODELS) and set(sizes["factors"]) == {2}
+    assert (
+        "figures/03_ncf_ml-100k.png" in written and figure.read_bytes() != first_picture
+    )  # redrawn, size 2 in it
+    joined = full_size._load(tmp_path / "out", "ml-100k")
+    assert ncf_claims.factor_sizes(joined) == [2, 4] and len(joined.rows) == len(saved) + len(sizes)
+
+
+def test_the_sizes_run_needs_settings_tuned_on_its_dataset(tmp_path):
+    """With no tuned settings and no saved tuning grid, 03/ncf_sizes stops, before loading data, and says how."""
+    with pytest.raises(FileNotFoundError, match="run 03/ncf --dataset ml-1m --tune"):
+        full_size.run_sizes("ml-1m", out=tmp_path)
+
+
+def test_a_saved_tuning_grid_gives_the_tuned_settings_back():
+    """The committed grid chooses exactly the settings in ncf.TUNED (so neither can drift from the other)."""
+    from recsys_course import config
+
+    grid = pd.read_csv(tuning.grid_path(config.committed_results_dir(full_size.LESSON), "ml-100k"))
+    assert tuning.chosen(grid, ncf.Settings(), "ml-100k") == ncf.TUNED["ml-100k"]
 
 
 def test_claims_pair_runs_on_the_seeds_both_sides_have(loo):
@@ -241,18 +293,41 @@ def test_tuning_edges_flag_a_choice_at_an_end_of_its_grid():
             for d in (16, 32, 64)
             for w in (0.0, 1e-5, 1e-4)
         ]
-        + [{"what": "NeuMF", "factors": f, "valid": 0.4} for f in (8, 16, 32)]
+        + [
+            {"what": "NeuMF", "factors": f, "weight_decay": w, "valid": 0.4}
+            for f in (8, 16, 32)
+            for w in (0.0, 1e-5, 1e-4)
+        ]
         + [{"what": "fine-tune SGD", "lr": lr, "valid": 0.4 + lr} for lr in (1e-3, 1e-2, 0.1)]
         + [{"what": "fine-tune Adam", "lr": lr, "valid": 0.4} for lr in (3e-4, 1e-3, 3e-3)]
     )
     s = replace(
-        TINY, mf_dim=32, mf_weight_decay=1e-5, factors=32, finetune_lr_sgd=1e-3, finetune_lr_adam=1e-3
+        TINY,
+        mf_dim=32,
+        mf_weight_decay=1e-5,
+        factors=32,
+        neumf_factors=16,
+        neumf_weight_decay=1e-4,
+        finetune_lr_sgd=1e-3,
+        finetune_lr_adam=1e-3,
     )
     report = tuning.edges(grid, s)
     assert report["at edge"].to_dict() == {
         "MF size": "",
         "MF weight decay": "",
         "NeuMF factors": "highest",
+        "tuned NeuMF size": "",
+        "tuned NeuMF weight decay": "highest",
         "fine-tune SGD rate": "lowest",
         "fine-tune Adam rate": "every value ties",
     }
+
+
+def test_a_dataset_tuned_earlier_reads_its_settings_from_the_saved_grid(tmp_path):
+    """`03/ncf --tune` saves the grid; the runs after it (03/ncf, 03/ncf_sizes) choose from it without tuning."""
+    from recsys_course import config
+
+    committed = tuning.grid_path(config.committed_results_dir(full_size.LESSON), "ml-100k")
+    tuning.grid_path(tmp_path, "ml-1m").write_bytes(committed.read_bytes())
+    s = full_size._settings(None, "ml-1m", tmp_path, retune=False, may_tune=False)
+    assert s == replace(ncf.TUNED["ml-100k"], tuned_on="ml-1m")

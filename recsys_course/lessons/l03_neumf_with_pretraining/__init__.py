@@ -9,19 +9,31 @@ EXPERIMENTS = (
     Experiment(
         "ncf",
         "full_size:run",
-        "GMF, MLP, NeuMF (scratch, shared, pretrained), tuned MF, negatives per positive "
-        "and bias decay, at the paper's factor sizes",
+        "popularity, EASE, GMF, MLP, NeuMF (scratch, shared, pretrained), negatives per positive, and a "
+        "tuned MF with and without decay on its biases, at the tuned factor size",
         options={
             "--factors": dict(
                 type=int,
                 nargs="+",
-                help="predictive factors (the paper's)",
+                help="predictive factors to compare the models at (the tuned size)",
             ),
             "--tune": dict(
                 action="store_true", help="only choose the settings on the validation split, and print them"
             ),
             "--retune": dict(
                 action="store_true", help="choose the settings again even if the dataset has tuned ones"
+            ),
+        },
+    ),
+    Experiment(
+        "ncf_sizes",
+        "full_size:run_sizes",
+        "NCF's models at the paper's other factor sizes (8, 16, 64), for the claims pooled over sizes",
+        options={
+            "--factors": dict(
+                type=int,
+                nargs="+",
+                help="predictive factors (the paper's, other than the tuned size)",
             ),
         },
     ),

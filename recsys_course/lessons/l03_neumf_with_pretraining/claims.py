@@ -8,6 +8,9 @@ the records the course-wide ledger reads, so a verdict has one source.
 
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
+
 from ...evidence import Claim, Effect, Results, confounded, judge, other_metrics
 from ...evidence import paired_effect as effect
 from . import LESSON
@@ -65,9 +68,19 @@ def _sizes_text(sizes) -> str:
 
 METRICS = ("hr@10", "ndcg@10", "auc")  # each claim names one as its own; the others are shown beside it
 UNEQUAL_TUNING = (
-    "the pretrained arm is the better on validation of SGD and Adam fine-tuning at tuned rates, started from "
+    "the pretrained arm is the better on validation of SGD and Adam fine-tuning at rates chosen on a validation "
+    "grid, started from "
     "a fused model that averages two trained models, while NeuMF from scratch trains at one untuned rate "
     "with no weight decay - so tuning budget and model averaging change together with pretraining"
+)
+NEUMF_UNTUNED = (
+    "the tuned MF had its size and weight decay chosen on a validation grid, while NeuMF trains with no weight "
+    "decay at the size best without it"
+)
+SETTLE_NEUMF = "choose NeuMF's size and weight decay on the same validation grid as MF's, and compare again"
+SETTLE_FINETUNE = (
+    "extend the fine-tuning rates beyond the end the choice sits at (or below the tied ones), choose the rate on "
+    "more than one seed, and compare again"
 )
 SETTLE_PRETRAINING = (
     "tune NeuMF from scratch on the same budget (learning rate and weight decay on validation), widen the "
@@ -76,11 +89,13 @@ SETTLE_PRETRAINING = (
 )
 
 
-def judge_claims(results: Results, evidence: str) -> list[Claim]:
+def judge_claims(results: Results, evidence: str, edges: pd.DataFrame | None = None) -> list[Claim]:
     """Every claim lesson 03 tests, judged from ``results`` (``evidence`` says which run made them).
 
     Each claim is measured on its own metric (one of :data:`METRICS`) and shows
-    the other two beside it, saying when they point the other way.
+    the other two beside it, saying when they point the other way. ``edges``
+    (:func:`.tuning.edges` of the settings' grid) tells whether the data chose the
+    fine-tuning rate the fine-tuning claim depends on.
     """
     sizes = factor_sizes(results)
     large = factor_sizes(results, wanted=(32, 64))
@@ -90,7 +105,15 @@ def judge_claims(results: Results, evidence: str) -> list[Claim]:
     claims = []
 
     def add(
-        claim, source, measured, compare, metric="hr@10", threshold=0.01, direction="above", confound=None
+        claim,
+        source,
+        measured,
+        compare,
+        metric="hr@10",
+        threshold=0.01,
+        direction="above",
+        confound=None,
+        settle=None,
     ):
         """``compare(metric)`` measures the effect on any metric; ``confound`` makes the record confounded."""
         primary = compare(metric)
@@ -106,7 +129,7 @@ def judge_claims(results: Results, evidence: str) -> list[Claim]:
             notes=other_metrics(primary, {m: compare(m) for m in METRICS if m != metric}),
         )
         claims.append(
-            confounded(**record, confound=confound, settle=SETTLE_PRETRAINING)
+            confounded(**record, confound=confound, settle=settle or SETTLE_PRETRAINING)
             if confound
             else judge(**record)
         )
@@ -141,6 +164,8 @@ def judge_claims(results: Results, evidence: str) -> list[Claim]:
         f"{_sizes_text(sizes)} (a run whose fine-tuning never beat the fused start on validation keeps it, "
         f"and adds an effect of zero)",
         lambda m: pooled(results, m, pretrained, FUSED, sizes),
+        confound=finetune_confound(edges, recipe),
+        settle=SETTLE_FINETUNE,
     )
     add(
         "NeuMF needs separate embeddings for its GMF and MLP paths",
@@ -169,6 +194,11 @@ def judge_claims(results: Results, evidence: str) -> list[Claim]:
             "relative HR@10 gain of GMF with 4 negatives over 1, each trained to its best validation epoch",
             ratio(4, 1),
         )
+        claims[-1].notes["compute 4 vs 1"] = float(compute.loc[4] / compute.loc[1])
+        if results.curves:
+            claims[-1].notes["at 1:1's compute (validation NDCG@10, mean over seeds)"] = at_equal_compute(
+                results, 4, 1
+            )
         add(
             "... and 1:10 wastes compute",
             "NCF Fig. 7: no gain beyond about 6 negatives; Rendle et al. (2020) used 8 for their best MF on ML-1M",
@@ -190,39 +220,109 @@ def judge_claims(results: Results, evidence: str) -> list[Claim]:
             "Weight decay on biases hurts",
             "no source found; Rendle et al. (2020) regularise MF's biases like every other parameter",
             f"relative HR@10 change of {tuned} with weight decay on its biases over the same without (both at the "
-            f"weight decay tuned with decay on every parameter)",
+            f"weight decay tuned with decay on every parameter; L2 added to the gradient inside Adam, not AdamW's "
+            f"decoupled decay)",
             lambda m: effect(results, m, {"model": "tuned MF"}, {"model": "tuned MF, no decay on biases"}),
             threshold=-0.01,
             direction="below",
         )
-        size = best_neumf_size(results)
-        neumf = {"model": SCRATCH, "factors": size}
+    for c in claims:  # a pooled record's runs are (size, seed) pairs, not seeds
+        if c.measured.endswith("factors pooled") or "factors pooled " in c.measured:
+            c.notes["runs pooled"] = (
+                f"{frame['seed'].nunique()} seeds at each of the sizes named, each pair one run"
+            )
+    neumf, neumf_text, neumf_confound = tuned_neumf(results)
+    if len(mf):
         add(
             "NeuMF beats matrix factorisation",
             "Rendle et al. (RecSys 2020): a tuned dot-product MF reaches HR@10 .7294 / NDCG@10 .4523 on ML-1M, "
             "NeuMF .7093 / .4349",
-            f"relative HR@10 gain of NeuMF ({size} factors, the size best on validation; its rate not tuned) "
-            f"over {tuned}",
+            f"relative HR@10 gain of {neumf_text} over {tuned}",
             lambda m: effect(results, m, neumf, {"model": "tuned MF"}),
+            confound=neumf_confound,
+            settle=SETTLE_NEUMF,
         )
         add(
             "MF with proper regularisation often beats NeuMF below about 1M interactions",
             "the article's own FAQ; Rendle et al. (2020) show it on ML-1M (1M interactions), ML-100K has 100K",
-            f"relative HR@10 gain of {tuned} over NeuMF ({size} factors, best on validation; its rate not "
-            f"tuned)",
+            f"relative HR@10 gain of {tuned} over {neumf_text}",
             lambda m: effect(results, m, {"model": "tuned MF"}, neumf),
+            confound=neumf_confound,
+            settle=SETTLE_NEUMF,
         )
     ease = frame[frame["model"] == "EASE"]
     if len(ease):
-        size = best_neumf_size(results)
         add(
             "NeuMF beats a tuned non-neural baseline",
             DACREMA_2019,
-            f"relative HR@10 gain of NeuMF ({size} factors, best on validation; its rate not tuned) over EASE "
-            f"(ridge penalty "
-            f"{ease['l2'].iloc[0]:g}, chosen on validation), both fitted on the training rows only",
-            lambda m: effect(
-                results, m, {"model": SCRATCH, "factors": size}, {"model": "EASE"}, baseline=True
-            ),
+            f"relative HR@10 gain of {neumf_text} over EASE (ridge penalty {ease['l2'].iloc[0]:g}, chosen on "
+            f"validation), both fitted on the training rows only",
+            lambda m: effect(results, m, neumf, {"model": "EASE"}, baseline=True),
+            confound=neumf_confound,
+            settle=SETTLE_NEUMF,
         )
+    if (
+        neumf_confound is None
+    ):  # beside the tuned NeuMF: the lesson's NeuMF, no weight decay, at the lesson's size
+        plain = {"model": SCRATCH, "factors": best_neumf_size(results)}
+        for c in claims:
+            other = {
+                "NeuMF beats matrix": ({"model": "tuned MF"}, False),
+                "NeuMF beats a tuned": ({"model": "EASE"}, True),
+            }
+            for start, (baseline, one_run) in other.items():
+                if c.claim.startswith(start):
+                    untuned = effect(results, "hr@10", plain, baseline, baseline=one_run)
+                    c.notes[f"NeuMF from scratch ({plain['factors']} factors, no weight decay) instead"] = (
+                        str(untuned)
+                    )
     return claims
+
+
+def finetune_confound(edges: pd.DataFrame | None, recipe: str) -> str | None:
+    """Why the fine-tuning claim cannot be judged, if its rate sits at an end of its grid or every rate tied."""
+    row = f"fine-tune {recipe} rate"
+    if edges is None or row not in edges.index or not edges.loc[row, "at edge"]:
+        return None
+    where = edges.loc[row, "at edge"]
+    how = (
+        "where every rate tied on validation (none improved on the fused start)"
+        if where == "every value ties"
+        else f"at the {where} end of its grid {{{edges.loc[row, 'grid']}}}"
+    )
+    return (
+        f"the {recipe} fine-tuning rate ({edges.loc[row, 'chosen']:g}) was chosen {how}, so the data did not "
+        f"choose the rate this comparison depends on"
+    )
+
+
+def at_equal_compute(results: Results, more: int, fewer: int, monitor: str = "ndcg@10") -> dict:
+    """Each ratio's best validation ``monitor`` within the training examples the ``fewer`` run used to reach
+    its best epoch, seed by seed, averaged: whether ``more`` negatives help when both get the same compute."""
+    curves = pd.concat(results.curves, ignore_index=True)
+    best = {more: [], fewer: []}
+    for _, runs in curves.groupby("seed"):
+        low = runs[runs["negatives"] == fewer]
+        budget = low.loc[low[monitor].idxmax(), "examples"]
+        for n in (more, fewer):
+            within = runs[(runs["negatives"] == n) & (runs["examples"] <= budget)]
+            best[n].append(float(within[monitor].max()) if len(within) else float("nan"))
+    return {f"{n} negatives": float(np.nanmean(v)) for n, v in best.items()}
+
+
+def tuned_neumf(results: Results) -> tuple[dict, str, str | None]:
+    """The NeuMF set against the tuned baselines: ``(selection, words, confound)``. The tuned NeuMF (size and
+    weight decay on MF's grid) where the results hold it; else NeuMF from scratch at the size best on
+    validation, with no weight decay - a confound, as MF had both tuned."""
+    frame = results.frame()
+    runs = frame[frame["model"] == "tuned NeuMF"]
+    if len(runs):
+        decay = runs["setting: neumf_weight_decay"].iloc[0] if "setting: neumf_weight_decay" in runs else 0.0
+        words = (
+            f"NeuMF with its size ({int(runs['factors'].iloc[0])} factors) and weight decay ({decay:g}) chosen on "
+            f"the same validation grid as MF's"
+        )
+        return {"model": "tuned NeuMF"}, words, None
+    size = best_neumf_size(results)
+    words = f"NeuMF ({size} factors, the size best on validation; no weight decay)"
+    return {"model": SCRATCH, "factors": size}, words, NEUMF_UNTUNED

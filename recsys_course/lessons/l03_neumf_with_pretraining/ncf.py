@@ -49,12 +49,16 @@ class Settings:
     finetune_lr_adam: float = 3e-4
     mf_dim: int = 64  # the tuned MF: size and weight decay
     mf_weight_decay: float = 1e-5
+    neumf_factors: int = 32  # the tuned NeuMF: size and weight decay, on the same grid as MF's
+    neumf_weight_decay: float = 0.0
 
     def mlp_layers(self) -> tuple[int, ...]:
         """NCF's tower: three layers halving down to `factors`, on embeddings of 2 * factors."""
         f = self.factors
         return (4 * f, 2 * f, f)
 
+
+PAPER_FACTORS = (8, 16, 32, 64)  # the predictive factors He et al. (2017) compare (their Table 2)
 
 # Settings chosen on each dataset's validation split by `python -m recsys_course run 03/ncf --tune`
 # (its grid: results/03_neumf_with_pretraining/ncf_<dataset>_tuning.csv).
@@ -66,6 +70,8 @@ TUNED = {
         finetune_lr_adam=3e-4,
         mf_dim=64,
         mf_weight_decay=1e-5,
+        neumf_factors=32,
+        neumf_weight_decay=1e-4,
     ),
 }
 
@@ -298,6 +304,37 @@ def tuned_mf_runs(
                     per_user,
                 )
             )
+    return pd.DataFrame(rows)
+
+
+def tuned_neumf_runs(
+    loo: LeaveOneOut, s: Settings, seeds=(0,), results: Results | None = None
+) -> pd.DataFrame:
+    """NeuMF from scratch at the size and weight decay tuned on MF's grid (``s.neumf_factors``,
+    ``s.neumf_weight_decay``), one row per seed: the NeuMF set against the tuned MF."""
+    results = results if results is not None else Results()
+    rows = []
+    tuned = replace(s, factors=s.neumf_factors)
+    for seed in seeds:
+        torch.manual_seed(seed)
+        model = make_model("NeuMF (scratch)", loo, tuned)
+        optimizer = (
+            adam_with_weight_decay(model, s.lr, s.neumf_weight_decay) if s.neumf_weight_decay else None
+        )
+        history = train(model, loo, tuned, seed=seed, optimizer=optimizer, desc=f"tuned NeuMF seed {seed}")
+        row, per_user = sampled.report(model, loo, history, s.monitor)
+        rows.append(
+            results.add(
+                {
+                    "experiment": "tuned NeuMF",
+                    "model": "tuned NeuMF",
+                    "factors": tuned.factors,
+                    "seed": seed,
+                    **row,
+                },
+                per_user,
+            )
+        )
     return pd.DataFrame(rows)
 
 

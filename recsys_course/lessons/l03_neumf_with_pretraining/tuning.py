@@ -1,7 +1,7 @@
 """Lesson 03's tuning: what early stopping does not choose, chosen on the validation split only.
 
-MF's size and weight decay, NeuMF's number of predictive factors, and the fine-tuning learning
-rates of pretrained NeuMF for SGD and Adam; :func:`tune_and_save` writes the grid beside the results.
+MF's and NeuMF's size and weight decay on one grid (NeuMF's best size without decay is the lesson's), and the
+fine-tuning learning rates of pretrained NeuMF for SGD and Adam; :func:`tune_and_save` writes the grid.
 """
 
 from __future__ import annotations
@@ -27,17 +27,18 @@ def tune(
     dataset: str,
     dims=(16, 32, 64, 128),
     decays=(0.0, 1e-6, 1e-5, 1e-4),
-    factors=(8, 16, 32, 64),
+    factors=ncf.PAPER_FACTORS,
     sgd_lrs=(1e-3, 1e-2, 0.1, 1.0),
     adam_lrs=(3e-4, 1e-3, 3e-3, 1e-2),
     seed: int = 0,
 ) -> tuple[Settings, pd.DataFrame]:
     """Choose, on the validation split only, what early stopping does not: ``(settings, grid)``.
 
-    MF's size and weight decay (a grid); NeuMF's number of predictive factors
-    (the lesson's default size); and, at that size, the fine-tuning learning
-    rates of pretrained NeuMF for SGD and for Adam. The grid holds the best
-    validation score (``s.monitor``) of every candidate.
+    MF's size and weight decay, and NeuMF's on the same grid of decays: NeuMF's best
+    size without weight decay is the lesson's size for every model, its best (size,
+    decay) the tuned NeuMF set against the tuned MF; and, at the lesson's size, the
+    fine-tuning learning rates of pretrained NeuMF for SGD and for Adam. The grid
+    holds the best validation score (``s.monitor``) of every candidate.
     """
     rows = []
 
@@ -59,10 +60,12 @@ def tune(
             model = MF(loo.n_users, loo.n_items, dim=dim).to(config.get_device())
             trial("MF", model, adam_with_weight_decay(model, s.lr, wd), dim=dim, weight_decay=wd)
     for f in factors:
-        torch.manual_seed(seed)
-        trial("NeuMF", make_model("NeuMF (scratch)", loo, replace(s, factors=f)), factors=f)
-    neumf = pd.DataFrame([r for r in rows if r["what"] == "NeuMF"])
-    size = replace(s, factors=int(neumf.loc[neumf["valid"].idxmax(), "factors"]))
+        for wd in decays:  # the same weight decays as MF's; without decay, plain Adam (the lesson's NeuMF)
+            torch.manual_seed(seed)
+            model = make_model("NeuMF (scratch)", loo, replace(s, factors=f))
+            optimizer = adam_with_weight_decay(model, s.lr, wd) if wd else None
+            trial("NeuMF", model, optimizer, factors=f, weight_decay=wd)
+    size = replace(s, factors=_lesson_size(pd.DataFrame(rows)))
     pretrained = {}
     for name in ("GMF", "MLP"):
         torch.manual_seed(seed)
@@ -80,20 +83,38 @@ def tune(
                 lr=lr,
             )
     grid = pd.DataFrame(rows)
+    return chosen(grid, s, dataset), grid
+
+
+def _lesson_size(grid: pd.DataFrame) -> int:
+    """The lesson's factor size: NeuMF's best on validation without weight decay, as every model trains."""
+    neumf = grid[grid["what"] == "NeuMF"]
+    plain = neumf[neumf["weight_decay"].fillna(0) == 0] if "weight_decay" in neumf else neumf
+    return int(plain.loc[plain["valid"].idxmax(), "factors"])
+
+
+def chosen(grid: pd.DataFrame, s: Settings, dataset: str) -> Settings:
+    """The settings :func:`tune`'s ``grid`` chooses (each the best on validation; ties go to the first
+    value tried), the rest taken from ``s`` - so a saved grid gives its settings back."""
 
     def best(what):
         part = grid[grid["what"] == what]
-        return part.loc[part["valid"].idxmax()]  # ties go to the first value tried
+        return part.loc[part["valid"].idxmax()]
 
-    tuned = replace(
-        size,
+    neumf = best("NeuMF")
+    return replace(
+        s,
         tuned_on=dataset,
+        factors=_lesson_size(grid),
+        neumf_factors=int(neumf["factors"]),
+        neumf_weight_decay=float(
+            neumf.get("weight_decay", 0.0) if pd.notna(neumf.get("weight_decay")) else 0.0
+        ),
         mf_dim=int(best("MF")["dim"]),
         mf_weight_decay=float(best("MF")["weight_decay"]),
         finetune_lr_sgd=float(best("fine-tune SGD")["lr"]),
         finetune_lr_adam=float(best("fine-tune Adam")["lr"]),
     )
-    return tuned, grid
 
 
 def edges(grid: pd.DataFrame, s: Settings) -> pd.DataFrame:
@@ -105,6 +126,8 @@ def edges(grid: pd.DataFrame, s: Settings) -> pd.DataFrame:
             "MF size": (part("MF")["dim"], s.mf_dim),
             "MF weight decay": (part("MF")["weight_decay"], s.mf_weight_decay),
             "NeuMF factors": (part("NeuMF")["factors"], s.factors),
+            "tuned NeuMF size": (part("NeuMF")["factors"], s.neumf_factors),
+            "tuned NeuMF weight decay": (part("NeuMF")["weight_decay"].fillna(0), s.neumf_weight_decay),
             "fine-tune SGD rate": (
                 part("fine-tune SGD")["lr"],
                 s.finetune_lr_sgd,
@@ -119,11 +142,16 @@ def edges(grid: pd.DataFrame, s: Settings) -> pd.DataFrame:
     )
 
 
+def grid_path(out: Path, dataset: str) -> Path:
+    """Where :func:`tune_and_save` writes the grid of ``dataset``."""
+    return Path(out) / f"ncf_{dataset}_tuning.csv"
+
+
 def tune_and_save(loo: LeaveOneOut, dataset: str, out: Path) -> tuple[Settings, list[Path]]:
     """:func:`tune` on ``dataset``; write its grid to ``ncf_<dataset>_tuning.csv`` and print the settings."""
     tuned, grid = tune(loo, TUNED.get(dataset, Settings()), dataset)
     Path(out).mkdir(parents=True, exist_ok=True)
-    path = Path(out) / f"ncf_{dataset}_tuning.csv"
+    path = grid_path(out, dataset)
     grid.to_csv(path, index=False)
     print(grid.round(4).to_string(index=False))
     print(f"tuned settings (for TUNED in {ncf.__name__}): {tuned!r}")
