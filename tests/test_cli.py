@@ -14,7 +14,11 @@ from recsys_course import cli, config, data, lessons
 ORDER = [
     "02/dimensions",
     "03/ncf",
+    "03/ncf_sizes",
     "04/towers",
+    "04/tower_tuning",
+    "04/tuned_towers",
+    "04/mf_tuning",
     "04/rankers",
     "04/serving",
     "05/wide_deep",
@@ -85,7 +89,11 @@ def tiny_course(tmp_path, monkeypatch):
 def test_every_experiment_runs_from_the_command_line(tiny_course, capsys):
     """Each experiment, in FAST mode on tiny data, writes its results under results/fast/<lesson>/."""
     for key in ORDER:
-        extra = {"04/serving": ["--sizes", "2000"], "03/ncf": ["--factors", "4"]}.get(key, [])
+        extra = {
+            "04/serving": ["--sizes", "2000"],
+            "03/ncf": ["--factors", "4"],
+            "03/ncf_sizes": ["--factors", "2"],
+        }.get(key, [])
         assert cli.main(["run", key, "--seeds", "0", *extra]) == 0, key
         written = [
             line.split(" ", 1)[1]

@@ -65,8 +65,45 @@ def test_tower_claims_judge_what_was_trained():
         "In-batch softmax needs the logQ correction",
         "The candidate tower beats matrix factorisation at retrieval",
     ]
-    assert claims[0].verdict == "supported" and claims[0].effect.relative
+    # both at the shared hand-set settings, which may suit one side more: confounded, with what would settle it
+    assert (
+        claims[0].verdict == "confounded"
+        and claims[0].effect.relative
+        and "04/tower_tuning" in claims[0].settle
+    )
+    # MF at lesson 03's settings, against the tower chosen among six variants: confounded until MF is tuned too
+    assert claims[1].verdict == "confounded" and "04/mf_tuning" in claims[1].settle
     assert not claims[1].effect.relative and claims[1].threshold == 0.0
+
+
+def test_the_tower_is_judged_against_mf_tuned_on_its_own_grid(next_watch):
+    from dataclasses import replace
+
+    from recsys_course.evidence import verdict
+    from recsys_course.lessons.l04_youtube_two_stage import claims as two_stage_claims
+    from recsys_course.lessons.l04_youtube_two_stage import tuning
+    from recsys_course.lessons.l04_youtube_two_stage.towers import Settings
+
+    s = replace(Settings(), mf_dim=8, max_epochs=2, patience=1)
+    grid = tuning.tune_mf(next_watch, s, lrs=(1e-3, 1e-2), decays=(1e-5,))
+    assert len(grid) == 2 and set(grid["lr"]) == {1e-3, 1e-2}
+    mf = tuning.tuned_mf(next_watch, s, grid, seeds=(0, 1))
+    edges = tuning.mf_edges(grid)
+    runs = mf.frame()
+    assert (
+        list(runs["model"]) == ["tuned MF"] * 2
+        and runs["lr"].iloc[0] == grid.loc[grid["valid"].idxmax(), "lr"]
+    )
+    assert set(edges.index) == {"MF learning rate", "MF weight decay"}
+    towers = _results_with({"in-batch + logQ": 40}, n_users=len(next_watch.test.user))
+    towers.users = mf.users  # the same test users, in the same order
+    (claim,) = [
+        c
+        for c in two_stage_claims.tower_claims(towers, "in-batch + logQ", "a test", mf=mf)
+        if "matrix factorisation" in c.claim
+    ]
+    assert "chosen on one grid" in claim.measured
+    assert claim.verdict == verdict(claim.effect, claim.threshold, claim.direction)[0]
 
 
 def _sweep_row(n, kind, value, recall, valid_recall, ms, valid_ms, speed, m=np.nan):
@@ -125,8 +162,8 @@ def test_speed_up_is_a_ratio_of_means_with_a_bootstrap_interval():
 
 
 def test_serving_measurements_and_claims():
-    from recsys_course.lessons.l04_youtube_two_stage import claims as two_stage_claims
     from recsys_course.lessons.l04_youtube_two_stage import scaling as retrieval_scaling
+    from recsys_course.lessons.l04_youtube_two_stage import serving_claims
 
     sweep = pd.DataFrame(
         [
@@ -160,7 +197,7 @@ def test_serving_measurements_and_claims():
     assert budgets.loc[10.0, "smallest measured beyond"] == 20_000
     assert budgets.loc[10.0, "low"] < budgets.loc[10.0, "rank all fits up to"] < budgets.loc[10.0, "high"]
     assert np.isnan(retrieval_scaling.budget_crossover(requests, 5_000))  # beyond what was measured
-    claims = two_stage_claims.serving_claims(sweep, requests, "a test")
+    claims = serving_claims.serving_claims(sweep, requests, "a test")
     assert claims[0].effect.estimate == pytest.approx(1_000_000 / 6e4) and claims[0].verdict == "supported"
     assert claims[0].threshold == 10.0
     assert claims[1].claim == "Two stages are overkill below about 100K items"
@@ -171,7 +208,7 @@ def test_serving_measurements_and_claims():
     assert any("fits 10 ms up to about" in line for line in summary)
     weak = sweep.assign(chosen=False)
     assert "No HNSW setting" in retrieval_scaling.scaling_summary(weak)[1]
-    assert len(two_stage_claims.serving_claims(weak, requests, "a test")) == 1  # no speed-up verdict
+    assert len(serving_claims.serving_claims(weak, requests, "a test")) == 1  # no speed-up verdict
 
 
 def test_protocol_gaps_and_effective_dimension():
@@ -326,3 +363,71 @@ def test_weighted_lr_claims_read_the_simulated_logs():
     assert ranking.verdict == "supported"
     assert ranking.effect.estimate == pytest.approx((runs["weighted LR"] - runs["plain LR"]).mean())
     assert any("MovieLens" in key for key in ranking.notes)
+
+
+# ---- the loss variants tuned alike -------------------------------------------------------------
+
+
+def test_tower_tuning_gives_every_variant_the_same_grid_and_trains_each_at_its_own_best(next_watch):
+    from dataclasses import replace
+
+    from recsys_course.lessons.l04_youtube_two_stage import tuning as tower_tuning
+    from recsys_course.lessons.l04_youtube_two_stage.towers import Settings
+
+    s = replace(Settings(), dim=8, hidden=(16,), max_epochs=2, patience=1, n_samples=16, batch_size=128)
+    grid = tower_tuning.tune_variants(next_watch, s, lrs=(1e-3, 1e-2), temperatures=(0.05, 0.2))
+    assert len(grid) == 3 * 4 and set(grid["variant"]) == set(tower_tuning.TUNED_VARIANTS)
+    assert (grid.groupby("variant").size() == 4).all()  # one budget for all
+    chosen = tower_tuning.chosen(grid)
+    for variant, (lr, temperature) in chosen.items():
+        part = grid[grid["variant"] == variant]
+        assert (
+            part.loc[(part["lr"] == lr) & (part["temperature"] == temperature), "valid"].item()
+            == part["valid"].max()
+        )
+    report = tower_tuning.edges(grid)
+    assert len(report) == 6 and (report["at edge"] != "").all()  # a two-value grid has no inside
+    tuned = tower_tuning.tuned_towers(next_watch, s, grid, seeds=(0, 1))
+    runs = tuned.frame()
+    assert len(runs) == 6 and set(runs["model"]) == set(chosen)
+    for row in runs.itertuples():
+        assert (row.lr, row.temperature) == chosen[row.model]
+
+
+def test_sampled_claims_are_judged_on_the_tuned_runs_and_confounded_without_them():
+    from recsys_course.lessons.l04_youtube_two_stage import claims as two_stage_claims
+
+    shared = _results_with({"full softmax": 40, "sampled, popularity": 300, "sampled, popularity + logQ": 42})
+    tuned = _results_with(
+        {"full softmax": 40, "sampled, popularity": 45, "sampled, popularity + logQ": 41}, seed=1
+    )
+    for row in tuned.rows:
+        row.update(lr=2e-3, temperature=0.05)
+    grid = pd.DataFrame(
+        [
+            {
+                "variant": v,
+                "lr": lr,
+                "temperature": t,
+                "valid": 0.1 + (lr == 2e-3) * 0.01 + (t == 0.05) * 0.01,
+            }
+            for v in ("full softmax", "sampled, popularity", "sampled, popularity + logQ")
+            for lr in (1e-3, 2e-3, 4e-3)
+            for t in (0.025, 0.05, 0.1)
+        ]
+    )
+    sampled = "Sampling negatives by popularity needs the logQ correction"
+    without = {c.claim: c for c in two_stage_claims.tower_claims(shared, "in-batch + logQ", "a test")}
+    assert without[sampled].verdict == "confounded" and without[sampled].settle
+    with_tuned = {c.claim: c for c in two_stage_claims.tower_claims(shared, "x", "a test", tuned, grid)}
+    claim = with_tuned[sampled]
+    assert claim.verdict != "confounded" and "own best of one grid" in claim.measured
+    assert claim.effect.estimate < 0.5 < without[sampled].effect.estimate  # read from the tuned runs
+    assert "at the shared hand-set settings" in claim.notes and "inside its grid" in claim.notes["grid edges"]
+
+
+def test_tuned_towers_need_the_grid_and_say_which_experiment_makes_it(tmp_path):
+    from recsys_course.lessons.l04_youtube_two_stage import full_size
+
+    with pytest.raises(FileNotFoundError, match="run `04/tower_tuning` first"):
+        full_size.run_tuned_towers("ml-1m", out=tmp_path)

@@ -1,7 +1,8 @@
-"""Lesson 04, the YouTube two-stage recommender: candidate towers and baselines (:mod:`.towers`), the ranking
-stage (:mod:`.ranker`), what weighted LR learns on simulated logs (:mod:`.engagement`), synthetic catalogues
-(:mod:`.catalogues`) and retrieval as the catalogue grows (:mod:`.scaling`), the full-size runs
-(:mod:`.full_size`), the claims, the figures and the pipeline diagram, and the exercises."""
+"""Lesson 04, the YouTube two-stage recommender: candidate towers and baselines (:mod:`.towers`), the loss
+variants tuned alike (:mod:`.tuning`), the ranking stage (:mod:`.ranker`), what weighted LR learns on
+simulated logs (:mod:`.engagement`), synthetic catalogues (:mod:`.catalogues`) and retrieval as the catalogue
+grows (:mod:`.scaling`), the full-size runs (:mod:`.full_size`), the claims, the figures and the pipeline
+diagram, and the exercises."""
 
 from .. import Experiment
 
@@ -11,6 +12,23 @@ EXPERIMENTS = (
         "towers",
         "full_size:run",
         "eleven candidate-tower variants, popularity, EASE and MF, on the whole catalogue",
+    ),
+    Experiment(
+        "tower_tuning",
+        "full_size:run_tower_tuning",
+        "full and popularity-sampled softmax (with and without logQ): one grid of learning rate and "
+        "temperature each, on validation",
+    ),
+    Experiment(
+        "tuned_towers",
+        "full_size:run_tuned_towers",
+        "the variants of 04/tower_tuning, each at its own best setting, on four seeds",
+    ),
+    Experiment(
+        "mf_tuning",
+        "full_size:run_mf_tuning",
+        "the MF baseline's learning rate and weight decay chosen on validation Recall@50, as many settings as "
+        "each tuned tower variant",
     ),
     Experiment(
         "rankers",

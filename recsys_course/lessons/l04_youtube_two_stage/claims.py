@@ -1,8 +1,9 @@
 """Lesson 04's claims judged from the two-stage results: the article's words, the sources, the verdict.
 
 The tower and ranker claims compare runs of a :class:`Results` on the same test
-users (:func:`~recsys_course.evidence.paired_effect`); the serving claims read the
-retrieval measurements; each gets :func:`~recsys_course.evidence.judge`.
+users (:func:`~recsys_course.evidence.paired_effect`) and the weighted-LR claims read the
+simulated logs; each gets :func:`~recsys_course.evidence.judge`. The serving claims are
+:mod:`.serving_claims`'.
 """
 
 from __future__ import annotations
@@ -19,15 +20,13 @@ from ...evidence import (
     at_edge,
     confounded,
     edge_note,
-    edge_report,
     judge,
     mean_interval,
     other_metrics,
     paired_bootstrap,
     paired_effect,
 )
-from . import LESSON
-from .scaling import HNSW_BUILDS, MIN_RECALL, SOURCED_BUDGET_MS, SWEEPS, budget_table, chosen_rows, exact_rows
+from . import LESSON, tuning
 
 NUMBER = LESSON[:2]  # the lesson's number, as claim records name it
 
@@ -52,33 +51,56 @@ SETTLE_SAMPLED = (
     "give every loss variant the same tuning budget - learning rate and temperature on validation Recall@50, "
     "one grid for all - and compare them at their own best settings"
 )
+
+
+SHARED_SETTINGS = (
+    "both variants train at the learning rate and temperature set by hand from runs of the full-softmax "
+    "(mean-pooled, three layers) and in-batch towers, so the settings may suit one side more than the other"
+)
+SETTLE_SHARED = (
+    "give both variants the same tuning budget as 04/tower_tuning gives the loss variants (one grid of learning "
+    "rate and temperature on validation Recall@50) and compare them at their own best settings"
+)
+MF_UNTUNED = (
+    "MF trains at lesson 03's size and weight decay, chosen for a different protocol (99 sampled negatives), and "
+    "one learning rate, while the tower is the best of six variants on validation"
+)
+SETTLE_MF = (
+    "choose MF's learning rate and weight decay on validation Recall@50 (04/mf_tuning) and compare again"
+)
 PRIMARY = "recall@50"  # every tower claim's metric, named before measuring: what retrieval hands on
 SECONDARY = ("recall@10", "ndcg@10")  # shown beside it in each record
 
 
-def tower_claims(towers: Results, best: str, evidence: str) -> list[Claim]:
+def tower_claims(
+    towers: Results,
+    best: str,
+    evidence: str,
+    tuned: Results | None = None,
+    grid: pd.DataFrame | None = None,
+    mf: Results | None = None,
+    mf_grid: pd.DataFrame | None = None,
+) -> list[Claim]:
     """The candidate-generation claims, judged on Recall@50 over the whole catalogue (:data:`PRIMARY`),
     with Recall@10 and NDCG@10 beside each (:data:`SECONDARY`), and where they disagree said so.
 
-    A claim whose models are not in ``towers`` (a notebook run that trained
-    only some variants) is left out.
+    A claim is judged only where its two sides had the same tuning budget: the sampled-softmax claims on
+    ``tuned`` (each variant at its own best of one ``grid``, ``04/tower_tuning``), the tower against MF on
+    ``mf`` (MF's own ``mf_grid``, ``04/mf_tuning``); without them, and for the variants that share the hand-set
+    settings, the record is confounded and names the experiment that would settle it. A claim whose models
+    are not in ``towers`` (a notebook run that trained only some variants) is left out.
     """
+    on_tuned = tuned is not None and grid is not None
 
     def claim(
-        text,
-        source,
-        measured,
-        a,
-        b,
-        threshold=0.01,
-        direction="above",
-        relative=True,
-        baseline=False,
-        tuning=True,
+        text, source, measured, a, b, threshold=0.01, relative=True, baseline=False, confound=None, runs=None
     ):
-        def compare(metric):
+        """``confound`` (reason, settle) makes the record confounded unless ``runs`` tuned both sides alike."""
+        fair = runs is not None
+
+        def compare(metric, runs=runs if fair else towers):
             return paired_effect(
-                towers, metric, {"model": a}, {"model": b}, relative=relative, baseline=baseline
+                runs, metric, {"model": a}, {"model": b}, relative=relative, baseline=baseline
             )
 
         try:
@@ -93,13 +115,29 @@ def tower_claims(towers: Results, best: str, evidence: str) -> list[Claim]:
             evidence=evidence,
             effect=primary,
             threshold=threshold,
-            direction=direction,
+            direction="above",
             notes=other_metrics(primary, {metric: compare(metric) for metric in SECONDARY}),
         )
-        if not tuning:  # the comparison changes the tuning with the factor under test
-            return confounded(**record, confound=SAMPLED_TUNING, settle=SETTLE_SAMPLED)
+        if confound is not None and not fair:
+            return confounded(**record, confound=confound[0], settle=confound[1])
+        if fair and runs is tuned:
+            chosen = tuned.frame().drop_duplicates("model").set_index("model")
+            record["measured"] += (
+                f", each at its own best of one grid of {tuning.grid_text(grid)}, chosen on validation Recall@50"
+            )
+            record["notes"]["settings chosen on validation"] = {
+                m: f"learning rate {chosen.loc[m, 'lr']:g}, temperature {chosen.loc[m, 'temperature']:g}"
+                for m in (a, b)
+            }
+            record["notes"]["grid edges"] = edge_note(tuning.edges(grid[grid["variant"].isin([a, b])]))
+            shared = paired_effect(towers, PRIMARY, {"model": a}, {"model": b}, relative=relative)
+            record["notes"]["at the shared hand-set settings"] = (
+                f"{shared.estimate:+.1%} [{shared.low:+.1%}, {shared.high:+.1%}]"
+            )
         return judge(**record)
 
+    sampled = dict(confound=(SAMPLED_TUNING, SETTLE_SAMPLED), runs=tuned if on_tuned else None)
+    shared = dict(confound=(SHARED_SETTINGS, SETTLE_SHARED))
     claims = [
         claim(
             "In-batch softmax needs the logQ correction",
@@ -107,6 +145,7 @@ def tower_claims(towers: Results, best: str, evidence: str) -> list[Claim]:
             "relative Recall@50 of in-batch negatives with the logQ correction over without it",
             "in-batch + logQ",
             "in-batch",
+            **shared,
         ),
         claim(
             "Sampling negatives by popularity needs the logQ correction",
@@ -114,7 +153,7 @@ def tower_claims(towers: Results, best: str, evidence: str) -> list[Claim]:
             "relative Recall@50 of popularity-sampled softmax with the correction over without it",
             "sampled, popularity + logQ",
             "sampled, popularity",
-            tuning=False,
+            **sampled,
         ),
         claim(
             "Sampled softmax approximates the full softmax (we count a loss of less than 5% as holding)",
@@ -123,7 +162,7 @@ def tower_claims(towers: Results, best: str, evidence: str) -> list[Claim]:
             "sampled, popularity + logQ",
             "full softmax",
             threshold=-0.05,
-            tuning=False,
+            **sampled,
         ),
         claim(
             "Average-pooling the watch history beats a user-id embedding",
@@ -133,6 +172,7 @@ def tower_claims(towers: Results, best: str, evidence: str) -> list[Claim]:
             "refitted with the validation examples, which it cannot read from a history)",
             "full softmax",
             "no history (user id)",
+            **shared,
         ),
         claim(
             "Average-pooling the watch history beats the last item alone",
@@ -140,6 +180,7 @@ def tower_claims(towers: Results, best: str, evidence: str) -> list[Claim]:
             "relative Recall@50 of the mean-pooled history over the latest item only",
             "full softmax",
             "last item only",
+            **shared,
         ),
         claim(
             "A deeper candidate tower retrieves better",
@@ -148,16 +189,25 @@ def tower_claims(towers: Results, best: str, evidence: str) -> list[Claim]:
             "settings chosen by hand for three layers",
             "full softmax",
             "depth 0",
+            **shared,
         ),
         claim(
             "The candidate tower beats matrix factorisation at retrieval",
             "the article presents the YouTube two-stage design as the template of large recommenders",
-            f"Recall@50 of the tower ({best}, chosen on validation) minus MF at lesson 03's size and weight "
-            f"decay, each knowing of a user only the ratings from seconds before the test target's",
+            f"Recall@50 of the tower ({best}, chosen on validation) minus "
+            + (
+                f"MF with its learning rate and weight decay chosen on one grid of {tuning.MF_GRID} settings "
+                if mf is not None
+                else "MF at lesson 03's size and weight decay "
+            )
+            + "(validation Recall@50), each knowing of a user only the ratings from seconds before the test "
+            "target's",
             best,
-            "MF",
+            "tuned MF" if mf is not None else "MF",
             threshold=0.0,
             relative=False,
+            confound=(MF_UNTUNED, SETTLE_MF),
+            runs=Results.joined(towers, mf) if mf is not None else None,
         ),
         claim(
             "The candidate tower beats a tuned non-neural baseline at retrieval",
@@ -172,6 +222,9 @@ def tower_claims(towers: Results, best: str, evidence: str) -> list[Claim]:
         ),
     ]
     claims = [c for c in claims if c is not None]
+    for c in claims:
+        if c.claim.startswith("The candidate tower beats matrix") and mf_grid is not None and mf is not None:
+            c.notes["MF's settings at an end of their grid"] = edge_note(tuning.mf_edges(mf_grid))
     trained = set(towers.frame()["model"])
     depths = [m for m in ("depth 0", "depth 1", "depth 2", "full softmax") if m in trained]
     for c in claims:
@@ -182,12 +235,15 @@ def tower_claims(towers: Results, best: str, evidence: str) -> list[Claim]:
     return claims
 
 
-def ranker_claims(rankers: Results, evidence: str, lr_grid=None) -> list[Claim]:
+def ranker_claims(rankers: Results, evidence: str, lr_grid=None, pools=None) -> list[Claim]:
     """The ranking stage against the candidate order it reranks, on the same test users; the notes say what
-    each seed's ranker chose on validation, and which learning rates sit at an end of ``lr_grid``."""
+    each seed's ranker chose on validation, and which learning rates and negatives' pools sit at an end of
+    ``lr_grid`` and ``pools`` (a two-value grid has no inside, so every choice counts)."""
     over_candidates = paired_effect(rankers, "hr@10", {"model": "weighted LR"}, {"model": "candidate score"})
     ndcg = paired_effect(rankers, "ndcg@10", {"model": "weighted LR"}, {"model": "candidate score"})
     notes = other_metrics(over_candidates, {"ndcg@10": ndcg})
+    plain = paired_effect(rankers, "hr@10", {"model": "plain LR"}, {"model": "candidate score"})
+    notes["plain LR over the candidate order (HR@10)"] = str(plain)
     runs = rankers.frame()
     weighted = runs[runs["model"] == "weighted LR"]
     if "best epoch" in weighted:  # epoch 0 is the untrained ranker: the candidate order itself
@@ -208,13 +264,20 @@ def ranker_claims(rankers: Results, evidence: str, lr_grid=None) -> list[Claim]:
                 notes[
                     f"{model}: learning rates at an end of the grid ({min(lr_grid):g}-{max(lr_grid):g})"
                 ] = f"{sum(bool(e) for e in edges)} of {len(edges)}"
+            if pools is not None:
+                chosen = rows["negatives from top"].dropna()
+                edges = [at_edge(pools, pool) for pool in chosen]
+                notes[f"{model}: negatives' pools at an end of the grid ({', '.join(map(str, pools))})"] = (
+                    f"{sum(bool(e) for e in edges)} of {len(edges)}"
+                )
     return [
         judge(
             lesson=NUMBER,
             claim="A ranking stage on richer features improves on the candidate order",
             source="Covington et al. (2016), section 4: the ranker sees many more features of each candidate",
             measured="relative HR@10 of the weighted-LR ranker over the candidate tower's own order, on the "
-            "same 100 candidates",
+            "same 100 candidates (the served ranker, though its rating-weighted objective is not HR@10's; plain LR, "
+            "which is, is in the notes), each ranker's epoch, rate and pool chosen on validation",
             evidence=evidence,
             effect=over_candidates,
             threshold=0.01,
@@ -276,8 +339,10 @@ def weighted_lr_claims(runs: pd.DataFrame, max_bias: float, evidence: str, movie
             f"(we count a bias below {max_bias:.0%} as holding)",
             source="Covington et al. (2016), section 4.2: odds = sum T / (N - k) ~ E[T](1 + P) ~ E[T] "
             "for a small click rate P",
-            measured=f"geometric mean over unseen pairs of odds / true E[watch time], minus 1; {simulation} (the "
-            f"derivation predicts a bias of about P / (1 - P); mean click rate {runs['click rate'].mean():.1%})",
+            measured=f"geometric mean over unseen pairs of odds / true E[watch time], minus 1; {simulation}. On "
+            f"unseen pairs this bias adds two things: the derivation's factor 1 / (1 - P) (mean click rate "
+            f"{runs['click rate'].mean():.1%}) and what the additive model cannot represent of the pair effects, "
+            f"so it tests the odds as a model would serve them, not the derivation alone",
             evidence=evidence,
             effect=odds,
             threshold=max_bias,
@@ -293,115 +358,11 @@ def weighted_lr_claims(runs: pd.DataFrame, max_bias: float, evidence: str, movie
             claim="Weighted logistic regression ranks for engagement better than plain LR",
             source="Covington et al. (2016), section 4.2: positives weighted by watch time",
             measured=f"NDCG@3 of each user kind's unseen video kinds ranked by the model, with expected watch "
-            f"time as the gain, weighted minus plain LR; {simulation}",
+            f"time as the gain, weighted minus plain LR; {simulation}. Weighted LR's objective is this gain, so "
+            f"the claim checks that the objective carries over to unseen pairs, not a surprise",
             evidence=evidence,
             effect=gain,
             threshold=0.01,
             notes=engagement_notes,
         ),
     ]
-
-
-def serving_claims(sweep: pd.DataFrame, ranking: pd.DataFrame, evidence: str) -> list[Claim]:
-    """The serving claims: what approximate search buys over exact search at nearly equal recall, and where
-    one ranking stage stops fitting a latency budget.
-
-    The first is judged at the largest catalogue measured, with the HNSW setting
-    chosen on validation queries (recall@10 >= :data:`.scaling.MIN_RECALL`);
-    where none reaches it, it is not judged. The second is judged at the
-    sourced budget (:data:`.scaling.SOURCED_BUDGET_MS`), the others beside it.
-    """
-    largest = sweep["items"].max()
-    chosen = chosen_rows(sweep)
-    claims = []
-    if largest in chosen.index:
-        row, exact = chosen.loc[largest], exact_rows(sweep).loc[largest]
-        claims.append(
-            judge(
-                lesson=NUMBER,
-                claim="An ANN index answers far faster than exact search at nearly the same recall "
-                "(the article: single-digit milliseconds for billions of items; we count a 10x speed-up "
-                f"at recall@10 >= {MIN_RECALL} as holding)",
-                source="faiss wiki, SIFT1M, 20 threads, queries in a batch: HNSW efSearch 16-256 gives 1-R@1 "
-                "0.874-0.992 at 0.011-0.104 ms per query",
-                measured=f"mean ms per query of exact search over that of HNSW (M={int(row['M'])}, "
-                f"efConstruction={int(row['efConstruction'])}, efSearch {int(row['value'])}, chosen on validation "
-                f"queries; recall@10 {row['recall@10']:.3f} on the test queries) at {int(largest):,} items, "
-                f"batch 1, {int(row['threads'])} CPU threads, on a synthetic catalogue made from the learned item "
-                f"vectors (spread {row['spread']:g}) - a million, not billions; the interval covers the timed "
-                f"queries, not rebuilds of the index or of the catalogue",
-                evidence=f"{evidence}: the retrieval sweep",
-                effect=Effect(
-                    metric="speed-up over exact search (x)",
-                    estimate=float(row["speed-up"]),
-                    low=float(row["speed-up low"]),
-                    high=float(row["speed-up high"]),
-                    n_users=0,
-                ),
-                threshold=10.0,
-                notes={
-                    "HNSW ms per query": float(row["ms/query, batch 1"]),
-                    "exact ms per query": float(exact["ms/query, batch 1"]),
-                    "test recall@10": float(row["recall@10"]),
-                    "speed-up at each catalogue size (chosen setting)": {
-                        f"{int(n):,}": round(float(c["speed-up"]), 2) for n, c in chosen.iterrows()
-                    },
-                    "chosen settings at an end of their grid": edge_note(
-                        edge_report(
-                            {
-                                "efConstruction": (
-                                    [e for m, e in HNSW_BUILDS if m == row["M"]],
-                                    row["efConstruction"],
-                                ),
-                                "efSearch": (SWEEPS["hnsw"], row["value"]),
-                            }
-                        )
-                    ),
-                },
-            )
-        )
-    table = budget_table(ranking)
-    sourced = table[table["budget ms"] == SOURCED_BUDGET_MS].iloc[0]
-    estimate, low, high = (sourced[c] / 100_000 - 1 for c in ("rank all fits up to", "low", "high"))
-    if np.isfinite([estimate, low, high]).all():
-        claims.append(
-            judge(
-                lesson=NUMBER,
-                claim="Two stages are overkill below about 100K items",
-                source="the article; no primary source found. The budget: Cheng et al. (2016), section 4.3, "
-                "serve each request on the order of 10 ms",
-                measured=f"the catalogue size at which a whole one-stage request (user vector, every item's "
-                f"features, the ranker; one user, {int(ranking['threads'].iloc[0])} CPU threads) takes "
-                f"{SOURCED_BUDGET_MS:g} ms, relative to 100K items; the interval spans the repeated requests' "
-                f"2.5th-97.5th percentiles, and the crossing lies between the measured "
-                f"{sourced['largest measured within']:,.0f} and {sourced['smallest measured beyond']:,.0f} items. "
-                f"Cheng et al.'s budget is for scoring the candidates their retrieval returned, on many threads; "
-                f"the size one stage fits depends on this machine as much as on the method",
-                evidence=f"{evidence}: the whole-request timings",
-                effect=Effect(
-                    metric="crossover size / 100K - 1",
-                    estimate=estimate,
-                    low=low,
-                    high=high,
-                    relative=True,
-                    n_users=0,
-                ),
-                threshold=-0.5,
-                notes={
-                    **{
-                        f"one stage fits {b['budget ms']:g} ms up to (items)": round(
-                            float(b["rank all fits up to"])
-                        )
-                        for _, b in table.iterrows()
-                        if np.isfinite(b["rank all fits up to"])
-                    },
-                    "items ranked per ms per thread, at the largest size": round(
-                        float(
-                            ranking["items"].iloc[-1] / ranking["ms"].iloc[-1] / ranking["threads"].iloc[-1]
-                        ),
-                        1,
-                    ),
-                },
-            )
-        )
-    return claims

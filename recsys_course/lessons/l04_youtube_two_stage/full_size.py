@@ -1,16 +1,21 @@
 """Lesson 04's full-size experiments: the candidate towers, the rankers, and serving as the catalogue grows.
 
     python -m recsys_course run 04/towers               # ML-100K, four seeds: towers and baselines
+    python -m recsys_course run 04/tower_tuning         # the sampled-softmax claims' variants: one grid each
+    python -m recsys_course run 04/tuned_towers         # ... then four seeds at each one's best setting
+    python -m recsys_course run 04/mf_tuning            # the MF baseline, given the same tuning budget
     python -m recsys_course run 04/rankers              # four seeds: the rankers on the chosen tower's lists
     python -m recsys_course run 04/serving              # catalogues up to 10^6 items, whole-request timings
     python -m recsys_course run 04/serving --redraw     # only the tables and the figure, from saved timings
 
-``towers`` trains every tower variant, popularity, EASE and MF on each seed (:mod:`.towers`); ``rankers``
-trains the variant it chose on validation on the ranker's cut of the data and the plain- and weighted-LR
-rankers (:mod:`.ranker`). ``serving`` trains that tower and its weighted-LR ranker once, builds exact search
-and faiss indexes over catalogues made from the learned item vectors and times whole requests
-(:mod:`.scaling`). Latencies use the threads torch and faiss use by default (the CSVs name them): time it
-alone.
+``towers`` trains every tower variant, popularity, EASE and MF on each seed at shared settings
+(:mod:`.towers`); ``tower_tuning`` gives the variants the sampled-softmax claims compare one grid each,
+``tuned_towers`` trains them at their best, and ``mf_tuning`` gives the MF baseline as many settings
+(:mod:`.tuning`); ``rankers`` trains the variant ``towers`` chose on validation on the ranker's cut of
+the data and the plain- and weighted-LR rankers (:mod:`.ranker`). ``serving`` trains that tower and its
+weighted-LR ranker once, builds exact search and faiss indexes over catalogues made from the learned item
+vectors and times whole requests (:mod:`.scaling`). Latencies use the threads torch and faiss use by
+default (the CSVs name them): time it alone.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from ...data import load_movielens
 from ...evidence import Results
 from ...tasks import prepare_leave_one_out, prepare_next_watch, to_implicit
 from ...tasks.next_watch import split_latest
-from . import LESSON, catalogues, figures, ranker, scaling
+from . import LESSON, catalogues, figures, ranker, scaling, tuning
 from .towers import (
     RANKER_EXAMPLES_PER_USER,
     Settings,
@@ -61,6 +66,78 @@ def run(dataset: str = "ml-100k", seeds=(0, 1, 2, 3), out=None) -> list[Path]:
     print(f"towers: {time.perf_counter() - start:.0f} s")
     out.mkdir(parents=True, exist_ok=True)
     return towers.save(out, f"towers_{dataset}")
+
+
+def run_tower_tuning(dataset: str = "ml-100k", seeds=(0,), out=None) -> list[Path]:
+    """The loss variants the sampled-softmax claims compare, each given one grid of learning rate and temperature
+    on validation (the first of ``seeds``): writes ``tower_tuning_<dataset>_grid.csv`` (:mod:`.tuning`), which
+    ``04/tuned_towers`` trains from."""
+    out = Path(out or config.results_dir(LESSON))
+    start = time.perf_counter()
+    ml = load_movielens(dataset)
+    data = prepare_next_watch(ml.ratings, ml.users, ml.n_items)
+    s = fast_settings(Settings()) if config.fast_mode() else Settings()
+    grid = tuning.tune_variants(data, s, seed=seeds[0])
+    print(grid.round(4).to_string(index=False))
+    print(tuning.edges(grid).to_string())
+    print(f"grid: {time.perf_counter() - start:.0f} s")
+    out.mkdir(parents=True, exist_ok=True)
+    grid.to_csv(out / f"tower_tuning_{dataset}_grid.csv", index=False)
+    return [out / f"tower_tuning_{dataset}_grid.csv"]
+
+
+def run_tuned_towers(dataset: str = "ml-100k", seeds=(0, 1, 2, 3), out=None) -> list[Path]:
+    """Each loss variant of ``04/tower_tuning``'s grid at its own best setting on ``seeds``, scored like the
+    towers: writes ``tuned_towers_<dataset>`` for the sampled-softmax claims."""
+    out = Path(out or config.results_dir(LESSON))
+    grid = pd.read_csv(_saved(out, f"tower_tuning_{dataset}_grid.csv", "04/tower_tuning"))
+    start = time.perf_counter()
+    ml = load_movielens(dataset)
+    data = prepare_next_watch(ml.ratings, ml.users, ml.n_items)
+    s = fast_settings(Settings()) if config.fast_mode() else Settings()
+    tuned = tuning.tuned_towers(data, s, grid, seeds)
+    print(
+        tuned.frame()[
+            ["model", "seed", "lr", "temperature", "recall@50", "valid", "best epoch", "epochs run"]
+        ]
+        .round(4)
+        .to_string()
+    )
+    print(f"tuned towers: {time.perf_counter() - start:.0f} s")
+    out.mkdir(parents=True, exist_ok=True)
+    return tuned.save(out, f"tuned_towers_{dataset}")
+
+
+def _saved(out: Path, name: str, experiment: str) -> Path:
+    """``name`` from ``out``, else from the committed results; a clear error naming the experiment that writes it."""
+    for folder in (out, config.committed_results_dir(LESSON)):
+        if folder is not None and (Path(folder) / name).is_file():
+            return Path(folder) / name
+    raise FileNotFoundError(f"{name} is in neither {out} nor the committed results: run `{experiment}` first")
+
+
+def run_mf_tuning(dataset: str = "ml-100k", seeds=(0, 1, 2, 3), out=None) -> list[Path]:
+    """The MF baseline given as many settings as each tuned tower variant: its learning rate and weight decay
+    chosen on validation Recall@50 (seed 0), then "tuned MF" on ``seeds``; writes ``mf_tuning_<dataset>`` (the
+    runs) and ``_grid.csv`` (:mod:`.tuning`)."""
+    out = Path(out or config.results_dir(LESSON))
+    start = time.perf_counter()
+    ml = load_movielens(dataset)
+    data = prepare_next_watch(ml.ratings, ml.users, ml.n_items)
+    s = fast_settings(Settings()) if config.fast_mode() else Settings()
+    grid = tuning.tune_mf(data, s)
+    print(grid.round(4).to_string(index=False))
+    print(tuning.mf_edges(grid).to_string())
+    tuned = tuning.tuned_mf(data, s, grid, seeds)
+    print(
+        tuned.frame()[["model", "seed", "lr", "weight_decay", "recall@50", "valid", "best epoch"]]
+        .round(4)
+        .to_string()
+    )
+    print(f"MF tuning: {time.perf_counter() - start:.0f} s")
+    out.mkdir(parents=True, exist_ok=True)
+    grid.to_csv(out / f"mf_tuning_{dataset}_grid.csv", index=False)
+    return tuned.save(out, f"mf_tuning_{dataset}") + [out / f"mf_tuning_{dataset}_grid.csv"]
 
 
 def chosen_variant(dataset: str, out: Path) -> str:
@@ -185,4 +262,14 @@ def load_results(dataset: str = "ml-100k") -> dict | None:
     tables = {name: pd.read_csv(folder / f"{name}_{dataset}.csv") for name in SERVING_TABLES}
     # exact, flat
     tables["retrieval_scaling"]["parameter"] = tables["retrieval_scaling"]["parameter"].fillna("")
-    return {"towers": towers, "rankers": Results.committed(LESSON, f"rankers_{dataset}"), **tables}
+    tuning_grid = folder / f"tower_tuning_{dataset}_grid.csv"
+    mf_grid = folder / f"mf_tuning_{dataset}_grid.csv"
+    return {
+        "towers": towers,
+        "rankers": Results.committed(LESSON, f"rankers_{dataset}"),
+        "tuned_towers": Results.committed(LESSON, f"tuned_towers_{dataset}"),
+        "tower_grid": pd.read_csv(tuning_grid) if tuning_grid.is_file() else None,
+        "mf_tuning": Results.committed(LESSON, f"mf_tuning_{dataset}"),
+        "mf_grid": pd.read_csv(mf_grid) if mf_grid.is_file() else None,
+        **tables,
+    }

@@ -58,6 +58,7 @@ class Settings:
     )  # Adam's rate for every ranker, chosen on validation
     mf_dim: int = 64  # lesson 03's tuned MF
     mf_weight_decay: float = 1e-5
+    mf_lr: float = 1e-3
 
 
 def fast_settings(s: Settings) -> Settings:
@@ -181,7 +182,7 @@ def _fit_mf(data: NextWatch, split: str, s: Settings, seed: int, epochs: int, ev
     torch.manual_seed(seed)
     users, items = np.nonzero(known_before(data, split).table)
     model = MF(data.n_users, data.n_items, dim=s.mf_dim).to(config.get_device())
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, weight_decay=s.mf_weight_decay)
+    optimizer = torch.optim.Adam(model.parameters(), lr=s.mf_lr, weight_decay=s.mf_weight_decay)
     rng = np.random.default_rng(seed)
     batches = epoch_batches(users, items, fitted_rows(data, split), 4, rng, batch_size=256)
     history = fit(
@@ -198,7 +199,7 @@ def _fit_mf(data: NextWatch, split: str, s: Settings, seed: int, epochs: int, ev
     return model, history
 
 
-def train_mf(data: NextWatch, s: Settings, seed: int) -> tuple[MF, History]:
+def train_mf(data: NextWatch, s: Settings, seed: int, refit: bool = True) -> tuple[MF | None, History]:
     """Lesson 03's MF (BCE, 4 uniform negatives, tuned size and weight decay): ``(model, history)``.
 
     Trained on what it may know of each user before the validation targets and
@@ -206,10 +207,12 @@ def train_mf(data: NextWatch, s: Settings, seed: int) -> tuple[MF, History]:
     whole catalogue), then trained afresh for that many epochs on what it may
     know before the test targets (:func:`known_before`): the validation item
     included, unless it shares the test target's second. ``history`` is the
-    validation run's.
+    validation run's; with ``refit=False`` (for tuning) the model is None.
     """
     evaluate = catalogue.validation(data, lambda m, examples: all_item_scores(m, examples.user, data.n_items))
     _, history = _fit_mf(data, "valid", s, seed, s.max_epochs, evaluate)
+    if not refit:
+        return None, history
     model, _ = _fit_mf(data, "test", s, seed, max(history.best_epoch or 1, 1))
     return model, history
 
