@@ -77,7 +77,8 @@ def run_tower_tuning(dataset: str = "ml-100k", seeds=(0,), out=None) -> list[Pat
     ml = load_movielens(dataset)
     data = prepare_next_watch(ml.ratings, ml.users, ml.n_items)
     s = fast_settings(Settings()) if config.fast_mode() else Settings()
-    grid = tuning.tune_variants(data, s, seed=seeds[0])
+    small = dict(lrs=tuning.LRS[1:2], temperatures=tuning.TEMPERATURES[1:]) if config.fast_mode() else {}
+    grid = tuning.tune_variants(data, s, seed=seeds[0], **small)  # FAST mode: two settings each
     print(grid.round(4).to_string(index=False))
     print(tuning.edges(grid).to_string())
     print(f"grid: {time.perf_counter() - start:.0f} s")
@@ -125,7 +126,8 @@ def run_mf_tuning(dataset: str = "ml-100k", seeds=(0, 1, 2, 3), out=None) -> lis
     ml = load_movielens(dataset)
     data = prepare_next_watch(ml.ratings, ml.users, ml.n_items)
     s = fast_settings(Settings()) if config.fast_mode() else Settings()
-    grid = tuning.tune_mf(data, s)
+    small = dict(lrs=tuning.MF_LRS[1:2], decays=tuning.MF_DECAYS[1:]) if config.fast_mode() else {}
+    grid = tuning.tune_mf(data, s, **small)  # FAST mode: two settings
     print(grid.round(4).to_string(index=False))
     print(tuning.mf_edges(grid).to_string())
     tuned = tuning.tuned_mf(data, s, grid, seeds)
