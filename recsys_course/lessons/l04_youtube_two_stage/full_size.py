@@ -68,15 +68,23 @@ def run(dataset: str = "ml-100k", seeds=(0, 1, 2, 3), out=None) -> list[Path]:
     return towers.save(out, f"towers_{dataset}")
 
 
+def _next_watch(dataset: str) -> tuple:
+    """``(MovieLens, next-watch task, settings)`` for ``dataset``: FAST mode's settings where it is on."""
+    ml = load_movielens(dataset)
+    return (
+        ml,
+        prepare_next_watch(ml.ratings, ml.users, ml.n_items),
+        fast_settings(Settings()) if config.fast_mode() else Settings(),
+    )
+
+
 def run_tower_tuning(dataset: str = "ml-100k", seeds=(0,), out=None) -> list[Path]:
     """The loss variants the sampled-softmax claims compare, each given one grid of learning rate and temperature
     on validation (the first of ``seeds``): writes ``tower_tuning_<dataset>_grid.csv`` (:mod:`.tuning`), which
     ``04/tuned_towers`` trains from."""
     out = Path(out or config.results_dir(LESSON))
     start = time.perf_counter()
-    ml = load_movielens(dataset)
-    data = prepare_next_watch(ml.ratings, ml.users, ml.n_items)
-    s = fast_settings(Settings()) if config.fast_mode() else Settings()
+    ml, data, s = _next_watch(dataset)
     small = dict(lrs=tuning.LRS[1:2], temperatures=tuning.TEMPERATURES[1:]) if config.fast_mode() else {}
     grid = tuning.tune_variants(data, s, seed=seeds[0], **small)  # FAST mode: two settings each
     print(grid.round(4).to_string(index=False))
@@ -93,9 +101,7 @@ def run_tuned_towers(dataset: str = "ml-100k", seeds=(0, 1, 2, 3), out=None) -> 
     out = Path(out or config.results_dir(LESSON))
     grid = pd.read_csv(_saved(out, f"tower_tuning_{dataset}_grid.csv", "04/tower_tuning"))
     start = time.perf_counter()
-    ml = load_movielens(dataset)
-    data = prepare_next_watch(ml.ratings, ml.users, ml.n_items)
-    s = fast_settings(Settings()) if config.fast_mode() else Settings()
+    ml, data, s = _next_watch(dataset)
     tuned = tuning.tuned_towers(data, s, grid, seeds)
     print(
         tuned.frame()[
@@ -123,9 +129,7 @@ def run_mf_tuning(dataset: str = "ml-100k", seeds=(0, 1, 2, 3), out=None) -> lis
     runs) and ``_grid.csv`` (:mod:`.tuning`)."""
     out = Path(out or config.results_dir(LESSON))
     start = time.perf_counter()
-    ml = load_movielens(dataset)
-    data = prepare_next_watch(ml.ratings, ml.users, ml.n_items)
-    s = fast_settings(Settings()) if config.fast_mode() else Settings()
+    ml, data, s = _next_watch(dataset)
     small = dict(lrs=tuning.MF_LRS[1:2], decays=tuning.MF_DECAYS[1:]) if config.fast_mode() else {}
     grid = tuning.tune_mf(data, s, **small)  # FAST mode: two settings
     print(grid.round(4).to_string(index=False))
@@ -159,9 +163,7 @@ def run_rankers(dataset: str = "ml-100k", seeds=(0, 1, 2, 3), out=None) -> list[
     """
     out = Path(out or config.results_dir(LESSON))
     start = time.perf_counter()
-    ml = load_movielens(dataset)
-    data = prepare_next_watch(ml.ratings, ml.users, ml.n_items)
-    s = fast_settings(Settings()) if config.fast_mode() else Settings()
+    ml, data, s = _next_watch(dataset)
     variant = chosen_variant(dataset, out)
     cut, later = split_latest(data, RANKER_EXAMPLES_PER_USER)
     rankers = Results()
