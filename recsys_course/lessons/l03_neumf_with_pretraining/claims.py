@@ -102,6 +102,10 @@ def judge_claims(results: Results, evidence: str, edges: pd.DataFrame | None = N
     frame = results.frame()
     pretrained = pretrained_choice(results)
     recipe = pretrained.split(", ")[1].rstrip(")")
+    # a pooled record's runs are (size, seed) pairs, not seeds
+    pooled_note = {
+        "runs pooled": f"{frame['seed'].nunique()} seeds at each of the sizes named, each pair one run"
+    }
     claims = []
 
     def add(
@@ -114,8 +118,10 @@ def judge_claims(results: Results, evidence: str, edges: pd.DataFrame | None = N
         direction="above",
         confound=None,
         settle=None,
+        notes=None,
     ):
-        """``compare(metric)`` measures the effect on any metric; ``confound`` makes the record confounded."""
+        """``compare(metric)`` measures the effect on any metric; ``confound`` makes the record confounded;
+        ``notes`` go after the other metrics."""
         primary = compare(metric)
         record = dict(
             lesson=NUMBER,
@@ -126,7 +132,10 @@ def judge_claims(results: Results, evidence: str, edges: pd.DataFrame | None = N
             effect=primary,
             threshold=threshold,
             direction=direction,
-            notes=other_metrics(primary, {m: compare(m) for m in METRICS if m != metric}),
+            notes={
+                **other_metrics(primary, {m: compare(m) for m in METRICS if m != metric}),
+                **(notes or {}),
+            },
         )
         claims.append(
             confounded(**record, confound=confound, settle=settle or SETTLE_PRETRAINING)
@@ -143,6 +152,7 @@ def judge_claims(results: Results, evidence: str, edges: pd.DataFrame | None = N
         f"relative gain in sampled AUC of pretrained NeuMF ({recipe} fine-tuning, the better on validation) over "
         f"NeuMF from scratch, {_sizes_text(sizes)}",
         lambda m: pooled(results, m, pretrained, SCRATCH, sizes),
+        notes=pooled_note,
         metric="auc",
         confound=UNEQUAL_TUNING,
     )
@@ -153,6 +163,7 @@ def judge_claims(results: Results, evidence: str, edges: pd.DataFrame | None = N
         f"relative HR@10 gain of pretrained NeuMF ({recipe}) over NeuMF from scratch, {_sizes_text(large)} "
         f"(the claim read as: at least half the paper's gain)",
         lambda m: pooled(results, m, pretrained, SCRATCH, large),
+        notes=pooled_note,
         threshold=round(paper_large / 2, 4),
         confound=UNEQUAL_TUNING,
     )
@@ -164,6 +175,7 @@ def judge_claims(results: Results, evidence: str, edges: pd.DataFrame | None = N
         f"{_sizes_text(sizes)} (a run whose fine-tuning never beat the fused start on validation keeps it, "
         f"and adds an effect of zero)",
         lambda m: pooled(results, m, pretrained, FUSED, sizes),
+        notes=pooled_note,
         confound=finetune_confound(edges, recipe),
         settle=SETTLE_FINETUNE,
     )
@@ -174,6 +186,7 @@ def judge_claims(results: Results, evidence: str, edges: pd.DataFrame | None = N
         f"(sharing also changes the size: its GMF product takes the MLP's embedding width, 2x the factors, "
         f"and each id has 2x instead of 3x the factors in embeddings)",
         lambda m: pooled(results, m, SCRATCH, "NeuMF (shared embeddings)", sizes),
+        notes=pooled_note,
     )
 
     if "negatives" in frame and (frame["experiment"] == "negatives").any():
@@ -226,12 +239,16 @@ def judge_claims(results: Results, evidence: str, edges: pd.DataFrame | None = N
             threshold=-0.01,
             direction="below",
         )
-    for c in claims:  # a pooled record's runs are (size, seed) pairs, not seeds
-        if c.measured.endswith("factors pooled") or "factors pooled " in c.measured:
-            c.notes["runs pooled"] = (
-                f"{frame['seed'].nunique()} seeds at each of the sizes named, each pair one run"
-            )
     neumf, neumf_text, neumf_confound = tuned_neumf(results)
+    plain = {"model": SCRATCH, "factors": best_neumf_size(results)}
+
+    def untuned(baseline: dict, one_run: bool = False) -> dict:
+        """Beside a tuned NeuMF's record: the lesson's NeuMF (no weight decay, the lesson's size) instead."""
+        if neumf_confound is not None:
+            return {}
+        gap = effect(results, "hr@10", plain, baseline, baseline=one_run)
+        return {f"NeuMF from scratch ({plain['factors']} factors, no weight decay) instead": str(gap)}
+
     if len(mf):
         add(
             "NeuMF beats matrix factorisation",
@@ -241,6 +258,7 @@ def judge_claims(results: Results, evidence: str, edges: pd.DataFrame | None = N
             lambda m: effect(results, m, neumf, {"model": "tuned MF"}),
             confound=neumf_confound,
             settle=SETTLE_NEUMF,
+            notes=untuned({"model": "tuned MF"}),
         )
         add(
             "MF with proper regularisation often beats NeuMF below about 1M interactions",
@@ -260,22 +278,8 @@ def judge_claims(results: Results, evidence: str, edges: pd.DataFrame | None = N
             lambda m: effect(results, m, neumf, {"model": "EASE"}, baseline=True),
             confound=neumf_confound,
             settle=SETTLE_NEUMF,
+            notes=untuned({"model": "EASE"}, one_run=True),
         )
-    if (
-        neumf_confound is None
-    ):  # beside the tuned NeuMF: the lesson's NeuMF, no weight decay, at the lesson's size
-        plain = {"model": SCRATCH, "factors": best_neumf_size(results)}
-        for c in claims:
-            other = {
-                "NeuMF beats matrix": ({"model": "tuned MF"}, False),
-                "NeuMF beats a tuned": ({"model": "EASE"}, True),
-            }
-            for start, (baseline, one_run) in other.items():
-                if c.claim.startswith(start):
-                    untuned = effect(results, "hr@10", plain, baseline, baseline=one_run)
-                    c.notes[f"NeuMF from scratch ({plain['factors']} factors, no weight decay) instead"] = (
-                        str(untuned)
-                    )
     return claims
 
 

@@ -29,7 +29,8 @@ from ...training.batches import epoch_batches
 
 @dataclass(frozen=True)
 class Settings:
-    """Sizes and training settings of lesson 04, shared by every variant (none is tuned per variant).
+    """Sizes and training settings of lesson 04, shared by every variant of ``04/towers`` (``04/tower_tuning``
+    gives three of them and MF their own grids, :mod:`.tuning`).
 
     Set by hand from a few runs of the full softmax and in-batch towers judged on validation Recall@50;
     early stopping on the validation users chooses each run's epochs.
