@@ -25,7 +25,7 @@ from .claims import (
     verdict,
 )
 from .grids import at_edge, edge_note, edge_report
-from .intervals import Effect, mean_interval, paired_bootstrap
+from .intervals import Effect, contrast_bootstrap, mean_interval, paired_bootstrap
 from .results import Results, committed_file, paired_effect, seed_summary
 
 __all__ = [
@@ -39,6 +39,7 @@ __all__ = [
     "claims_table",
     "committed_file",
     "conclusion",
+    "contrast_bootstrap",
     "edge_note",
     "edge_report",
     "confounded",

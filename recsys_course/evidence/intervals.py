@@ -2,7 +2,8 @@
 
 :func:`paired_bootstrap` measures the difference (or relative gain) of a per-user metric between
 two models, over test users and training seeds, with a 95% interval; :func:`mean_interval` gives
-one model's mean the same kind of interval. The rule that turns an interval into a verdict lives
+one model's mean the same kind of interval, and :func:`contrast_bootstrap` how much a gain differs
+between two groups of test cases. The rule that turns an interval into a verdict lives
 in :mod:`.claims`.
 """
 
@@ -102,8 +103,6 @@ def paired_bootstrap(
     shows ``n_seeds``). ``tests/evidence/test_intervals.py`` checks the coverage on
     simulated data with a known effect.
     """
-    from scipy.stats import t as student_t
-
     if not 0 < level < 1:
         raise ValueError(f"level must lie in (0, 1), got {level}")
     a_runs, b_runs = _as_runs(a, "a"), _as_runs(b, "b")
@@ -125,14 +124,8 @@ def paired_bootstrap(
     boot_a, boot_b = (a_runs @ counts).mean(0), (b_runs @ counts).mean(0)  # [boot]: means over drawn users
     var_users = float(np.var(effect(boot_a, boot_b), ddof=1))
     estimate = float(effect(a_runs.mean(), b_runs.mean()))
-    var_seeds, df = 0.0, np.inf
-    if n_seeds > 1:
-        per_seed = effect(a_runs.mean(1), b_runs.mean(1))  # one effect per seed, over all users
-        var_seeds = float(np.var(per_seed, ddof=1)) / n_seeds
-        total = var_users + var_seeds
-        if total > 0:
-            df = total**2 / (var_users**2 / (n_users - 1) + var_seeds**2 / (n_seeds - 1))
-    half = float(student_t.ppf(0.5 + level / 2, df)) * np.sqrt(var_users + var_seeds)
+    per_seed = effect(a_runs.mean(1), b_runs.mean(1))  # one effect per seed, over all users
+    half = _half_width(var_users, per_seed, n_users, level)
     return Effect(
         metric=metric,
         estimate=estimate,
@@ -142,6 +135,76 @@ def paired_bootstrap(
         level=level,
         n_users=n_users,
         n_seeds=n_seeds,
+    )
+
+
+def _half_width(var_users: float, per_seed: np.ndarray, n_users: int, level: float) -> float:
+    """Half the interval: Student's t on Satterthwaite's degrees of freedom times the root of the users'
+    bootstrap variance plus the seeds' variance of the mean (see :func:`paired_bootstrap`)."""
+    from scipy.stats import t as student_t
+
+    n_seeds = len(per_seed)
+    var_seeds, df = 0.0, np.inf
+    if n_seeds > 1:
+        var_seeds = float(np.var(per_seed, ddof=1)) / n_seeds
+        total = var_users + var_seeds
+        if total > 0:
+            df = total**2 / (var_users**2 / (n_users - 1) + var_seeds**2 / (n_seeds - 1))
+    return float(student_t.ppf(0.5 + level / 2, df)) * np.sqrt(var_users + var_seeds)
+
+
+def contrast_bootstrap(
+    first: tuple,
+    second: tuple,
+    *,
+    metric: str = "metric",
+    level: float = 0.95,
+    n_boot: int = 2000,
+    seed: int = 0,
+) -> Effect:
+    """How much more model A gains over model B on one group of test cases than on another, with an interval:
+    ``(mean A - mean B) on first - (mean A - mean B) on second``.
+
+    ``first`` and ``second`` are ``(a, b, users)``: each model's per-user metric on that group, shape
+    ``[n_seeds, n_users]`` (the same seeds in both groups), and the users' ids. A user may be in both groups
+    (their frequent and their rare impressions, say), so the groups are not independent: each bootstrap
+    replicate draws users with replacement from the union once and weights every group's users by how often
+    they were drawn, which keeps what a user shares across the groups. Seeds count as in
+    :func:`paired_bootstrap`, from the per-seed contrasts.
+    """
+    if not 0 < level < 1:
+        raise ValueError(f"level must lie in (0, 1), got {level}")
+    parts = []
+    for name, (a, b, users) in (("first", first), ("second", second)):
+        a_runs, b_runs = _as_runs(a, f"{name}'s a"), _as_runs(b, f"{name}'s b")
+        if a_runs.shape != b_runs.shape or a_runs.shape[1] != len(users):
+            raise ValueError(
+                f"{name}: a {a_runs.shape}, b {b_runs.shape} and {len(users)} users must describe the same runs "
+                "and users"
+            )
+        parts.append((a_runs - b_runs, np.asarray(users)))
+    (gain_1, users_1), (gain_2, users_2) = parts
+    if gain_1.shape[0] != gain_2.shape[0]:
+        raise ValueError(f"both groups need the same seeds: {gain_1.shape[0]} and {gain_2.shape[0]} runs")
+    union = np.union1d(users_1, users_2)
+    rng = np.random.default_rng(seed)
+    counts = rng.multinomial(len(union), np.full(len(union), 1 / len(union)), size=n_boot).T  # [union, boot]
+    boot = []
+    for gain, users in ((gain_1, users_1), (gain_2, users_2)):
+        weights = counts[np.searchsorted(union, users)].astype(float)  # [users, boot]
+        weights[:, weights.sum(0) == 0] = 1.0  # a replicate that drew none of the group: its plain mean
+        boot.append(gain.mean(0) @ weights / weights.sum(0))
+    estimate = float(gain_1.mean() - gain_2.mean())
+    per_seed = gain_1.mean(1) - gain_2.mean(1)
+    half = _half_width(float(np.var(boot[0] - boot[1], ddof=1)), per_seed, len(union), level)
+    return Effect(
+        metric=metric,
+        estimate=estimate,
+        low=estimate - half,
+        high=estimate + half,
+        level=level,
+        n_users=len(union),
+        n_seeds=gain_1.shape[0],
     )
 
 

@@ -107,6 +107,15 @@ class Results:
         known = sorted(self._columns) + (["hr@K", "recall@K", "ndcg@K"] if "rank" in self._columns else [])
         raise ValueError(f"unknown metric {metric!r}: use one of {known}")
 
+    def subset(self, **where) -> Results:
+        """A new Results with only the runs matching ``where`` (see :meth:`runs`), numbered afresh, on the same
+        users: a baseline run of one experiment joined to another's (:meth:`joined`)."""
+        part = type(self)(self.users)
+        for r in self.runs(**where)["run"]:
+            row = {k: v for k, v in self.rows[r].items() if k != "run"}
+            part.add(row, pd.DataFrame({"user": self.users, **{k: v[r] for k, v in self._columns.items()}}))
+        return part
+
     def save(self, folder: str | Path, name: str) -> list[Path]:
         """Write ``<name>.csv`` (runs), ``<name>_users.npz`` (per-user numbers) and ``<name>_curves.csv``."""
         folder = Path(folder)

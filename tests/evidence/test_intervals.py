@@ -12,6 +12,7 @@ from recsys_course.evidence import (
     claims_table,
     conclusion,
     confounded,
+    contrast_bootstrap,
     judge,
     load_claims,
     other_metrics,
@@ -51,6 +52,49 @@ def test_95_interval_covers_a_known_difference_in_90_to_99_percent_of_simulation
         e = paired_bootstrap(a, b, relative=relative, n_boot=400, seed=k)
         covered += e.low <= truth <= e.high
     assert 0.90 <= covered / 200 <= 0.99, covered / 200
+
+
+def _two_groups(rng, n_users=600, n_seeds=3, gains=(0.03, 0.0)):
+    """Per-user gains of A over B in two overlapping groups of users (a user's own effect shows in both), and
+    the users' ids; the true contrast is ``gains[0] - gains[1]``."""
+    own = rng.normal(0, 0.1, n_users)  # what a user's cases share across the groups
+    seed_shift = rng.normal(0, 0.005, (n_seeds, 1))
+    groups = []
+    for gain, members in zip(
+        gains, (np.arange(0, int(0.7 * n_users)), np.arange(int(0.3 * n_users), n_users))
+    ):
+        b = rng.normal(0.7, 0.1, (n_seeds, len(members)))
+        a = b + gain + own[members] + seed_shift + rng.normal(0, 0.05, (n_seeds, len(members)))
+        groups.append((a, b, members))
+    return groups
+
+
+def test_contrast_interval_covers_a_known_difference_between_groups():
+    """200 simulated experiments with a known contrast between two groups that share users: about 95% coverage."""
+    rng = np.random.default_rng(7)
+    covered = 0
+    for k in range(200):
+        first, second = _two_groups(rng)
+        e = contrast_bootstrap(first, second, n_boot=400, seed=k)
+        covered += e.low <= 0.03 <= e.high
+    assert 0.90 <= covered / 200 <= 0.99, covered / 200
+
+
+def test_contrast_keeps_what_shared_users_have_in_common_and_checks_its_inputs():
+    """Users in both groups carry their own effect into both, so the contrast's interval is narrower than two
+    independent intervals would give; the same group twice gives exactly zero."""
+    first, second = _two_groups(np.random.default_rng(3))
+    e = contrast_bootstrap(first, second)
+    alone = [paired_bootstrap(a, b) for a, b, _ in (first, second)]
+    independent = np.hypot(*[(x.high - x.low) / 2 for x in alone])
+    assert (e.high - e.low) / 2 < independent
+    assert e.estimate == pytest.approx(alone[0].estimate - alone[1].estimate)
+    same = contrast_bootstrap(first, first)
+    assert same.estimate == 0 and same.high - same.low == pytest.approx(0)
+    with pytest.raises(ValueError, match="same runs and users"):
+        contrast_bootstrap(first, (second[0], second[1], second[2][:-1]))
+    with pytest.raises(ValueError, match="same seeds"):
+        contrast_bootstrap(first, (second[0][:2], second[1][:2], second[2]))
 
 
 def test_seed_noise_widens_the_interval():

@@ -35,6 +35,20 @@ def test_joined_results_keep_every_run_and_its_per_user_numbers():
     assert len(whole.curves) == 1 and list(a.frame()["run"]) == [0, 1]  # the parts are left as they were
 
 
+def test_a_subset_keeps_the_chosen_runs_and_their_per_user_numbers():
+    users = np.array([3, 1, 2])
+    whole = Results.joined(
+        _part(users, [np.array([0, 5, 20]), np.array([1, 2, 3])], "A"),
+        _part(users, [np.array([9, 9, 0])], "B"),
+    )
+    only_b = whole.subset(model="B")
+    assert list(only_b.frame()["run"]) == [0] and list(only_b.frame()["model"]) == ["B"]
+    np.testing.assert_array_equal(only_b.per_user("hr@10"), whole.per_user("hr@10", model="B"))
+    np.testing.assert_array_equal(only_b.users, users)
+    with pytest.raises(KeyError, match="no run matches"):
+        whole.subset(model="C")
+
+
 def test_joining_results_of_other_users_is_an_error():
     a = _part(np.array([1, 2]), [np.array([0, 1])], "A")
     b = _part(np.array([2, 1]), [np.array([0, 1])], "B")

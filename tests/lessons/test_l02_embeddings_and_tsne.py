@@ -37,3 +37,22 @@ def test_doubling_rule_verdict_needs_the_starting_size(loo):
         dimension_claims.judge_claims(
             dimensions.sweep(loo, dims=(4, 8), seeds=(0,), epochs=1), evidence="tiny"
         )
+
+
+def test_each_size_gets_its_own_weight_decay_and_the_claim_says_what_other_sizes_give_up(loo):
+    """The decay grid keeps every (size, decay); the sweep trains each size at its chosen decay, and the claim's
+    notes set every other size against the best, so a reader sees whether any fixed choice would do as well."""
+    from recsys_course.lessons.l02_embeddings_and_tsne import claims as dimension_claims
+    from recsys_course.lessons.l02_embeddings_and_tsne import dimensions
+
+    grid = dimensions.tune_decays(loo, dims=(16, 32, 64), decays=(0.0, 1e-3), epochs=2)
+    assert len(grid) == 6 and set(grid["weight_decay"]) == {0.0, 1e-3}
+    chosen = dimensions.chosen_decays(grid)
+    for dim, decay in chosen.items():
+        part = grid[grid["factors"] == dim]
+        assert part.loc[part["weight_decay"] == decay, "valid auc"].item() == part["valid auc"].max()
+    results = dimensions.sweep(loo, dims=(16, 32, 64), seeds=(0,), epochs=2, decays=chosen)
+    assert dict(zip(results.frame()["factors"], results.frame()["weight_decay"])) == chosen
+    (claim,) = dimension_claims.judge_claims(results, evidence="tiny")
+    others = claim.notes["every other size against the best (relative test AUC)"]
+    assert len(others) == 2 and claim.notes["weight decay by size"] == chosen

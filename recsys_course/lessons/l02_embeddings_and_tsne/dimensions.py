@@ -5,10 +5,13 @@
 MF with a dot product, trained on leave-one-out by time with 4 sampled
 negatives per positive, stops early on the validation item's sampled AUC
 (the rule's metric) and is tested on the test item, per user. The full-size
-run writes ``results/02_embeddings_and_tsne/dimensions_<dataset>.csv`` and its per-user numbers.
+run first gives each size its own weight decay on validation, then writes
+``results/02_embeddings_and_tsne/dimensions_<dataset>.csv``, its per-user numbers and the decay grid.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pandas as pd
 import torch
@@ -20,12 +23,17 @@ from ...evidence import Results
 from ...models import MF
 from ...tasks import LeaveOneOut, prepare_leave_one_out, to_implicit
 from ...training import History, fit_implicit
+from ...training.optim import adam_with_weight_decay
 from . import LESSON
 
 DIMS = (8, 16, 32, 64, 128)
+DECAYS = (0.0, 1e-6, 1e-5, 1e-4)  # each size's weight decay in the full-size sweep: lesson 03's MF grid
+FULL_EPOCHS = 80  # the full-size cap, one early stopping should not reach (at 20, most d = 8 runs did)
 
 
-def train_mf(loo: LeaveOneOut, dim: int, seed: int, epochs: int = 20, lr: float = 5e-3) -> tuple[MF, History]:
+def train_mf(
+    loo: LeaveOneOut, dim: int, seed: int, epochs: int = 20, lr: float = 5e-3, weight_decay: float = 0.0
+) -> tuple[MF, History]:
     """MF of size ``dim``, early-stopped on validation sampled AUC: ``(model, history)``."""
     torch.manual_seed(seed)
     model = MF(loo.n_users, loo.n_items, dim=dim).to(config.get_device())
@@ -35,6 +43,7 @@ def train_mf(loo: LeaveOneOut, dim: int, seed: int, epochs: int = 20, lr: float 
         n_neg=4,
         epochs=epochs,
         lr=lr,
+        optimizer=adam_with_weight_decay(model, lr, weight_decay) if weight_decay else None,
         seed=seed,
         patience=3,
         monitor="auc",
@@ -43,14 +52,45 @@ def train_mf(loo: LeaveOneOut, dim: int, seed: int, epochs: int = 20, lr: float 
     return model, history
 
 
+def tune_decays(loo: LeaveOneOut, dims=DIMS, decays=DECAYS, epochs: int = FULL_EPOCHS, seed: int = 0):
+    """Every size at every weight decay on one seed: a frame of the best validation AUC of each, so that each
+    size is compared at the training that suits it, not at one setting that suits some sizes more."""
+    rows = []
+    for dim in dims:
+        for decay in decays:
+            _, history = train_mf(loo, dim, seed, epochs, weight_decay=decay)
+            rows.append(
+                {
+                    "factors": dim,
+                    "weight_decay": decay,
+                    "valid auc": history.best_value,
+                    "best epoch": history.best_epoch,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def chosen_decays(grid: pd.DataFrame) -> dict[int, float]:
+    """Each size's weight decay with the best validation AUC in :func:`tune_decays`' ``grid`` (ties: the first)."""
+    best = grid.loc[grid.groupby("factors")["valid auc"].idxmax()]
+    return {int(row.factors): float(row.weight_decay) for row in best.itertuples()}
+
+
 def sweep(
-    loo: LeaveOneOut, dims=DIMS, seeds=(0,), epochs: int = 20, results: Results | None = None
+    loo: LeaveOneOut,
+    dims=DIMS,
+    seeds=(0,),
+    epochs: int = 20,
+    results: Results | None = None,
+    decays: dict | None = None,
 ) -> Results:
-    """One MF per (size, seed); rows hold validation and test means, per-user test results are kept."""
+    """One MF per (size, seed), at the size's weight decay in ``decays`` (none if absent); rows hold validation
+    and test means, per-user test results are kept."""
     results = results if results is not None else Results()
+    decays = decays or {}
     for seed in seeds:
         for dim in dims:
-            model, history = train_mf(loo, dim, seed, epochs)
+            model, history = train_mf(loo, dim, seed, epochs, weight_decay=decays.get(dim, 0.0))
             best = history.frame().set_index("epoch").loc[history.best_epoch]
             row, per_user = sampled.report(model, loo, history, monitor="auc")
             results.add(
@@ -58,6 +98,7 @@ def sweep(
                     "experiment": "dimensions",
                     "model": "MF",
                     "factors": dim,
+                    "weight_decay": decays.get(dim, 0.0),
                     "seed": seed,
                     "valid auc": best["auc"],
                     "valid hr@10": best["hr@10"],
@@ -84,18 +125,38 @@ def doubling_rule(auc_by_dim: pd.Series, start: int = 32, min_gain: float = 0.00
 
 
 def run(dataset: str = "ml-100k", seeds=(0, 1, 2, 3, 4), out=None, dims=DIMS) -> list:
-    """The sweep at full size (FAST mode: 3 epochs at most); writes dimensions_<dataset>.csv and per-user numbers."""
+    """The sweep at full size: each size's weight decay chosen on validation (seed 0), then every size on
+    ``seeds``, at most :data:`FULL_EPOCHS` epochs (FAST mode: 3, no decay grid). Writes dimensions_<dataset>.csv,
+    its per-user numbers and the decay grid (``_decays.csv``)."""
     import time
 
     data = load_movielens(dataset)
     loo = prepare_leave_one_out(to_implicit(data.ratings), data.n_users, data.n_items, seed=0)
     start = time.perf_counter()
-    results = sweep(loo, dims, seeds, epochs=3 if config.fast_mode() else 20)
-    print(f"{len(results.rows)} runs in {time.perf_counter() - start:.0f} s")
+    epochs = 3 if config.fast_mode() else FULL_EPOCHS
+    grid = tune_decays(loo, dims, (0.0,) if config.fast_mode() else DECAYS, epochs)
+    print(grid.round(4).to_string(index=False))
+    results = sweep(loo, dims, seeds, epochs=epochs, decays=chosen_decays(grid))
+    print(f"{len(grid)} tuning runs and {len(results.rows)} runs in {time.perf_counter() - start:.0f} s")
     frame = results.frame().assign(dataset=data.name)
     results.rows = frame.to_dict("records")
-    print(frame.groupby("factors")[["valid auc", "auc", "hr@10", "best epoch"]].mean().round(4).to_string())
-    return results.save(out or config.results_dir(LESSON), f"dimensions_{dataset}")
+    print(
+        frame.groupby("factors")[["weight_decay", "valid auc", "auc", "hr@10", "best epoch"]]
+        .mean()
+        .round(4)
+        .to_string()
+    )
+    out = Path(out or config.results_dir(LESSON))
+    written = results.save(out, f"dimensions_{dataset}")
+    grid.to_csv(out / f"dimensions_{dataset}_decays.csv", index=False)
+    return written + [out / f"dimensions_{dataset}_decays.csv"]
+
+
+def decay_grid(dataset: str) -> pd.DataFrame | None:
+    """The committed weight-decay grid of the full-size sweep for ``dataset``, or None."""
+    folder = config.committed_results_dir(LESSON)
+    path = None if folder is None else folder / f"dimensions_{dataset}_decays.csv"
+    return pd.read_csv(path) if path is not None and path.is_file() else None
 
 
 def load_results(dataset: str) -> Results | None:
