@@ -39,20 +39,26 @@ def test_doubling_rule_verdict_needs_the_starting_size(loo):
         )
 
 
-def test_each_size_gets_its_own_weight_decay_and_the_claim_says_what_other_sizes_give_up(loo):
-    """The decay grid keeps every (size, decay); the sweep trains each size at its chosen decay, and the claim's
-    notes set every other size against the best, so a reader sees whether any fixed choice would do as well."""
+def test_each_size_gets_its_own_settings_and_the_claim_says_what_other_sizes_give_up(loo):
+    """The grid keeps every (size, rate, decay); the sweep trains each size at its chosen pair, and the claim's
+    notes set every other size against the best with an interval, and name fixed sizes that pass as well."""
     from recsys_course.lessons.l02_embeddings_and_tsne import claims as dimension_claims
     from recsys_course.lessons.l02_embeddings_and_tsne import dimensions
 
-    grid = dimensions.tune_decays(loo, dims=(16, 32, 64), decays=(0.0, 1e-3), epochs=2)
+    grid = dimensions.tune(loo, dims=(16, 32, 64), lrs=(5e-3,), decays=(0.0, 1e-3), epochs=2)
     assert len(grid) == 6 and set(grid["weight_decay"]) == {0.0, 1e-3}
-    chosen = dimensions.chosen_decays(grid)
-    for dim, decay in chosen.items():
+    chosen = dimensions.chosen(grid)
+    for dim, (lr, decay) in chosen.items():
         part = grid[grid["factors"] == dim]
         assert part.loc[part["weight_decay"] == decay, "valid auc"].item() == part["valid auc"].max()
-    results = dimensions.sweep(loo, dims=(16, 32, 64), seeds=(0,), epochs=2, decays=chosen)
-    assert dict(zip(results.frame()["factors"], results.frame()["weight_decay"])) == chosen
+    assert len(dimensions.edges(grid)) == 6  # a rate and a decay per size
+    results = dimensions.sweep(loo, dims=(16, 32, 64), seeds=(0,), epochs=2, settings=chosen)
+    frame = results.frame()
+    assert {
+        int(d): (lr, w) for d, lr, w in zip(frame["factors"], frame["lr"], frame["weight_decay"])
+    } == chosen
     (claim,) = dimension_claims.judge_claims(results, evidence="tiny")
     others = claim.notes["every other size against the best (relative test AUC)"]
-    assert len(others) == 2 and claim.notes["weight decay by size"] == chosen
+    assert len(others) == 2 and all("[" in text for text in others.values())  # with intervals
+    assert set(claim.notes["fixed sizes the rule could pick that pass the same test"]) <= {32, 64}
+    assert claim.notes["the rule's steps"] and claim.notes["learning rate and weight decay by size"]

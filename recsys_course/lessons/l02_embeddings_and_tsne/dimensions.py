@@ -5,8 +5,8 @@
 MF with a dot product, trained on leave-one-out by time with 4 sampled
 negatives per positive, stops early on the validation item's sampled AUC
 (the rule's metric) and is tested on the test item, per user. The full-size
-run first gives each size its own weight decay on validation, then writes
-``results/02_embeddings_and_tsne/dimensions_<dataset>.csv``, its per-user numbers and the decay grid.
+run first gives each size its own learning rate and weight decay on validation, then writes
+``results/02_embeddings_and_tsne/dimensions_<dataset>.csv``, its per-user numbers and the tuning grid.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import torch
 from ... import config
 from ...data import load_movielens
 from ...evaluation import sampled
-from ...evidence import Results
+from ...evidence import Results, edge_report
 from ...models import MF
 from ...tasks import LeaveOneOut, prepare_leave_one_out, to_implicit
 from ...training import History, fit_implicit
@@ -27,12 +27,17 @@ from ...training.optim import adam_with_weight_decay
 from . import LESSON
 
 DIMS = (8, 16, 32, 64, 128)
-DECAYS = (0.0, 1e-6, 1e-5, 1e-4)  # each size's weight decay in the full-size sweep: lesson 03's MF grid
+LR = 5e-3  # the quick sweep's Adam rate, in the middle of the full-size grid
+LRS = (2.5e-3, 5e-3, 1e-2)  # each size's Adam rate in the full-size sweep ...
+# ... and its weight decay: lesson 03's MF grid, with more values between 1e-5 (the choice of every size but
+# the smallest in a first grid) and 1e-4 (where every size collapsed)
+DECAYS = (0.0, 1e-6, 1e-5, 2e-5, 5e-5, 1e-4)
+TUNING_SEED = 5  # the settings are chosen on a seed the sweep does not report (it reports 0-4)
 FULL_EPOCHS = 80  # the full-size cap, one early stopping should not reach (at 20, most d = 8 runs did)
 
 
 def train_mf(
-    loo: LeaveOneOut, dim: int, seed: int, epochs: int = 20, lr: float = 5e-3, weight_decay: float = 0.0
+    loo: LeaveOneOut, dim: int, seed: int, epochs: int = 20, lr: float = LR, weight_decay: float = 0.0
 ) -> tuple[MF, History]:
     """MF of size ``dim``, early-stopped on validation sampled AUC: ``(model, history)``."""
     torch.manual_seed(seed)
@@ -52,28 +57,52 @@ def train_mf(
     return model, history
 
 
-def tune_decays(loo: LeaveOneOut, dims=DIMS, decays=DECAYS, epochs: int = FULL_EPOCHS, seed: int = 0):
-    """Every size at every weight decay on one seed: a frame of the best validation AUC of each, so that each
-    size is compared at the training that suits it, not at one setting that suits some sizes more."""
+def tune(
+    loo: LeaveOneOut, dims=DIMS, lrs=LRS, decays=DECAYS, epochs: int = FULL_EPOCHS, seed: int = TUNING_SEED
+):
+    """Every size at every (learning rate, weight decay) on one seed: a frame of the best validation AUC of
+    each, so that each size is compared at the training that suits it, not at one setting that suits some
+    sizes more."""
     rows = []
     for dim in dims:
-        for decay in decays:
-            _, history = train_mf(loo, dim, seed, epochs, weight_decay=decay)
-            rows.append(
-                {
-                    "factors": dim,
-                    "weight_decay": decay,
-                    "valid auc": history.best_value,
-                    "best epoch": history.best_epoch,
-                }
-            )
+        for lr in lrs:
+            for decay in decays:
+                _, history = train_mf(loo, dim, seed, epochs, lr=lr, weight_decay=decay)
+                rows.append(
+                    {
+                        "factors": dim,
+                        "lr": lr,
+                        "weight_decay": decay,
+                        "valid auc": history.best_value,
+                        "best epoch": history.best_epoch,
+                    }
+                )
     return pd.DataFrame(rows)
 
 
-def chosen_decays(grid: pd.DataFrame) -> dict[int, float]:
-    """Each size's weight decay with the best validation AUC in :func:`tune_decays`' ``grid`` (ties: the first)."""
+def chosen(grid: pd.DataFrame) -> dict[int, tuple[float, float]]:
+    """Each size's ``(learning rate, weight decay)`` with the best validation AUC in :func:`tune`'s ``grid``
+    (ties: the first)."""
     best = grid.loc[grid.groupby("factors")["valid auc"].idxmax()]
-    return {int(row.factors): float(row.weight_decay) for row in best.itertuples()}
+    return {int(row.factors): (float(row.lr), float(row.weight_decay)) for row in best.itertuples()}
+
+
+def edges(grid: pd.DataFrame) -> pd.DataFrame:
+    """Which sizes' chosen rate and weight decay sit at an end of their grid."""
+    report = {}
+    for dim, (lr, decay) in chosen(grid).items():
+        part = grid[grid["factors"] == dim]
+        report[f"d = {dim}'s learning rate"] = (
+            part["lr"],
+            lr,
+            part[part["weight_decay"] == decay]["valid auc"],
+        )
+        report[f"d = {dim}'s weight decay"] = (
+            part["weight_decay"],
+            decay,
+            part[part["lr"] == lr]["valid auc"],
+        )
+    return edge_report(report)
 
 
 def sweep(
@@ -82,15 +111,16 @@ def sweep(
     seeds=(0,),
     epochs: int = 20,
     results: Results | None = None,
-    decays: dict | None = None,
+    settings: dict | None = None,
 ) -> Results:
-    """One MF per (size, seed), at the size's weight decay in ``decays`` (none if absent); rows hold validation
-    and test means, per-user test results are kept."""
+    """One MF per (size, seed), at the size's ``(learning rate, weight decay)`` in ``settings`` (else the
+    quick sweep's rate and no decay); rows hold validation and test means, per-user test results are kept."""
     results = results if results is not None else Results()
-    decays = decays or {}
+    settings = settings or {}
     for seed in seeds:
         for dim in dims:
-            model, history = train_mf(loo, dim, seed, epochs, weight_decay=decays.get(dim, 0.0))
+            lr, decay = settings.get(dim, (LR, 0.0))
+            model, history = train_mf(loo, dim, seed, epochs, lr=lr, weight_decay=decay)
             best = history.frame().set_index("epoch").loc[history.best_epoch]
             row, per_user = sampled.report(model, loo, history, monitor="auc")
             results.add(
@@ -98,7 +128,8 @@ def sweep(
                     "experiment": "dimensions",
                     "model": "MF",
                     "factors": dim,
-                    "weight_decay": decays.get(dim, 0.0),
+                    "lr": lr,
+                    "weight_decay": decay,
                     "seed": seed,
                     "valid auc": best["auc"],
                     "valid hr@10": best["hr@10"],
@@ -125,37 +156,39 @@ def doubling_rule(auc_by_dim: pd.Series, start: int = 32, min_gain: float = 0.00
 
 
 def run(dataset: str = "ml-100k", seeds=(0, 1, 2, 3, 4), out=None, dims=DIMS) -> list:
-    """The sweep at full size: each size's weight decay chosen on validation (seed 0), then every size on
-    ``seeds``, at most :data:`FULL_EPOCHS` epochs (FAST mode: 3, no decay grid). Writes dimensions_<dataset>.csv,
-    its per-user numbers and the decay grid (``_decays.csv``)."""
+    """The sweep at full size: each size's learning rate and weight decay chosen on validation (seed
+    :data:`TUNING_SEED`), then every size on ``seeds``, at most :data:`FULL_EPOCHS` epochs (FAST mode: 3 epochs,
+    two settings). Writes dimensions_<dataset>.csv, its per-user numbers and the tuning grid (``_tuning.csv``)."""
     import time
 
     data = load_movielens(dataset)
     loo = prepare_leave_one_out(to_implicit(data.ratings), data.n_users, data.n_items, seed=0)
     start = time.perf_counter()
     epochs = 3 if config.fast_mode() else FULL_EPOCHS
-    grid = tune_decays(loo, dims, (0.0,) if config.fast_mode() else DECAYS, epochs)
-    print(grid.round(4).to_string(index=False))
-    results = sweep(loo, dims, seeds, epochs=epochs, decays=chosen_decays(grid))
+    small = dict(lrs=LRS[1:2], decays=DECAYS[:2]) if config.fast_mode() else {}
+    grid = tune(loo, dims, epochs=epochs, **small)
+    print(grid.round(6).to_string(index=False))
+    print(edges(grid).to_string())
+    results = sweep(loo, dims, seeds, epochs=epochs, settings=chosen(grid))
     print(f"{len(grid)} tuning runs and {len(results.rows)} runs in {time.perf_counter() - start:.0f} s")
     frame = results.frame().assign(dataset=data.name)
     results.rows = frame.to_dict("records")
     print(
-        frame.groupby("factors")[["weight_decay", "valid auc", "auc", "hr@10", "best epoch"]]
+        frame.groupby("factors")[["lr", "weight_decay", "valid auc", "auc", "hr@10", "best epoch"]]
         .mean()
-        .round(4)
+        .round(6)
         .to_string()
     )
     out = Path(out or config.results_dir(LESSON))
     written = results.save(out, f"dimensions_{dataset}")
-    grid.to_csv(out / f"dimensions_{dataset}_decays.csv", index=False)
-    return written + [out / f"dimensions_{dataset}_decays.csv"]
+    grid.to_csv(out / f"dimensions_{dataset}_tuning.csv", index=False)
+    return written + [out / f"dimensions_{dataset}_tuning.csv"]
 
 
-def decay_grid(dataset: str) -> pd.DataFrame | None:
-    """The committed weight-decay grid of the full-size sweep for ``dataset``, or None."""
+def tuning_grid(dataset: str) -> pd.DataFrame | None:
+    """The committed tuning grid of the full-size sweep for ``dataset``, or None."""
     folder = config.committed_results_dir(LESSON)
-    path = None if folder is None else folder / f"dimensions_{dataset}_decays.csv"
+    path = None if folder is None else folder / f"dimensions_{dataset}_tuning.csv"
     return pd.read_csv(path) if path is not None and path.is_file() else None
 
 
