@@ -376,7 +376,7 @@ def test_tower_tuning_gives_every_variant_the_same_grid_and_trains_each_at_its_o
 
     s = replace(Settings(), dim=8, hidden=(16,), max_epochs=2, patience=1, n_samples=16, batch_size=128)
     grid = tower_tuning.tune_variants(next_watch, s, lrs=(1e-3, 1e-2), temperatures=(0.05, 0.2))
-    assert len(grid) == 3 * 4 and set(grid["variant"]) == set(tower_tuning.TUNED_VARIANTS)
+    assert len(grid) == 3 * 4 and set(grid["variant"]) == set(tower_tuning.GROUPS["loss"])
     assert (grid.groupby("variant").size() == 4).all()  # one budget for all
     chosen = tower_tuning.chosen(grid)
     for variant, (lr, temperature) in chosen.items():
@@ -387,6 +387,14 @@ def test_tower_tuning_gives_every_variant_the_same_grid_and_trains_each_at_its_o
         )
     report = tower_tuning.edges(grid)
     assert len(report) == 6 and (report["at edge"] != "").all()  # a two-value grid has no inside
+    # a grid extended from a saved part trains only what the part lacks and gives the same rows as one run
+    part = grid[grid["temperature"] == 0.05]
+    extended = tower_tuning.tune_variants(
+        next_watch, s, lrs=(1e-3, 1e-2), temperatures=(0.05, 0.2), done=part.assign(seconds=-1.0)
+    )
+    assert (extended["seconds"] == -1.0).sum() == len(part)  # kept, not retrained
+    columns = ["variant", "lr", "temperature", "valid", "best epoch", "epochs run"]
+    pd.testing.assert_frame_equal(extended[columns], grid[columns])
     tuned = tower_tuning.tuned_towers(next_watch, s, grid, seeds=(0, 1))
     runs = tuned.frame()
     assert len(runs) == 6 and set(runs["model"]) == set(chosen)
@@ -426,8 +434,66 @@ def test_sampled_claims_are_judged_on_the_tuned_runs_and_confounded_without_them
     assert "at the shared hand-set settings" in claim.notes and "inside its grid" in claim.notes["grid edges"]
 
 
+def test_a_shape_claim_is_judged_once_its_group_is_tuned_and_names_the_group_until_then():
+    from recsys_course.lessons.l04_youtube_two_stage import claims as two_stage_claims
+
+    shared = _results_with({"in-batch": 200, "in-batch + logQ": 40})
+    tuned = _results_with({"in-batch": 60, "in-batch + logQ": 45}, seed=1)
+    for row in tuned.rows:
+        row.update(lr=2e-3, temperature=0.1)
+    grid = pd.DataFrame(
+        [
+            {"variant": v, "lr": lr, "temperature": t, "valid": 0.1 + (lr == 2e-3) * 0.01 + (t == 0.1) * 0.01}
+            for v in ("in-batch", "in-batch + logQ")
+            for lr in (1e-3, 2e-3, 4e-3)
+            for t in (0.05, 0.1, 0.2)
+        ]
+    )
+    text = "In-batch softmax needs the logQ correction"
+    (without,) = [c for c in two_stage_claims.tower_claims(shared, "x", "a test") if c.claim == text]
+    assert without.verdict == "confounded" and "--group in-batch" in without.settle
+    (judged,) = [
+        c for c in two_stage_claims.tower_claims(shared, "x", "a test", tuned, grid) if c.claim == text
+    ]
+    assert judged.verdict != "confounded" and "own best of one grid" in judged.measured
+    assert judged.effect.estimate < without.effect.estimate  # read from the tuned runs, not the shared ones
+
+
+def test_the_tuned_tower_meets_the_tuned_mf_and_ease_each_at_its_own_best():
+    """With tuned towers and a tuned MF, the baseline claims read the tuned loss variant best on validation (not
+    the shared-settings tower), against tuned MF and EASE."""
+    from recsys_course.lessons.l04_youtube_two_stage import claims as two_stage_claims
+
+    shared = _results_with({"EASE": 45, "full softmax": 60, "in-batch + logQ": 50})
+    tuned = _results_with({"full softmax": 30, "in-batch + logQ": 35}, seed=1)
+    for row in tuned.rows:
+        row.update(lr=2e-3, temperature=0.1)
+    mf = _results_with({"tuned MF": 50}, seed=2)
+    grid = pd.DataFrame(
+        [
+            {"variant": v, "lr": lr, "temperature": 0.1, "valid": 0.1}
+            for v in ("full softmax", "in-batch + logQ")
+            for lr in (1e-3, 2e-3)
+        ]
+    )
+    runs, tower, mf_name = two_stage_claims.against_baselines(shared, "in-batch + logQ", tuned, mf)
+    assert (tower, mf_name) == ("full softmax", "tuned MF")  # best on validation among the tuned runs
+    assert set(runs.frame()["model"]) == {"full softmax", "in-batch + logQ", "tuned MF", "EASE"}
+    claims = {
+        c.claim: c for c in two_stage_claims.tower_claims(shared, "in-batch + logQ", "t", tuned, grid, mf)
+    }
+    for text in (
+        "The candidate tower beats matrix factorisation at retrieval",
+        "The candidate tower beats a tuned non-neural baseline at retrieval",
+    ):
+        assert "(full softmax, at its own best of one grid" in claims[text].measured
+        assert claims[text].effect.estimate > 0  # the tuned tower (median rank 30) over either baseline
+
+
 def test_tuned_towers_need_the_grid_and_say_which_experiment_makes_it(tmp_path):
     from recsys_course.lessons.l04_youtube_two_stage import full_size
 
-    with pytest.raises(FileNotFoundError, match="run `04/tower_tuning` first"):
-        full_size.run_tuned_towers("ml-1m", out=tmp_path)
+    with pytest.raises(FileNotFoundError, match="run `04/tower_tuning --group history` first"):
+        full_size.run_tuned_towers("ml-1m", out=tmp_path, group="history")
+    with pytest.raises(FileNotFoundError, match="--extend keeps the rows of .* run `04/mf_tuning` first"):
+        full_size.run_mf_tuning("ml-1m", out=tmp_path, extend=True)

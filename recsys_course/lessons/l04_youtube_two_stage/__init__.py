@@ -7,6 +7,11 @@ diagram, and the exercises."""
 from .. import Experiment
 
 LESSON = "04_youtube_two_stage"
+GROUPS = ("loss", "in-batch", "history")  # tuning.GROUPS' keys, named here so the command line needs no torch
+GROUP_HELP = (
+    "loss = full and popularity-sampled softmax with and without logQ; in-batch = in-batch negatives with and "
+    "without logQ; history = user id, last item only and depth 0 (set against loss's full softmax)"
+)
 EXPERIMENTS = (
     Experiment(
         "towers",
@@ -16,19 +21,33 @@ EXPERIMENTS = (
     Experiment(
         "tower_tuning",
         "full_size:run_tower_tuning",
-        "full and popularity-sampled softmax (with and without logQ): one grid of learning rate and "
-        "temperature each, on validation",
+        "one group of the tower variants the claims compare (loss, in-batch, history): one grid of learning rate "
+        "and temperature each, on validation",
+        options={
+            "--group": dict(choices=GROUPS, help="which variants: " + GROUP_HELP),
+            "--extend": dict(
+                action="store_true",
+                help="keep the rows of the saved grid and train only the settings it lacks",
+            ),
+        },
     ),
     Experiment(
         "tuned_towers",
         "full_size:run_tuned_towers",
-        "the variants of 04/tower_tuning, each at its own best setting, on four seeds",
+        "one group of 04/tower_tuning's variants, each at its own best setting, on four seeds",
+        options={"--group": dict(choices=GROUPS, help="which variants: " + GROUP_HELP)},
     ),
     Experiment(
         "mf_tuning",
         "full_size:run_mf_tuning",
         "the MF baseline's learning rate and weight decay chosen on validation Recall@50, as many settings as "
         "each tuned tower variant",
+        options={
+            "--extend": dict(
+                action="store_true",
+                help="keep the rows of the saved grid and train only the settings it lacks",
+            )
+        },
     ),
     Experiment(
         "rankers",

@@ -27,6 +27,7 @@ from ...evidence import (
     paired_effect,
 )
 from . import LESSON, tuning
+from .towers import LOSS_VARIANTS, Settings, best_variant
 
 NUMBER = LESSON[:2]  # the lesson's number, as claim records name it
 
@@ -49,7 +50,7 @@ SAMPLED_TUNING = (
 )
 SETTLE_SAMPLED = (
     "give every loss variant the same tuning budget - learning rate and temperature on validation Recall@50, "
-    "one grid for all - and compare them at their own best settings"
+    "one grid for all - and compare them at their own best settings (04/tower_tuning, then 04/tuned_towers)"
 )
 
 
@@ -58,8 +59,9 @@ SHARED_SETTINGS = (
     "(mean-pooled, three layers) and in-batch towers, so the settings may suit one side more than the other"
 )
 SETTLE_SHARED = (
-    "give both variants the same tuning budget as 04/tower_tuning gives the loss variants (one grid of learning "
-    "rate and temperature on validation Recall@50) and compare them at their own best settings"
+    "give both variants the same tuning budget as the loss variants (one grid of learning rate and temperature on "
+    "validation Recall@50) and compare them at their own best settings: 04/tower_tuning, then 04/tuned_towers, "
+    "with --group {group}"
 )
 MF_UNTUNED = (
     "MF trains at lesson 03's size and weight decay, chosen for a different protocol (99 sampled negatives), and "
@@ -70,6 +72,29 @@ SETTLE_MF = (
 )
 PRIMARY = "recall@50"  # every tower claim's metric, named before measuring: what retrieval hands on
 SECONDARY = ("recall@10", "ndcg@10")  # shown beside it in each record
+
+
+def tuned_tower(tuned: Results) -> str:
+    """The loss variant with the best mean validation Recall@50 among the tuned runs (never the test targets)."""
+    return best_variant(tuned, [v for v in LOSS_VARIANTS if v in set(tuned.frame()["model"])])
+
+
+def against_baselines(
+    towers: Results, best: str, tuned: Results | None = None, mf: Results | None = None
+) -> tuple[Results, str, str]:
+    """What a tower-versus-baseline comparison reads: ``(runs, tower, MF's name)``.
+
+    With the tuned runs and the tuned MF, every side at its own best of one grid: the tuned tower chosen on
+    validation (:func:`tuned_tower`), "tuned MF", and EASE (its penalty chosen on validation, from ``towers``).
+    With the tuned MF alone, ``best`` at the shared settings against it; with neither, the shared-settings
+    runs of ``towers``: ``best`` and MF at lesson 03's settings.
+    """
+    if mf is None:
+        return towers, best, "MF"
+    if tuned is None:  # MF tuned, the towers not: the shared-settings tower against it
+        return Results.joined(towers, mf), best, "tuned MF"
+    ease = [towers.subset(model="EASE")] if "EASE" in set(towers.frame()["model"]) else []
+    return Results.joined(tuned, mf, *ease), tuned_tower(tuned), "tuned MF"
 
 
 def tower_claims(
@@ -91,11 +116,15 @@ def tower_claims(
     are not in ``towers`` (a notebook run that trained only some variants) is left out.
     """
     on_tuned = tuned is not None and grid is not None
+    tuned_models = set(tuned.frame()["model"]) if on_tuned else set()
 
     def claim(
         text, source, measured, a, b, threshold=0.01, relative=True, baseline=False, confound=None, runs=None
     ):
-        """``confound`` (reason, settle) makes the record confounded unless ``runs`` tuned both sides alike."""
+        """``confound`` (reason, settle) makes the record confounded unless ``runs`` tuned both sides alike:
+        the tuned runs where they hold both ``a`` and ``b``."""
+        if runs is None and confound is not None and on_tuned and {a, b} <= tuned_models:
+            runs = tuned
         fair = runs is not None
 
         def compare(metric, runs=runs if fair else towers):
@@ -130,14 +159,35 @@ def tower_claims(
                 for m in (a, b)
             }
             record["notes"]["grid edges"] = edge_note(tuning.edges(grid[grid["variant"].isin([a, b])]))
+            cap = Settings().max_epochs
+            both = tuned.frame()[tuned.frame()["model"].isin([a, b])]
+            tried = grid[grid["variant"].isin([a, b])]
+            capped = [
+                (len(part[part["epochs run"] >= cap]), len(part), what)
+                for part, what in ((both, "tuned runs"), (tried, "grid runs"))
+                if "epochs run" in part
+            ]
+            if any(k for k, _, _ in capped):
+                record["notes"]["runs at the epoch cap"] = (
+                    " and ".join(f"{k} of {n} {what}" for k, n, what in capped)
+                    + f" reached the {cap}-epoch cap, so they might have improved further (and a grid's choice "
+                    "may lean away from the slow settings)"
+                )
             shared = paired_effect(towers, PRIMARY, {"model": a}, {"model": b}, relative=relative)
             record["notes"]["at the shared hand-set settings"] = (
                 f"{shared.estimate:+.1%} [{shared.low:+.1%}, {shared.high:+.1%}]"
             )
         return judge(**record)
 
-    sampled = dict(confound=(SAMPLED_TUNING, SETTLE_SAMPLED), runs=tuned if on_tuned else None)
-    shared = dict(confound=(SHARED_SETTINGS, SETTLE_SHARED))
+    baseline_runs, tower, mf_name = against_baselines(towers, best, tuned if on_tuned else None, mf)
+    tower_how = (
+        "at its own best of one grid, the tuned loss variant best on validation"
+        if on_tuned and mf is not None
+        else "at the shared hand-set settings, the best of six variants on validation"
+    )
+    sampled = dict(confound=(SAMPLED_TUNING, SETTLE_SAMPLED))
+    in_batch = dict(confound=(SHARED_SETTINGS, SETTLE_SHARED.format(group="in-batch")))
+    history = dict(confound=(SHARED_SETTINGS, SETTLE_SHARED.format(group="history")))
     claims = [
         claim(
             "In-batch softmax needs the logQ correction",
@@ -145,7 +195,7 @@ def tower_claims(
             "relative Recall@50 of in-batch negatives with the logQ correction over without it",
             "in-batch + logQ",
             "in-batch",
-            **shared,
+            **in_batch,
         ),
         claim(
             "Sampling negatives by popularity needs the logQ correction",
@@ -158,7 +208,8 @@ def tower_claims(
         claim(
             "Sampled softmax approximates the full softmax (we count a loss of less than 5% as holding)",
             "Covington et al. (2016), section 3.1: thousands of sampled negatives with importance weighting",
-            "relative Recall@50 of sampled softmax (popularity samples, logQ) against the full softmax",
+            f"relative Recall@50 of sampled softmax (popularity samples, logQ) against the full softmax, with "
+            f"{Settings().n_samples} sampled negatives (Covington et al. sample thousands from millions of videos)",
             "sampled, popularity + logQ",
             "full softmax",
             threshold=-0.05,
@@ -172,7 +223,7 @@ def tower_claims(
             "refitted with the validation examples, which it cannot read from a history)",
             "full softmax",
             "no history (user id)",
-            **shared,
+            **history,
         ),
         claim(
             "Average-pooling the watch history beats the last item alone",
@@ -180,21 +231,20 @@ def tower_claims(
             "relative Recall@50 of the mean-pooled history over the latest item only",
             "full softmax",
             "last item only",
-            **shared,
+            **history,
         ),
         claim(
             "A deeper candidate tower retrieves better",
             COVINGTON_DEPTH,
-            "relative Recall@50 of three ReLU layers over none (a linear tower); every depth shares the "
-            "settings chosen by hand for three layers",
+            "relative Recall@50 of three ReLU layers over none (a linear tower)",
             "full softmax",
             "depth 0",
-            **shared,
+            **history,
         ),
         claim(
             "The candidate tower beats matrix factorisation at retrieval",
             "the article presents the YouTube two-stage design as the template of large recommenders",
-            f"Recall@50 of the tower ({best}, chosen on validation) minus "
+            f"Recall@50 of the tower ({tower}, {tower_how}) minus "
             + (
                 f"MF with its learning rate and weight decay chosen on one grid of {tuning.MF_GRID} settings "
                 if mf is not None
@@ -202,23 +252,24 @@ def tower_claims(
             )
             + "(validation Recall@50), each knowing of a user only the ratings from seconds before the test "
             "target's",
-            best,
-            "tuned MF" if mf is not None else "MF",
+            tower,
+            mf_name,
             threshold=0.0,
             relative=False,
             confound=(MF_UNTUNED, SETTLE_MF),
-            runs=Results.joined(towers, mf) if mf is not None else None,
+            runs=baseline_runs if mf is not None else None,
         ),
         claim(
             "The candidate tower beats a tuned non-neural baseline at retrieval",
             DACREMA_2019,
-            f"Recall@50 of the tower ({best}, chosen on validation) minus EASE (ridge penalty chosen on "
-            f"validation), each knowing of a user only the ratings from seconds before the test target's",
-            best,
+            f"Recall@50 of the tower ({tower}, {tower_how}) minus EASE (ridge penalty chosen on validation), "
+            "each knowing of a user only the ratings from seconds before the test target's",
+            tower,
             "EASE",
             threshold=0.0,
             relative=False,
             baseline=True,
+            runs=baseline_runs,
         ),
     ]
     claims = [c for c in claims if c is not None]
@@ -229,7 +280,7 @@ def tower_claims(
     depths = [m for m in ("depth 0", "depth 1", "depth 2", "full softmax") if m in trained]
     for c in claims:
         if c.claim == "A deeper candidate tower retrieves better" and len(depths) == 4:
-            c.notes["recall@50 by depth 0-3"] = [
+            c.notes["recall@50 by depth 0-3, at the shared settings"] = [
                 float(towers.per_user(PRIMARY, model=m).mean()) for m in depths
             ]
     return claims

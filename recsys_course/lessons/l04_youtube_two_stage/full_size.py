@@ -1,16 +1,18 @@
 """Lesson 04's full-size experiments: the candidate towers, the rankers, and serving as the catalogue grows.
 
     python -m recsys_course run 04/towers               # ML-100K, four seeds: towers and baselines
-    python -m recsys_course run 04/tower_tuning         # the sampled-softmax claims' variants: one grid each
+    python -m recsys_course run 04/tower_tuning         # the loss variants: one grid each (--group loss)
     python -m recsys_course run 04/tuned_towers         # ... then four seeds at each one's best setting
+    python -m recsys_course run 04/tower_tuning --group in-batch   # likewise --group history; then
+    python -m recsys_course run 04/tuned_towers --group in-batch   # ... 04/tuned_towers for the same group
     python -m recsys_course run 04/mf_tuning            # the MF baseline, given the same tuning budget
     python -m recsys_course run 04/rankers              # four seeds: the rankers on the chosen tower's lists
     python -m recsys_course run 04/serving              # catalogues up to 10^6 items, whole-request timings
     python -m recsys_course run 04/serving --redraw     # only the tables and the figure, from saved timings
 
 ``towers`` trains every tower variant, popularity, EASE and MF on each seed at shared settings
-(:mod:`.towers`); ``tower_tuning`` gives the variants the sampled-softmax claims compare one grid each,
-``tuned_towers`` trains them at their best, and ``mf_tuning`` gives the MF baseline as many settings
+(:mod:`.towers`); ``tower_tuning`` gives each variant a claim compares one grid (a group of variants per
+run), ``tuned_towers`` trains them at their best, and ``mf_tuning`` gives the MF baseline as many settings
 (:mod:`.tuning`); ``rankers`` trains the variant ``towers`` chose on validation on the ranker's cut of
 the data and the plain- and weighted-LR rankers (:mod:`.ranker`). ``serving`` trains that tower and its
 weighted-LR ranker once, builds exact search and faiss indexes over catalogues made from the learned item
@@ -78,28 +80,37 @@ def _next_watch(dataset: str) -> tuple:
     )
 
 
-def run_tower_tuning(dataset: str = "ml-100k", seeds=(0,), out=None) -> list[Path]:
-    """The loss variants the sampled-softmax claims compare, each given one grid of learning rate and temperature
-    on validation (the first of ``seeds``): writes ``tower_tuning_<dataset>_grid.csv`` (:mod:`.tuning`), which
-    ``04/tuned_towers`` trains from."""
+def run_tower_tuning(
+    dataset: str = "ml-100k", seeds=(0,), out=None, group: str = "loss", extend: bool = False
+) -> list[Path]:
+    """One :data:`~.tuning.GROUPS` of the variants a claim compares, each given one grid of learning rate and
+    temperature on validation (the first of ``seeds``): writes ``tower_tuning_<dataset>_<group>_grid.csv``, which
+    ``04/tuned_towers`` trains from. ``extend`` keeps the rows of the grid saved in ``out`` that the grid still
+    holds and trains only the settings it lacks."""
     out = Path(out or config.results_dir(LESSON))
+    name = f"tower_tuning_{dataset}_{group}_grid.csv"
+    done = _earlier_grid(out / name, f"04/tower_tuning --group {group}") if extend else None
     start = time.perf_counter()
     ml, data, s = _next_watch(dataset)
-    small = dict(lrs=tuning.LRS[1:2], temperatures=tuning.TEMPERATURES[1:]) if config.fast_mode() else {}
-    grid = tuning.tune_variants(data, s, seed=seeds[0], **small)  # FAST mode: two settings each
-    print(grid.round(4).to_string(index=False))
+    small = dict(lrs=tuning.LRS[1:2], temperatures=tuning.TEMPERATURES[:2]) if config.fast_mode() else {}
+    grid = tuning.tune_variants(data, s, tuning.GROUPS[group], seed=seeds[0], done=done, **small)
+    print(grid.round(4).to_string(index=False))  # FAST mode: two settings each
     print(tuning.edges(grid).to_string())
     print(f"grid: {time.perf_counter() - start:.0f} s")
     out.mkdir(parents=True, exist_ok=True)
-    grid.to_csv(out / f"tower_tuning_{dataset}_grid.csv", index=False)
-    return [out / f"tower_tuning_{dataset}_grid.csv"]
+    grid.to_csv(out / name, index=False)
+    return [out / name]
 
 
-def run_tuned_towers(dataset: str = "ml-100k", seeds=(0, 1, 2, 3), out=None) -> list[Path]:
-    """Each loss variant of ``04/tower_tuning``'s grid at its own best setting on ``seeds``, scored like the
-    towers: writes ``tuned_towers_<dataset>`` for the sampled-softmax claims."""
+def run_tuned_towers(
+    dataset: str = "ml-100k", seeds=(0, 1, 2, 3), out=None, group: str = "loss"
+) -> list[Path]:
+    """Each variant of ``04/tower_tuning``'s grid for ``group`` at its own best setting on ``seeds``, scored like
+    the towers: writes ``tuned_towers_<dataset>_<group>`` for the claims that compare them."""
     out = Path(out or config.results_dir(LESSON))
-    grid = pd.read_csv(_saved(out, f"tower_tuning_{dataset}_grid.csv", "04/tower_tuning"))
+    grid = pd.read_csv(
+        _saved(out, f"tower_tuning_{dataset}_{group}_grid.csv", f"04/tower_tuning --group {group}")
+    )
     start = time.perf_counter()
     ml, data, s = _next_watch(dataset)
     tuned = tuning.tuned_towers(data, s, grid, seeds)
@@ -112,7 +123,7 @@ def run_tuned_towers(dataset: str = "ml-100k", seeds=(0, 1, 2, 3), out=None) -> 
     )
     print(f"tuned towers: {time.perf_counter() - start:.0f} s")
     out.mkdir(parents=True, exist_ok=True)
-    return tuned.save(out, f"tuned_towers_{dataset}")
+    return tuned.save(out, f"tuned_towers_{dataset}_{group}")
 
 
 def _saved(out: Path, name: str, experiment: str) -> Path:
@@ -123,15 +134,25 @@ def _saved(out: Path, name: str, experiment: str) -> Path:
     raise FileNotFoundError(f"{name} is in neither {out} nor the committed results: run `{experiment}` first")
 
 
-def run_mf_tuning(dataset: str = "ml-100k", seeds=(0, 1, 2, 3), out=None) -> list[Path]:
+def _earlier_grid(path: Path, experiment: str) -> pd.DataFrame:
+    """The grid an ``--extend`` run keeps; a clear error where there is none to extend."""
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"--extend keeps the rows of {path}, which does not exist: run `{experiment}` first"
+        )
+    return pd.read_csv(path)
+
+
+def run_mf_tuning(dataset: str = "ml-100k", seeds=(0, 1, 2, 3), out=None, extend: bool = False) -> list[Path]:
     """The MF baseline given as many settings as each tuned tower variant: its learning rate and weight decay
     chosen on validation Recall@50 (seed 0), then "tuned MF" on ``seeds``; writes ``mf_tuning_<dataset>`` (the
-    runs) and ``_grid.csv`` (:mod:`.tuning`)."""
+    runs) and ``_grid.csv`` (:mod:`.tuning`). ``extend`` keeps the rows of the grid saved in ``out``."""
     out = Path(out or config.results_dir(LESSON))
+    done = _earlier_grid(out / f"mf_tuning_{dataset}_grid.csv", "04/mf_tuning") if extend else None
     start = time.perf_counter()
     ml, data, s = _next_watch(dataset)
     small = dict(lrs=tuning.MF_LRS[1:2], decays=tuning.MF_DECAYS[1:]) if config.fast_mode() else {}
-    grid = tuning.tune_mf(data, s, **small)  # FAST mode: two settings
+    grid = tuning.tune_mf(data, s, done=done, **small)  # FAST mode: two settings
     print(grid.round(4).to_string(index=False))
     print(tuning.mf_edges(grid).to_string())
     tuned = tuning.tuned_mf(data, s, grid, seeds)
@@ -266,13 +287,16 @@ def load_results(dataset: str = "ml-100k") -> dict | None:
     tables = {name: pd.read_csv(folder / f"{name}_{dataset}.csv") for name in SERVING_TABLES}
     # exact, flat
     tables["retrieval_scaling"]["parameter"] = tables["retrieval_scaling"]["parameter"].fillna("")
-    tuning_grid = folder / f"tower_tuning_{dataset}_grid.csv"
+    grids = [folder / f"tower_tuning_{dataset}_{group}_grid.csv" for group in tuning.GROUPS]
+    grids = [pd.read_csv(path) for path in grids if path.is_file()]
+    tuned = [Results.committed(LESSON, f"tuned_towers_{dataset}_{group}") for group in tuning.GROUPS]
+    tuned = [part for part in tuned if part is not None]
     mf_grid = folder / f"mf_tuning_{dataset}_grid.csv"
     return {
         "towers": towers,
         "rankers": Results.committed(LESSON, f"rankers_{dataset}"),
-        "tuned_towers": Results.committed(LESSON, f"tuned_towers_{dataset}"),
-        "tower_grid": pd.read_csv(tuning_grid) if tuning_grid.is_file() else None,
+        "tuned_towers": Results.joined(*tuned) if tuned else None,  # every group's runs: one file per group
+        "tower_grid": pd.concat(grids, ignore_index=True) if grids else None,
         "mf_tuning": Results.committed(LESSON, f"mf_tuning_{dataset}"),
         "mf_grid": pd.read_csv(mf_grid) if mf_grid.is_file() else None,
         **tables,

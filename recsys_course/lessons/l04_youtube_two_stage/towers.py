@@ -41,7 +41,7 @@ class Settings:
     temperature: float = 0.05
     lr: float = 2e-3
     batch_size: int = 1024  # also the number of in-batch negatives
-    max_epochs: int = 40  # a cap no variant should reach: the slowest stopped at 18-19 of 20 before
+    max_epochs: int = 40  # a cap the shared-settings runs do not reach (at 20, the slowest stopped at 18-19)
     patience: int = 3
     n_samples: int = 256  # sampled softmax
     n_candidates: int = 100  # what retrieval hands to the ranker
@@ -368,7 +368,7 @@ def compare_towers(
 
 
 def best_variant(results: Results, variants=LOSS_VARIANTS) -> str:
-    """The loss variant with the best mean *validation* Recall@50 (never the test users)."""
+    """The loss variant with the best mean *validation* Recall@50 (never the test targets)."""
     frame = results.frame()
     return str(frame[frame["model"].isin(list(variants))].groupby("model")["valid"].mean().idxmax())
 
