@@ -21,6 +21,7 @@ ORDER = [
     "04/mf_tuning",
     "04/rankers",
     "04/serving",
+    "05/wide_deep_tuning",
     "05/wide_deep",
     "06/ctr_benchmark",
     "06/dynamics",
@@ -93,6 +94,7 @@ def test_every_experiment_runs_from_the_command_line(tiny_course, capsys):
             "04/serving": ["--sizes", "2000"],
             "03/ncf": ["--factors", "4"],
             "03/ncf_sizes": ["--factors", "2"],
+            "05/wide_deep_tuning": ["--kinds", "ids", "wide", "deep", "joint"],
         }.get(key, [])
         assert cli.main(["run", key, "--seeds", "0", *extra]) == 0, key
         written = [

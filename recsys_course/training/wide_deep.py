@@ -30,7 +30,13 @@ class Settings:
     FTRL's ``beta`` and ``l1`` are in the units of one example's gradient,
     as in McMahan et al.; the loss here is a batch *mean*, so they are
     divided by the batch size when the optimizer is built (which gives
-    exactly the same updates as a summed loss).
+    exactly the same updates as a summed loss). Two differences from the
+    paper's per-example algorithm remain: FTRL sees one gradient per batch,
+    so its ``n`` accumulates the square of a coordinate's batch-summed
+    gradient rather than the sum of each example's square (its rates fall
+    more slowly where a batch's examples disagree, faster where they agree);
+    and its ``l2`` would need
+    the same division, which is why none is used here.
     """
 
     dim: int = 16  # embedding size of every deep field
@@ -42,7 +48,9 @@ class Settings:
     ftrl_beta: float = 1.0
     ftrl_l1: float = 4.0
     adagrad_lr: float = 0.01
+    adagrad_weight_decay: float = 0.0  # L2 on the deep part, inside AdaGrad
     adam_lr: float = 1e-3  # "one Adam"
+    adam_weight_decay: float = 0.0  # ... and its L2 on the deep part (none on the lazy wide table)
     split_wide_lr: float = 1e-2  # "Adam split": the wide part's rate
     split_deep_lr: float = 1e-3  # ... and the deep part's
 
@@ -61,7 +69,8 @@ def fast_settings(s: Settings) -> Settings:
 def make_model(
     task: CTRTask, s: Settings, *, wide: bool = True, deep: bool = True, optimizer: str = PAPER, seed: int = 0
 ) -> WideAndDeep:
-    """A fresh, seeded model for ``task``; the wide gradient is sparse only for FTRL, which can use it.
+    """A fresh, seeded model for ``task``, its wide table's gradient sparse (FTRL and the lazy Adam of
+    :func:`make_optimizer` update only the rows a batch used).
 
     On MovieLens the deep part also reads the liked history (its mean embedding).
     """
@@ -75,12 +84,18 @@ def make_model(
         history_items=task.n_items or None,
         wide=wide,
         deep=deep,
-        sparse_wide=optimizer == PAPER,
+        sparse_wide=optimizer in OPTIMIZERS,
     )
 
 
 def make_optimizer(model: WideAndDeep, name: str, s: Settings):
-    """One of :data:`OPTIMIZERS` over ``model``'s parts: the paper's pair, one Adam, or Adam with a rate per part."""
+    """One of :data:`OPTIMIZERS` over ``model``'s parts: the paper's pair, one Adam, or Adam with a rate per part.
+
+    The wide table is sparse (a few of its millions of rows per batch), so both Adams are *lazy* on it, as
+    TensorFlow's LazyAdam: ``SparseAdam`` moves only the rows a batch used and leaves the others' moments
+    alone, where dense Adam would keep moving every row on its stale momentum. The deep part's weight decay
+    (L2 inside the optimizer) is a setting of AdaGrad and of one Adam; the wide table's regulariser is FTRL's L1.
+    """
     wide, deep = model.wide_parameters(), model.deep_parameters()
     if name == PAPER:
         parts = []
@@ -89,14 +104,28 @@ def make_optimizer(model: WideAndDeep, name: str, s: Settings):
                 FTRL(wide, alpha=s.ftrl_alpha, beta=s.ftrl_beta / s.batch_size, l1=s.ftrl_l1 / s.batch_size)
             )
         if deep:
-            parts.append(torch.optim.Adagrad(deep, lr=s.adagrad_lr))
+            parts.append(torch.optim.Adagrad(deep, lr=s.adagrad_lr, weight_decay=s.adagrad_weight_decay))
         return Joint(*parts)
     if name == "one Adam":
-        return torch.optim.Adam(model.parameters(), lr=s.adam_lr)
+        return _lazy_adam(model, s.adam_lr, s.adam_lr, s.adam_weight_decay)
     if name == "Adam split":
-        groups = [{"params": wide, "lr": s.split_wide_lr}] if wide else []
-        return torch.optim.Adam(groups + ([{"params": deep, "lr": s.split_deep_lr}] if deep else []))
+        return _lazy_adam(model, s.split_wide_lr, s.split_deep_lr, 0.0)
     raise ValueError(f"unknown optimizer {name!r}; choose from {OPTIMIZERS}")
+
+
+def _lazy_adam(model: WideAndDeep, wide_lr: float, deep_lr: float, weight_decay: float) -> Joint:
+    """SparseAdam on the wide table, Adam on the rest: the wide bias at ``wide_lr``, the deep part at ``deep_lr``
+    with ``weight_decay``."""
+    parts, groups = [], []
+    if model.wide is not None:
+        parts.append(torch.optim.SparseAdam([model.wide.weight], lr=wide_lr))
+        groups.append({"params": [model.bias], "lr": wide_lr})
+    deep = [p for p in model.deep_parameters() if p is not model.bias]
+    if deep:
+        groups.append({"params": deep, "lr": deep_lr, "weight_decay": weight_decay})
+    if model.wide is None:  # a deep-only model's bias is a deep parameter
+        groups.append({"params": [model.bias], "lr": deep_lr})
+    return Joint(*parts, torch.optim.Adam(groups))
 
 
 def train(

@@ -1,28 +1,23 @@
 """Lesson 05's experiments: Wide & Deep and its halves on the MovieLens CTR task, three optimizers, and UCI Adult.
 
 Every model is scored on the same test users and kept in a :class:`~recsys_course.evidence.Results`
-(all test impressions, and each memorisation slice apart); ``python -m recsys_course run 05/wide_deep``
-runs it all at full size and commits the CSVs. The model, its settings and its three optimizers are
-:mod:`recsys_course.training.wide_deep`'s, shared with lesson 06.
+(all test impressions, and each memorisation slice apart); :mod:`.full_size` runs it all at full size, at the
+settings :mod:`.tuning` chose, and commits the CSVs. The model, its settings
+and its three optimizers are :mod:`recsys_course.training.wide_deep`'s, shared with lesson 06.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
-from pathlib import Path
-
 import numpy as np
-import pandas as pd
 import torch
 
-from ... import config
 from ...evaluation.ctr import per_user
 from ...evaluation.inference import predict_logits
-from ...evidence import Results, edge_report
+from ...evidence import Results
 from ...models import WideAndDeep
 from ...tasks.ctr import CTRTask
 from ...tasks.features import pair_frequency
-from ...training.wide_deep import PAPER, Settings, fast_settings, save_settings, settings_name, train
+from ...training.wide_deep import PAPER, Settings, fast_settings, train
 from . import LESSON
 
 ADULT = Settings(dim=8, hidden=(100, 50))  # TensorFlow's census tutorial: embeddings of 8, layers 100-50
@@ -40,6 +35,19 @@ def zero_share(model: WideAndDeep, task: CTRTask) -> float:
     used = np.unique(task.train.wide)
     used = torch.from_numpy(used[used < task.wide_size])
     return float((model.wide.weight.detach().squeeze(1)[used] == 0).float().mean())
+
+
+def cross_logit(model: WideAndDeep, task: CTRTask, rows: np.ndarray, cross: str = LIKED_CROSS) -> np.ndarray:
+    """What the weights of ``cross`` add to the wide logit of each test row in ``rows`` (0 where every weight
+    of the cross the row uses is exactly zero, or the model has no such cross)."""
+    if model.wide is None or cross not in task.wide_fields:
+        return np.zeros(len(rows))
+    names = list(task.wide_fields)
+    start = sum(task.wide_fields[name] for name in names[: names.index(cross)])
+    ids = task.test.wide[rows]
+    mine = (ids >= start) & (ids < start + task.wide_fields[cross])
+    weights = model.wide.weight.detach().squeeze(1).cpu().numpy()
+    return np.where(mine, weights[np.where(mine, ids, 0)], 0.0).sum(axis=1)
 
 
 def slice_rows(task: CTRTask) -> dict[str, np.ndarray]:
@@ -80,78 +88,6 @@ def baseline_logits(task: CTRTask, prior: float = 10.0) -> dict[str, np.ndarray]
     }
 
 
-# The values :func:`tune` tries for each setting, on validation AUC.
-GRIDS = {
-    "ftrl_alpha": (0.05, 0.2, 0.5),
-    "ftrl_l1": (0.0, 4.0, 16.0),
-    "adagrad_lr": (0.01, 0.03, 0.1),
-    "adam_lr": (3e-4, 1e-3, 3e-3),
-    "split_wide_lr": (3e-3, 1e-2, 3e-2),
-    "split_deep_lr": (3e-4, 1e-3, 3e-3),
-}
-# Which settings each kind of model was tuned on (the rest it does not use, or takes from another kind).
-TUNED_SETTINGS = {
-    "ids": ("ftrl_alpha", "ftrl_l1"),
-    "wide": ("ftrl_alpha", "ftrl_l1"),
-    "deep": ("adagrad_lr",),
-    "joint": ("ftrl_alpha", "ftrl_l1", "adagrad_lr", "adam_lr", "split_wide_lr", "split_deep_lr"),
-}
-
-
-def edges(tuned: dict[str, Settings]) -> pd.DataFrame:
-    """Every tuned setting of every kind of model against its grid: which sit at an end of it
-    (:func:`~recsys_course.evidence.grids.edge_report`)."""
-    return edge_report(
-        {
-            f"{kind}: {name}": (GRIDS[name], getattr(tuned[kind], name))
-            for kind, names in TUNED_SETTINGS.items()
-            if kind in tuned
-            for name in names
-        }
-    )
-
-
-def tune(task: CTRTask, s: Settings, seed: int = 0, log=print) -> dict[str, Settings]:
-    """Choose each kind of model's rates by validation AUC (seed 0).
-
-    One :class:`Settings` per kind of :data:`recsys_course.training.wide_deep.KINDS`.
-
-    Logistic regression on user and movie ids ("ids") and the wide-only
-    model: FTRL's alpha and L1 (9 settings). Deep-only: AdaGrad's rate (3).
-    Joint: FTRL and AdaGrad again (9 + 3) - the best rates for a part alone
-    need not be the best inside the joint model - then one Adam's rate (3)
-    and the split Adam's two rates (3 + 3). So every optimizer compared on
-    the joint model is tuned on it; the paper's pair has the most settings tried.
-    """
-
-    def best(start: Settings, grid, on: CTRTask = task, **kwargs) -> Settings:
-        scores = {}
-        for values in grid:
-            _, history = train(on, replace(start, **values), seed=seed, **kwargs)
-            scores[tuple(values.items())] = history.best_value
-            log(f"  {kwargs or 'joint'} {values}: validation AUC {history.best_value:.4f}")
-        return replace(start, **dict(max(scores, key=scores.get)))
-
-    ftrl_grid = [{"ftrl_alpha": a, "ftrl_l1": l1} for a in GRIDS["ftrl_alpha"] for l1 in GRIDS["ftrl_l1"]]
-    adagrad_grid = [{"adagrad_lr": lr} for lr in GRIDS["adagrad_lr"]]
-    adam_grid = [{"adam_lr": lr} for lr in GRIDS["adam_lr"]]
-    ids = (
-        best(s, ftrl_grid, on=task.with_wide(ID_FIELDS), deep=False)
-        if set(ID_FIELDS) <= set(task.wide_fields)
-        else s
-    )
-    wide = best(s, ftrl_grid, deep=False)
-    deep = best(s, adagrad_grid, wide=False)
-    joint = replace(s, ftrl_alpha=wide.ftrl_alpha, ftrl_l1=wide.ftrl_l1, adagrad_lr=deep.adagrad_lr)
-    joint = best(joint, ftrl_grid)
-    joint = best(joint, adagrad_grid)
-    joint = best(joint, adam_grid, optimizer="one Adam")
-    split = best(joint, [{"split_wide_lr": lr} for lr in GRIDS["split_wide_lr"]], optimizer="Adam split")
-    split = best(split, [{"split_deep_lr": lr} for lr in GRIDS["split_deep_lr"]], optimizer="Adam split")
-    joint = replace(joint, split_wide_lr=split.split_wide_lr, split_deep_lr=split.split_deep_lr)
-    return {"ids": ids, "wide": wide, "deep": deep, "joint": joint}
-
-
 def label(optimizer: str, parts: dict) -> str:
     """The optimizer a model really used: the paper's pair names only the half a one-part model has."""
     if optimizer != PAPER:
@@ -167,13 +103,22 @@ def run_movielens(task: CTRTask, tuned: dict[str, Settings], seeds=(0,), log=pri
     slices = slice_rows(task)
     results = {"all": Results(), **{name: Results() for name in slices}}
 
-    def record(row: dict, logits: np.ndarray) -> None:
+    def record(row: dict, logits: np.ndarray, model: WideAndDeep | None = None) -> None:
         terms = per_user(task.test, logits)
         row = {**row, **{m: float(terms[m].mean()) for m in ("auc", "uauc", "logloss")}}
         results["all"].add(row, terms)
         for name, rows in slices.items():
             part = per_user(task.test, logits, rows)
-            results[name].add({**row, **{m: float(part[m].mean()) for m in ("auc", "uauc", "logloss")}}, part)
+            # the share of the slice's impressions to which the liked x movie cross adds exactly nothing
+            silent = np.nan if model is None else float((cross_logit(model, task, rows) == 0).mean())
+            results[name].add(
+                {
+                    **row,
+                    **{m: float(part[m].mean()) for m in ("auc", "uauc", "logloss")},
+                    "cross silent": silent,
+                },
+                part,
+            )
         log(
             f"{row['model']:>24} | {row['optimizer']:>17} | seed {row['seed']} | AUC {row['auc']:.4f} "
             f"| LogLoss {row['logloss']:.4f}"
@@ -224,6 +169,7 @@ def run_movielens(task: CTRTask, tuned: dict[str, Settings], seeds=(0,), log=pri
                     "seconds": history.seconds,
                 },
                 logits,
+                model if model_task is task else None,  # only models that have the cross
             )
         ensemble = (kept[("wide", PAPER)] + kept[("deep", PAPER)]) / 2
         record(
@@ -278,30 +224,3 @@ def load_results(dataset: str = "ml-100k") -> dict | None:
 
 def slug(name: str) -> str:
     return "slice_" + name.split(" ")[0]
-
-
-def run(dataset: str = "ml-100k", seeds=(0, 1, 2, 3, 4), out: Path | None = None) -> list[Path]:
-    """Tune each kind of model's rates on validation, train every model on every seed, on MovieLens and on
-    UCI Adult; writes the results, one file per memorisation slice, and the chosen settings (FAST: smaller)."""
-    from ...data import load_adult, load_movielens
-    from ...tasks import adult_ctr, movielens_ctr
-
-    out = Path(out or config.results_dir(LESSON))
-    out.mkdir(parents=True, exist_ok=True)
-    shrink = fast_settings if config.fast_mode() else (lambda s: s)
-    task = movielens_ctr(load_movielens(dataset))
-    print(task.describe())
-    print("tuning on validation (seed 0) ...")
-    tuned = tune(task, shrink(Settings()))
-    written = [save_settings(tuned, out / settings_name(dataset))]
-    results = run_movielens(task, tuned, seeds)
-    written += results["all"].save(out, f"wide_deep_{dataset}")
-    for name in SLICES:
-        if name in results:
-            written += results[name].save(out, f"wide_deep_{dataset}_{slug(name)}")
-    adult = adult_ctr(load_adult())
-    print("tuning Adult's rates on validation ...")
-    a = tune(adult, shrink(ADULT))
-    written.append(save_settings(a, out / settings_name("adult")))
-    written += run_adult(adult, a, seeds).save(out, "wide_deep_adult")
-    return written
