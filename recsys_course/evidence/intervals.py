@@ -125,22 +125,12 @@ def paired_bootstrap(
     var_users = float(np.var(effect(boot_a, boot_b), ddof=1))
     estimate = float(effect(a_runs.mean(), b_runs.mean()))
     per_seed = effect(a_runs.mean(1), b_runs.mean(1))  # one effect per seed, over all users
-    half = _half_width(var_users, per_seed, n_users, level)
-    return Effect(
-        metric=metric,
-        estimate=estimate,
-        low=estimate - half,
-        high=estimate + half,
-        relative=relative,
-        level=level,
-        n_users=n_users,
-        n_seeds=n_seeds,
-    )
+    return _interval(estimate, var_users, per_seed, n_users, level, metric=metric, relative=relative)
 
 
-def _half_width(var_users: float, per_seed: np.ndarray, n_users: int, level: float) -> float:
-    """Half the interval: Student's t on Satterthwaite's degrees of freedom times the root of the users'
-    bootstrap variance plus the seeds' variance of the mean (see :func:`paired_bootstrap`)."""
+def _interval(estimate: float, var_users: float, per_seed: np.ndarray, n_users: int, level: float, **fields):
+    """The :class:`Effect` around ``estimate``: Student's t on Satterthwaite's degrees of freedom times the root
+    of the users' bootstrap variance plus the seeds' variance of the mean (see :func:`paired_bootstrap`)."""
     from scipy.stats import t as student_t
 
     n_seeds = len(per_seed)
@@ -150,7 +140,16 @@ def _half_width(var_users: float, per_seed: np.ndarray, n_users: int, level: flo
         total = var_users + var_seeds
         if total > 0:
             df = total**2 / (var_users**2 / (n_users - 1) + var_seeds**2 / (n_seeds - 1))
-    return float(student_t.ppf(0.5 + level / 2, df)) * np.sqrt(var_users + var_seeds)
+    half = float(student_t.ppf(0.5 + level / 2, df)) * np.sqrt(var_users + var_seeds)
+    return Effect(
+        estimate=estimate,
+        low=estimate - half,
+        high=estimate + half,
+        level=level,
+        n_users=n_users,
+        n_seeds=n_seeds,
+        **fields,
+    )
 
 
 def contrast_bootstrap(
@@ -196,15 +195,8 @@ def contrast_bootstrap(
         boot.append(gain.mean(0) @ weights / weights.sum(0))
     estimate = float(gain_1.mean() - gain_2.mean())
     per_seed = gain_1.mean(1) - gain_2.mean(1)
-    half = _half_width(float(np.var(boot[0] - boot[1], ddof=1)), per_seed, len(union), level)
-    return Effect(
-        metric=metric,
-        estimate=estimate,
-        low=estimate - half,
-        high=estimate + half,
-        level=level,
-        n_users=len(union),
-        n_seeds=gain_1.shape[0],
+    return _interval(
+        estimate, float(np.var(boot[0] - boot[1], ddof=1)), per_seed, len(union), level, metric=metric
     )
 
 
