@@ -164,6 +164,31 @@ def fit_temperature(labels, logits, bounds=(0.05, 20.0)) -> float:
     return float(np.exp(found.x))
 
 
+def fit_platt(labels, logits) -> tuple[float, float]:
+    """Platt scaling (Platt, 1999): the ``(a, b)`` for which ``sigmoid(a * logit + b)`` has the least LogLoss.
+
+    Temperature scaling is the case b = 0 (a = 1 / T). The intercept ``b``
+    also moves every probability up or down together, which mends a shift of
+    the click rate between the rows it is fitted on and the rows the model
+    learned from; with a > 0 every ordering, and so the AUC, is kept.
+    """
+    from scipy.optimize import minimize
+
+    labels = np.asarray(labels, dtype=np.float64).ravel()
+    logits = np.asarray(logits, dtype=np.float64).ravel()
+
+    def loss_and_grad(ab: np.ndarray) -> tuple[float, np.ndarray]:
+        z = ab[0] * logits + ab[1]
+        residual = 1 / (1 + np.exp(-z)) - labels  # d loss / d z of the cross-entropy of sigmoid(z)
+        loss = float(np.mean(np.logaddexp(0.0, z) - labels * z))
+        return loss, np.array([np.mean(residual * logits), np.mean(residual)])
+
+    # a > 0: a negative scale would reverse the order of the scores
+    bounds = [(1e-6, None), (None, None)]
+    found = minimize(loss_and_grad, np.array([1.0, 0.0]), jac=True, method="L-BFGS-B", bounds=bounds)
+    return float(found.x[0]), float(found.x[1])
+
+
 def rmse(targets, predictions) -> float:
     diff = np.asarray(targets, dtype=np.float64) - np.asarray(predictions, dtype=np.float64)
     return float(np.sqrt(np.mean(diff**2)))

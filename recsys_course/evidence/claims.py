@@ -16,7 +16,7 @@ import pandas as pd
 
 from .intervals import Effect
 
-VERDICTS = ("supported", "contradicted", "inconclusive", "confounded")
+VERDICTS = ("supported", "contradicted", "inconclusive", "confounded", "not measured")
 
 RULE = (
     "A claim names a direction and a threshold: the smallest effect that would make it true "
@@ -30,6 +30,8 @@ RULE = (
     "CONFOUNDED: given by a lesson, not by this rule, when it has shown that something else "
     "changed together with the factor under test; it then names the experiment that would settle it."
 )
+# A fifth verdict stands outside the rule: "not measured" (:func:`not_measured`), for a claim the committed
+# runs could not test at all (it needs hardware they did not have); its record names the command that tests it.
 
 
 def verdict(effect: Effect, threshold: float, direction: str = "above") -> tuple[str, str]:
@@ -156,6 +158,27 @@ def confounded(
         direction=direction,
         settle=settle,
         notes=dict(notes or {}),
+    )
+
+
+def not_measured(
+    *, lesson: str, claim: str, source: str, measured: str, evidence: str, needs: str, command: str
+):
+    """A claim record for a claim the committed runs could not test: ``needs`` says what was missing (a CUDA
+    GPU, say) and ``command`` measures it where that is at hand."""
+    if not needs or not command:
+        raise ValueError(
+            "a claim that was not measured needs what was missing and the command that measures it"
+        )
+    return Claim(
+        lesson=lesson,
+        claim=claim,
+        source=source,
+        measured=measured,
+        evidence=evidence,
+        verdict="not measured",
+        reason=f"not measured here: {needs}",
+        settle=f"run `{command}` where that is at hand",
     )
 
 

@@ -189,12 +189,20 @@ class Results:
 
 
 def paired_effect(
-    results: Results, metric: str, a: dict, b: dict, relative: bool = True, baseline: bool = False
+    results: Results,
+    metric: str,
+    a: dict,
+    b: dict,
+    relative: bool = True,
+    baseline: bool = False,
+    transform=None,
 ) -> Effect:
     """The effect of the runs selected by ``a`` over those selected by ``b``, on the seeds both have.
 
     With ``baseline=True``, ``b`` selects one run of a model that has no
     training seed (popularity, say), and it is paired with every run of ``a``.
+    ``transform`` goes to :func:`~.intervals.paired_bootstrap` (``lambda auc: auc - 0.5`` with ``relative``
+    gives the DIN paper's RelaImpr, say).
     """
     if baseline:
         if len(results.runs(**b)) != 1:
@@ -205,7 +213,11 @@ def paired_effect(
             raise ValueError(f"{a} and {b} share no seed, so they cannot be paired")
         a, b = {**a, "seed": common}, {**b, "seed": common}
     return paired_bootstrap(
-        results.per_user(metric, **a), results.per_user(metric, **b), metric=metric, relative=relative
+        results.per_user(metric, **a),
+        results.per_user(metric, **b),
+        metric=metric,
+        relative=relative,
+        transform=transform,
     )
 
 

@@ -9,6 +9,7 @@
   loss ``weighted_bce`` (lesson 04);
 - :mod:`.ctr` - click-through-rate models over sparse fields: ``WideAndDeep``
   (lesson 05), ``FM`` and ``DeepFM`` (lesson 06);
+- :mod:`.dcn` - the Deep & Cross Network, ``DCN`` (V2), and its ``CrossLayer`` (lesson 06);
 - :mod:`.din` - the Deep Interest Network, ``DIN``, with its ``Dice`` activation (lesson 06);
 - :mod:`.embeddings` - the tables they are built from: ``IdEmbedding``, ``MultiFieldEmbedding``, ``FeatureSum``.
 
@@ -18,6 +19,7 @@ from here: ``from recsys_course.models import MF``.
 
 from .candidates import CandidateTower, SoftmaxLoss
 from .ctr import FM, DeepFM, WideAndDeep
+from .dcn import DCN, CrossLayer
 from .din import DIN, Dice
 from .embeddings import FeatureSum, IdEmbedding, MultiFieldEmbedding
 from .item_item import EASE
@@ -27,6 +29,8 @@ from .ranking import RankingTower, weighted_bce
 __all__ = [
     "Additive",
     "CandidateTower",
+    "CrossLayer",
+    "DCN",
     "DIN",
     "EASE",
     "DeepFM",

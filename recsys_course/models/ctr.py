@@ -133,42 +133,86 @@ class FM(nn.Module):
     genre flag). Every feature has a weight ``w_i`` and a vector ``v_i``. The
     pairwise sum over n features costs O(k n), not O(k n^2), by Rendle's
     identity: sum_{i<j} <v_i x_i, v_j x_j> = 1/2 (|sum_i v_i x_i|^2 - sum_i |v_i x_i|^2).
+
+    With ``history_items`` the user's liked movies (a padded list of item ids,
+    padding ``history_items``) make one more field, pooled as Wide & Deep's
+    deep part pools them: its vector is the mean of the liked movies' vectors
+    and its weight the mean of their weights (no history at all gives 0).
     """
 
-    inputs = ("deep", "dense")
-
-    def __init__(self, fields: Mapping[str, int], dim: int = 16, n_dense: int = 0, init_std: float = 0.01):
+    def __init__(
+        self,
+        fields: Mapping[str, int],
+        dim: int = 16,
+        n_dense: int = 0,
+        init_std: float = 0.01,
+        history_items: int | None = None,
+    ):
         super().__init__()
         self.n_dense = int(n_dense)
         self.fields = MultiFieldEmbedding(fields, dim)
         self.weights = MultiFieldEmbedding(fields, 1)
-        for table in [*self.fields.tables.values(), *self.weights.tables.values()]:
+        tables = [*self.fields.tables.values(), *self.weights.tables.values()]
+        self.history = self.history_weights = None
+        if history_items is not None:
+            pad = int(history_items)
+            self.history = nn.EmbeddingBag(pad + 1, dim, mode="mean", padding_idx=pad)
+            self.history_weights = nn.EmbeddingBag(pad + 1, 1, mode="mean", padding_idx=pad)
+            tables += [self.history, self.history_weights]
+        for table in tables:
             nn.init.normal_(table.weight, std=init_std)
+            if getattr(table, "padding_idx", None) is not None:
+                with torch.no_grad():
+                    table.weight[table.padding_idx].zero_()
         self.dense_vectors = nn.Parameter(torch.randn(self.n_dense, dim) * init_std)
         self.dense_weights = nn.Parameter(torch.zeros(self.n_dense))
         self.bias = nn.Parameter(torch.zeros(()))
+        # what it reads from a CTR task's split
+        self.inputs = ("deep", "dense") + (("history",) if self.history is not None else ())
 
-    def vectors(self, deep_ids: torch.Tensor, dense: torch.Tensor | None = None) -> torch.Tensor:
-        """Every feature's vector times its value, ``[batch, n_fields + n_dense, dim]``."""
+    @property
+    def n_features(self) -> int:
+        """How many vectors :meth:`vectors` returns per row: fields, dense numbers and the pooled history."""
+        return len(self.fields.tables) + self.n_dense + (self.history is not None)
+
+    def _history(self, history: torch.Tensor | None) -> torch.Tensor:
+        if history is None:
+            raise ValueError("the model reads the liked history: pass a padded [batch, L] tensor of item ids")
+        return history
+
+    def vectors(
+        self, deep_ids: torch.Tensor, dense: torch.Tensor | None = None, history: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """Every feature's vector times its value, ``[batch, n_features, dim]``."""
         v = self.fields(deep_ids)
         if self.n_dense:
             if dense is None or dense.shape[-1] != self.n_dense:
                 raise ValueError(f"the model expects {self.n_dense} dense inputs per row")
             v = torch.cat([v, dense.unsqueeze(-1) * self.dense_vectors], dim=1)
+        if self.history is not None:
+            v = torch.cat([v, self.history(self._history(history)).unsqueeze(1)], dim=1)
         return v
 
-    def linear(self, deep_ids: torch.Tensor, dense: torch.Tensor | None = None) -> torch.Tensor:
+    def linear(
+        self, deep_ids: torch.Tensor, dense: torch.Tensor | None = None, history: torch.Tensor | None = None
+    ) -> torch.Tensor:
         out = self.bias + self.weights(deep_ids).sum(dim=(1, 2))
-        return out + dense @ self.dense_weights if self.n_dense else out
+        if self.n_dense:
+            out = out + dense @ self.dense_weights
+        if self.history_weights is not None:
+            out = out + self.history_weights(self._history(history)).squeeze(-1)
+        return out
 
     @staticmethod
     def pairwise(v: torch.Tensor) -> torch.Tensor:
         """sum_{i<j} <v_i, v_j> for ``v`` of shape [batch, n, dim], in O(n dim)."""
         return 0.5 * (v.sum(dim=1).pow(2) - v.pow(2).sum(dim=1)).sum(dim=-1)
 
-    def forward(self, deep_ids: torch.Tensor, dense: torch.Tensor | None = None) -> torch.Tensor:
-        v = self.vectors(deep_ids, dense)  # checks the dense inputs first
-        return self.linear(deep_ids, dense) + self.pairwise(v)
+    def forward(
+        self, deep_ids: torch.Tensor, dense: torch.Tensor | None = None, history: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        v = self.vectors(deep_ids, dense, history)  # checks the inputs first
+        return self.linear(deep_ids, dense, history) + self.pairwise(v)
 
 
 class DeepFM(FM):
@@ -187,16 +231,21 @@ class DeepFM(FM):
         hidden: Sequence[int] = (256, 128, 64),
         dropout: float = 0.0,
         init_std: float = 0.01,
+        history_items: int | None = None,
     ):
-        super().__init__(fields, dim, n_dense, init_std)
-        width = (len(fields) + self.n_dense) * dim
+        super().__init__(fields, dim, n_dense, init_std, history_items)
+        width = self.n_features * dim
         self.hidden = tuple(hidden)
         self.tower = nn.Sequential(
             mlp_tower([width, *self.hidden], dropout), nn.Linear(self.hidden[-1] if self.hidden else width, 1)
         )
 
-    def forward(self, deep_ids: torch.Tensor, dense: torch.Tensor | None = None) -> torch.Tensor:
-        v = self.vectors(deep_ids, dense)
+    def forward(
+        self, deep_ids: torch.Tensor, dense: torch.Tensor | None = None, history: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        v = self.vectors(deep_ids, dense, history)
         return (
-            self.linear(deep_ids, dense) + self.pairwise(v) + self.tower(v.flatten(start_dim=1)).squeeze(-1)
+            self.linear(deep_ids, dense, history)
+            + self.pairwise(v)
+            + self.tower(v.flatten(start_dim=1)).squeeze(-1)
         )

@@ -79,6 +79,8 @@ def fit(
     min_delta: float = 0.0,
     lr_patience: int | None = 1,
     lr_factor: float = 0.5,
+    lr_monitor: str | None = None,
+    lr_mode: str | None = None,
     clip_norm: float | None = None,
     amp: bool = False,
     device: torch.device | str | None = None,
@@ -93,7 +95,9 @@ def fit(
     ``patience`` epochs in a row without improvement (``None``: never);
     ReduceLROnPlateau multiplies the learning rate by ``lr_factor`` once more
     than ``lr_patience`` such epochs have passed (PyTorch's convention;
-    ``None``: constant learning rate).
+    ``None``: constant learning rate). The schedule watches ``monitor`` too,
+    unless ``lr_monitor`` names another key (in ``lr_mode``: the article's
+    recipe halves the rate on validation *loss* and stops on validation AUC).
     With ``evaluate_start``, the model is also evaluated before any training,
     as epoch 0: when no epoch beats that start (fine-tuning a model that is
     already good, say), the starting weights are the ones kept.
@@ -108,8 +112,8 @@ def fit(
     The progress bar shows epochs and metrics, not timings, so notebook
     outputs stay the same from run to run; ``RECSYS_COURSE_QUIET=1`` hides it.
     """
-    if mode not in {"max", "min"}:
-        raise ValueError("mode must be 'max' or 'min'")
+    if mode not in {"max", "min"} or lr_mode not in {None, "max", "min"}:
+        raise ValueError("mode and lr_mode must be 'max' or 'min'")
     fit_start = time.perf_counter()
     device = torch.device(device) if device is not None else next(model.parameters()).device
     model.to(device)
@@ -117,7 +121,7 @@ def fit(
     scheduler = None
     if evaluate is not None and lr_patience is not None:
         scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
-            optimizer, mode=mode, factor=lr_factor, patience=lr_patience
+            optimizer, mode=lr_mode or mode, factor=lr_factor, patience=lr_patience
         )
     closure_step = isinstance(optimizer, torch.optim.LBFGS)
     if closure_step and (amp or clip_norm is not None):
@@ -147,7 +151,11 @@ def fit(
         else:
             since_best += 1
         if scheduler is not None:
-            scheduler.step(value)
+            if lr_monitor is not None and lr_monitor not in metrics:
+                raise KeyError(
+                    f"lr_monitor {lr_monitor!r} is not among the evaluated metrics {sorted(metrics)}"
+                )
+            scheduler.step(value if lr_monitor is None else float(metrics[lr_monitor]))
 
     if evaluate is not None and evaluate_start:
         start_record = {

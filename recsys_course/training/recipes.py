@@ -112,6 +112,7 @@ def fit_ctr(
     patience: int | None = 2,
     lr_patience: int | None = None,
     record_test: bool = False,
+    evaluate: Callable[[nn.Module], dict] | None = None,
     **fit_kwargs,
 ) -> History:
     """Train a CTR model on a :class:`recsys_course.tasks.ctr.CTRTask`'s training impressions.
@@ -122,7 +123,8 @@ def fit_ctr(
     early stopping watches ``monitor``. The learning rate is constant unless
     ``lr_patience`` is given. With ``record_test`` the test AUC is recorded
     every epoch too - to study early stopping afterwards, never to choose
-    anything. Other keyword arguments (``optimizer``, ``lr``, ``epochs``...) go
+    anything. ``evaluate`` replaces the validation function (one that wraps
+    it, say, to keep more than the loop keeps). Other keyword arguments (``optimizer``, ``lr``, ``epochs``...) go
     to :func:`~.loop.fit`.
     """
     generator = torch.Generator().manual_seed(seed)
@@ -134,7 +136,7 @@ def fit_ctr(
     return fit(
         model,
         batches,
-        evaluate=ctr.validation(task, record_test),
+        evaluate=evaluate or ctr.validation(task, record_test),
         monitor=monitor,
         mode="min" if monitor == "logloss" else "max",
         patience=patience,

@@ -47,6 +47,25 @@ def test_fm_scales_a_dense_feature_by_its_value():
         model.vectors(deep, dense[:, :2])
 
 
+def test_fm_reads_the_liked_history_as_one_pooled_field():
+    torch.manual_seed(2)
+    n_items = 9
+    model = DeepFM(FIELDS, dim=4, n_dense=3, hidden=(8,), history_items=n_items)
+    assert model.inputs == ("deep", "dense", "history") and model.n_features == len(FIELDS) + 3 + 1
+    deep, dense = _batch(n=3)
+    history = torch.tensor([[1, 4, n_items], [n_items, n_items, n_items], [4, 1, n_items]])
+    v = model.vectors(deep, dense, history)
+    # the history's vector is the mean of the liked items' vectors; padding is left out, none at all gives 0
+    mean = (model.history.weight[1] + model.history.weight[4]) / 2
+    assert torch.allclose(v[0, -1], mean, atol=1e-6) and torch.count_nonzero(v[1, -1]) == 0
+    # ... and its weight the mean of theirs, in the linear part
+    base = FM.linear(model, deep, dense, history) - model.history_weights(history).squeeze(-1)
+    assert torch.allclose(base, model.bias + model.weights(deep).sum((1, 2)) + dense @ model.dense_weights)
+    assert torch.allclose(v[0, -1], v[2, -1])  # the order of the liked items does not matter
+    with pytest.raises(ValueError, match="liked history"):
+        model(deep, dense)
+
+
 def test_deepfm_is_its_fm_plus_a_tower_on_the_same_vectors():
     torch.manual_seed(1)
     model = DeepFM(FIELDS, dim=4, n_dense=3, hidden=(8, 4))
@@ -133,3 +152,25 @@ def test_every_ctr_model_trains_on_a_ctr_task():
         assert len(history) == 2 and np.isfinite(history["train_loss"]).all(), name
         assert history["train_loss"][1] < history["train_loss"][0], name
         assert predict_logits(model, task.test).shape == (len(task.test),)
+
+
+def test_dcn_cross_layer_is_x0_times_a_linear_map_plus_the_residual():
+    from recsys_course.models import DCN, CrossLayer
+
+    torch.manual_seed(3)
+    layer = CrossLayer(6)
+    x0, x = torch.randn(4, 6), torch.randn(4, 6)
+    assert torch.allclose(layer(x0, x), x0 * (x @ layer.linear.weight.T + layer.linear.bias) + x, atol=1e-6)
+    # with W = 0 and b = 0 a cross layer passes its input through: the residual path keeps x0 to the output
+    with torch.no_grad():
+        layer.linear.weight.zero_()
+        layer.linear.bias.zero_()
+    assert torch.equal(layer(x0, x), x)
+    model = DCN(FIELDS, dim=4, n_dense=3, hidden=(8,), cross_layers=2, history_items=9)
+    assert not hasattr(model, "weights") and model.inputs == ("deep", "dense", "history")
+    deep, dense = _batch(n=5)
+    history = torch.full((5, 2), 9)
+    out = model(deep, dense, history)
+    assert out.shape == (5,)
+    out.sum().backward()  # the gradient reaches the field vectors through both the cross network and the tower
+    assert model.fields.tables["user"].weight.grad.abs().sum() > 0
