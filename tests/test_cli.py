@@ -10,7 +10,7 @@ import pytest
 
 from recsys_course import cli, config, data, lessons
 
-# the order a fresh clone would run them in: the benchmark first, as three others reuse its rates
+# the order a fresh clone would run them in: the benchmark's tuning first, as five others reuse its settings
 ORDER = [
     "02/dimensions",
     "03/ncf",
@@ -23,6 +23,7 @@ ORDER = [
     "04/serving",
     "05/wide_deep_tuning",
     "05/wide_deep",
+    "06/ctr_tuning",
     "06/ctr_benchmark",
     "06/dynamics",
     "06/samplers",
@@ -105,6 +106,6 @@ def test_every_experiment_runs_from_the_command_line(tiny_course, capsys):
         lesson = lessons.package(key[:2]).LESSON
         assert written and any(f"fast/{lesson}" in path for path in written), (key, written)
     assert (
-        tiny_course / "results" / "fast" / "06_training_discipline" / "ctr_benchmark_ml-100k_rates.json"
+        tiny_course / "results" / "fast" / "06_training_discipline" / "ctr_benchmark_ml-100k_settings.json"
     ).is_file()
     assert not (tiny_course / "results" / "06_training_discipline").exists()  # FAST never touches these

@@ -31,13 +31,32 @@ def test_held_out_movies_leave_training_and_both_starts_are_scored():
     warm = cold_start.without(task, cold)
     assert not np.isin(warm.train.item, cold).any() and not np.isin(warm.valid.item, cold).any()
     assert len(warm.test) == len(task.test)
-    results = cold_start.compare_starts(
+    results, per_item = cold_start.compare_starts(
         task, ml.item_genres, seeds=(0, 1), share=0.2, epochs=2, dim=4, log=lambda *_: None
     )
     frame = results.frame()
     assert list(frame["model"]) == ["random start", "all-movies mean start", "genre-mean start"] * 2
     assert (frame["impressions"] == np.isin(task.test.item, cold).sum()).all()
     assert frame["auc"].between(0, 1).all()
+    # the same runs, kept per held-out movie: the units an interval over movies resamples
+    tested = np.unique(task.test.item[np.isin(task.test.item, cold)])
+    assert np.array_equal(per_item.users, tested)
+    assert per_item.frame()["auc"].tolist() == frame["auc"].tolist()
+    assert np.allclose(per_item.per_user("auc").mean(1), frame["auc"])  # the terms still average to the AUC
+    from recsys_course.lessons.l06_training_discipline import advice_claims
+
+    claims = advice_claims.cold_start_claims(results, per_item, "test")
+    assert all(c.effect.n_users == len(tested) for c in claims)
+    assert all("interval over test users" in c.notes for c in claims)
+
+
+def test_the_random_start_keeps_its_vector_and_gets_the_warm_items_mean_bias():
+    model = MF(2, 4, dim=2)
+    before = model.item_emb.weight[3].clone()
+    with torch.no_grad():
+        model.item_bias.weight[:3] = torch.tensor([[1.0], [2.0], [6.0]])
+    cold_start.mean_bias_start(model, np.array([3]))
+    assert torch.equal(model.item_emb.weight[3], before) and model.item_bias.weight[3].item() == 3.0
 
 
 def test_overall_mean_start_is_the_mean_of_the_warm_items():

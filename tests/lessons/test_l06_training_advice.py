@@ -63,9 +63,10 @@ def test_every_sampler_trains_and_is_scored_on_both_protocols():
 
 def test_dropout_sweep_reaches_the_model(task):
     s = ctr.fast_settings(ctr.Settings(dim=4))
-    results = dropout.sweep(task, s, lr=3e-3, seeds=(0,), rates=(0.0, 0.5), **QUIET)
+    setting = {"lr": 3e-3, "weight_decay": 1e-5}
+    results = dropout.sweep(task, s, setting, seeds=(0,), rates=(0.0, 0.5), **QUIET)
     assert list(results.frame()["dropout"]) == [0.0, 0.5]
-    model, _ = dropout.train(task, s, dropout=0.5, lr=3e-3)
+    model, _ = dropout.train(task, s, dropout=0.5, setting=setting)
     rates = [m.p for m in model.modules() if isinstance(m, torch.nn.Dropout)]
     assert rates and all(p == 0.5 for p in rates)
 
@@ -89,11 +90,30 @@ def test_clipping_runs_each_norm_and_records_the_curve(task, monkeypatch):
 
 def test_temperature_scaling_keeps_auc_and_never_worsens_validation_logloss(task):
     s = ctr.fast_settings(ctr.Settings(dim=4))
-    frame = metric_choice.calibration(task, s, lr=3e-2, seeds=(0,), model="FM", **QUIET).frame()
-    assert list(frame["setting"]) == ["defaults", "tuned", "tuned + temperature"]
-    tuned, scaled = frame.iloc[1], frame.iloc[2]
-    assert scaled["auc"] == pytest.approx(tuned["auc"], abs=1e-12)
-    assert scaled["temperature"] > 0 and tuned["temperature"] == 1.0
+    setting = {"lr": 3e-2, "weight_decay": 0.0}
+    frame = metric_choice.calibration(task, s, setting, seeds=(0,), model="FM", **QUIET).frame()
+    assert list(frame["setting"]) == ["recipe", "tuned", "tuned + temperature", "tuned + Platt"]
+    tuned, scaled, platt = frame.iloc[1], frame.iloc[2], frame.iloc[3]
+    assert scaled["auc"] == pytest.approx(tuned["auc"], abs=1e-12) and platt["auc"] == pytest.approx(
+        tuned["auc"]
+    )
+    assert scaled["temperature"] > 0 and tuned["temperature"] == 1.0 and scaled["intercept"] == 0.0
+
+
+def test_platt_scaling_recovers_a_known_scale_and_intercept():
+    from recsys_course.evaluation.metrics import fit_platt, fit_temperature
+
+    rng = np.random.default_rng(3)
+    logits = rng.normal(0, 2, 200_000)
+    labels = rng.random(len(logits)) < 1 / (1 + np.exp(-(0.5 * logits - 0.4)))  # the truth: a = 0.5, b = -0.4
+    a, b = fit_platt(labels, logits)
+    assert a == pytest.approx(0.5, abs=0.02) and b == pytest.approx(-0.4, abs=0.02)
+    # temperature scaling is Platt's b = 0: it cannot mend the shift, so its LogLoss is never lower
+    from recsys_course.evaluation.metrics import log_loss
+
+    t = fit_temperature(labels, logits)
+    platt = log_loss(labels, 1 / (1 + np.exp(-(a * logits + b))))
+    assert platt < log_loss(labels, 1 / (1 + np.exp(-logits / t)))
 
 
 def test_regression_terms_average_to_the_metrics(task):
@@ -128,28 +148,29 @@ def _fake_results(column: str, values: dict, n_users: int = 40, seeds=(0, 1, 2))
     return results
 
 
-def test_patience_claim_is_exactly_zero_when_every_run_keeps_the_same_epoch():
-    from recsys_course.lessons.l06_training_discipline import claims as advice_claims
+def test_patience_claim_pairs_the_same_runs_and_reads_a_known_effect():
+    from recsys_course.evidence import Results
+    from recsys_course.lessons.l06_training_discipline import advice_claims
 
-    table = pd.DataFrame(
-        {
-            "model": ["MF"] * 4,
-            "seed": [0, 0, 1, 1],
-            "patience": [1, 5, 1, 5],
-            "epochs trained": [4, 8, 5, 9],
-            "keeps epoch": [3, 3, 4, 4],
-            "test AUC": [0.77, 0.77, 0.76, 0.76],
-        }
-    )
-    claim = advice_claims.patience_claim(table, n_users=943, evidence="test")
-    assert claim.effect.estimate == claim.effect.low == claim.effect.high == 0.0
-    assert claim.verdict == "contradicted" and claim.notes["extra epochs"] == 4.0
-    table.loc[3, ["keeps epoch", "test AUC"]] = [8, 0.79]  # one run keeps a later, better epoch
-    assert advice_claims.patience_claim(table, n_users=943, evidence="test").effect.high > 0
+    rng = np.random.default_rng(1)
+    user_noise = rng.normal(0, 0.05, 50)
+    results = Results()
+    for seed in (0, 1, 2):
+        for model in ("MF", "FM"):
+            for patience, level, stop, kept in ((1, 0.70, 4, 3), (5, 0.72, 9, 5)):
+                terms = pd.DataFrame(
+                    {"user": np.arange(50), "auc": level + user_noise + rng.normal(0, 1e-3, 50)}
+                )
+                row = {"model": model, "setting": "recipe", "patience": patience, "seed": seed}
+                results.add({**row, "epochs trained": stop, "best epoch": kept}, terms)
+    claim = advice_claims.patience_claim(results, evidence="test")
+    assert claim.effect.estimate == pytest.approx(0.02, abs=2e-3) and claim.effect.n_seeds == 6
+    assert claim.verdict == "supported" and claim.notes["extra epochs"] == 5.0
+    assert claim.notes["runs whose kept epoch moves"] == "6 of 6"
 
 
 def test_dropout_claims_read_a_known_effect():
-    from recsys_course.lessons.l06_training_discipline import claims as advice_claims
+    from recsys_course.lessons.l06_training_discipline import advice_claims
 
     results = _fake_results("dropout", {0.0: 0.70, 0.2: 0.72, 0.3: 0.72, 0.5: 0.69})
     claims = advice_claims.dropout_claims(results, "test")
@@ -204,3 +225,26 @@ def test_gradient_norms_are_measured_by_fit_and_nothing_is_clipped(task, small_w
     )
     torch.nn.functional.binary_cross_entropy_with_logits(model(*inputs), target).backward()
     assert norms[0] == pytest.approx(clip_gradients(model.parameters(), float("inf")), rel=1e-5)
+
+
+def test_gpu_claims_say_not_measured_without_gpu_rows_and_are_judged_with_them():
+    from recsys_course.lessons.l06_training_discipline import advice_claims
+
+    rows = []
+    for model in ("FM", "DeepFM"):
+        for batch in (1024, 4096):
+            common = {"model": model, "batch": batch, "loader": "tensors"}
+            rows.append({**common, "device": "cpu", "threads": 2, "amp": False, "examples per second": 1e5})
+            rows.append({**common, "device": "cpu", "threads": 1, "amp": False, "examples per second": 6e4})
+    cpu_only = pd.DataFrame(rows)
+    claims = advice_claims.speed_claims(cpu_only, "test")
+    assert [c.verdict for c in claims] == ["not measured", "not measured"]
+    assert all(advice_claims.GPU_COMMAND in c.settle and c.effect is None for c in claims)
+    gpu = []
+    for k, row in enumerate(r for r in rows if r["threads"] == 2):
+        base = {**row, "device": "cuda", "threads": 0}
+        gpu.append({**base, "amp": False, "examples per second": 1e5 * (20 + k)})  # 20-23x the CPU
+        gpu.append({**base, "amp": True, "examples per second": 1e5 * (20 + k) * 1.1})  # 1.1x fp32
+    claims = advice_claims.speed_claims(pd.concat([cpu_only, pd.DataFrame(gpu)]), "test")
+    assert claims[0].effect.estimate == pytest.approx(21.5) and claims[0].verdict == "supported"
+    assert claims[1].effect.estimate == pytest.approx(1.1) and claims[1].verdict == "contradicted"

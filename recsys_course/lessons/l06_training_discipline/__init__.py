@@ -7,10 +7,22 @@ from .. import Experiment
 LESSON = "06_training_discipline"
 EXPERIMENTS = (
     Experiment(
+        "ctr_tuning",
+        "ctr_benchmark:run_tuning",
+        "each Adam model of chart 1's benchmark: its rate and weight decay chosen together on one 4 x 4 grid "
+        "on validation (tuning seed 5); at full size two runs, --models MF FM DeepFM DCN, then the DIN models",
+        options={
+            "--models": dict(
+                nargs="+",
+                help="which Adam models to tune (the other models' saved grid rows are kept)",
+            )
+        },
+    ),
+    Experiment(
         "ctr_benchmark",
         "ctr_benchmark:run",
-        "chart 1: MF, FM, Wide & Deep, DeepFM, DIN, BaseModel and DIN "
-        "with Dice on lesson 05's CTR task, each with its Adam rate chosen on validation",
+        "chart 1: LR on ids, MF, FM, Wide & Deep, DeepFM, DCN, DIN, BaseModel and DIN with Dice on lesson 05's "
+        "CTR task, at 06/ctr_tuning's settings, five seeds",
     ),
     Experiment(
         "dynamics",
@@ -30,7 +42,9 @@ EXPERIMENTS = (
         "the article's Adam defaults against each model's tuned rate (after 06/ctr_benchmark)",
     ),
     Experiment("dropout", "dropout:run", "DeepFM with dropout 0 to 0.5 (after 06/ctr_benchmark)"),
-    Experiment("clipping", "clipping:run", "gradient clipping on Wide & Deep's spiking 50-epoch run"),
+    Experiment(
+        "clipping", "clipping:run", "gradient clipping at 5.0, 1 and 0.1 on Wide & Deep's 50-epoch run"
+    ),
     Experiment(
         "metric_choice",
         "metric_choice:run",

@@ -17,18 +17,21 @@ from ...training import stopping_point
 BENCHMARK_METRICS = {"auc": "test AUC", "uauc": "user-weighted AUC", "logloss": "LogLoss (lower is better)"}
 
 
-def benchmark_chart(results: Results, models, axes) -> pd.DataFrame:
-    """The article's chart 1 in three panels on ``axes``: AUC bars with a least-squares trend line over the models'
-    order, then user-weighted AUC and LogLoss.
+def benchmark_chart(results: Results, models, axes, trend=None) -> pd.DataFrame:
+    """The article's chart 1 in three panels on ``axes``: AUC bars with a least-squares trend line over the
+    models' order (over ``trend`` only, a subset of ``models``: the article's five above the LR floor, say),
+    then user-weighted AUC and LogLoss.
 
     Returns the table drawn: per model, each metric's mean over seeds and its half-width.
     """
-    table = seed_summary(results, "model", BENCHMARK_METRICS).set_index("model").loc[list(models)]
+    models = list(models)
+    trend = list(trend or models)
+    table = seed_summary(results, "model", BENCHMARK_METRICS).set_index("model").loc[models]
     for ax, (metric, label) in zip(axes, BENCHMARK_METRICS.items()):
         plots.interval_bars(ax, models, table[metric], table[f"{metric} ±"], label)
         if metric == "auc":
-            x = np.arange(len(models))
-            slope, intercept = np.polyfit(x, table[metric], 1)
+            x = np.array([models.index(m) for m in trend])
+            slope, intercept = np.polyfit(x, table.loc[trend, metric], 1)
             ax.plot(x, intercept + slope * x, color="#d62728", lw=1.5, label=f"trend: {slope:+.4f} per step")
             ax.legend(loc="upper left", fontsize=8)
     axes[0].set_ylabel(f"mean over {int(table['seeds'].min())} seeds (95% interval)")

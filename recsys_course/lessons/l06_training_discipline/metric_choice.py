@@ -1,8 +1,9 @@
 """Lesson 06's metric table, measured: which metric chooses the model changes which model you ship.
 
-1. :func:`calibration`: DeepFM at its tuned rate ranks better than with the
-   article's defaults but is calibrated worse; temperature scaling, fitted on
-   validation, mends its LogLoss and cannot move its AUC.
+1. :func:`calibration`: DeepFM at its tuned setting ranks better than with the
+   article's recipe but is calibrated worse; temperature scaling, fitted on
+   validation, mends its LogLoss and cannot move its AUC, and Platt scaling adds
+   an intercept for the click rate's shift from the training rows.
 2. :func:`selection`: a grid of MF rating regressors (squared error on 1-5
    stars), each stopped early on validation RMSE or on validation AUC of the
    click label, then chosen by one metric or the other.
@@ -22,7 +23,7 @@ from torch import nn
 from ... import config
 from ...evaluation.ctr import scored
 from ...evaluation.inference import predict_logits
-from ...evaluation.metrics import auc, ctr_per_user, fit_temperature, rmse
+from ...evaluation.metrics import auc, ctr_per_user, fit_platt, fit_temperature, rmse
 from ...evidence import Results
 from ...models import MF
 from ...tasks.ctr import CTRSplit, CTRTask
@@ -36,37 +37,38 @@ DECAYS = (0.0, 1e-4, 1e-3)
 
 
 def calibration(
-    task: CTRTask, s: ctr.Settings, lr: float, seeds=(0,), model: str = "DeepFM", log=print
+    task: CTRTask, s: ctr.Settings, setting: dict, seeds=(0,), model: str = "DeepFM", log=print
 ) -> Results:
-    """``model`` with the defaults, at its tuned rate, and at its tuned rate with a validation-fitted temperature."""
+    """``model`` with the article's recipe, at its tuned ``setting`` (rate and weight decay), and at its tuned
+    setting rescaled on validation: by a temperature, and by Platt's scale and intercept."""
     results = Results()
     for seed in seeds:
-        for setting, kwargs in (("defaults", defaults.DEFAULTS), ("tuned", {"lr": lr})):
+        for label, kwargs in (("recipe", defaults.recipe(model)), ("tuned", setting)):
             trained, history = defaults.train(model, task, s, seed=seed, **kwargs)
             logits = predict_logits(trained, task.test)
-            versions = [(setting, 1.0)]
-            if setting == "tuned":
-                versions.append(
-                    (
-                        "tuned + temperature",
-                        fit_temperature(task.valid.label, predict_logits(trained, task.valid)),
-                    )
-                )
-            for name, t in versions:
-                metrics, terms = scored(task.test, logits / t)
+            versions = [(label, 1.0, 0.0)]
+            if label == "tuned":
+                valid = predict_logits(trained, task.valid)
+                versions.append(("tuned + temperature", 1 / fit_temperature(task.valid.label, valid), 0.0))
+                versions.append(("tuned + Platt", *fit_platt(task.valid.label, valid)))
+            for name, scale, shift in versions:
+                metrics, terms = scored(task.test, scale * logits + shift)
                 row = {
                     "model": model,
                     "setting": name,
                     "seed": seed,
-                    "temperature": t,
+                    "temperature": 1 / scale,
+                    "intercept": shift,
                     "lr": kwargs["lr"],
+                    "weight_decay": kwargs["weight_decay"],
                     "best epoch": history.best_epoch,
                     "seconds": history.seconds,
                     **metrics,
                 }
                 results.add(row, terms)
                 log(
-                    f"{name:>20} | seed {seed} | T {t:.3f} | AUC {row['auc']:.4f} | LogLoss {row['logloss']:.4f}"
+                    f"{name:>20} | seed {seed} | T {1 / scale:.3f} | AUC {row['auc']:.4f} "
+                    f"| LogLoss {row['logloss']:.4f}"
                 )
     return results
 
@@ -198,18 +200,18 @@ def choices(results: Results) -> dict[str, str]:
 
 
 def run(dataset: str = "ml-100k", seeds=(0, 1, 2, 3, 4), out: Path | None = None) -> list:
-    """Calibration at DeepFM's benchmark rate (``06/ctr_benchmark`` runs first) and the regressors' grid, on every
+    """Calibration at DeepFM's benchmark setting (``06/ctr_benchmark`` runs first) and the regressors' grid, on every
     seed; FAST mode shrinks DeepFM, the grid and the epochs."""
     from ...data import load_movielens
     from ...tasks import movielens_ctr
 
-    lr = ctr.benchmark_rates(dataset, out)["DeepFM"]
+    setting = ctr.benchmark_settings(dataset, out)["DeepFM"]
     task = movielens_ctr(load_movielens(dataset, verbose=False))
     out = Path(out or config.results_dir(LESSON))
     fast = config.fast_mode()
     seeds = tuple(seeds)
     calibrated = calibration(
-        task, ctr.fast_settings(defaults.settings()) if fast else defaults.settings(), lr, seeds
+        task, ctr.fast_settings(defaults.settings()) if fast else defaults.settings(), setting, seeds
     )
     chosen = selection(task, seeds, dims=DIMS[:1] if fast else DIMS, epochs=3 if fast else 30)
     return calibrated.save(out, f"calibration_{dataset}") + chosen.save(out, f"selection_{dataset}")
