@@ -83,3 +83,6 @@ def test_a_tuning_run_for_some_models_keeps_the_other_models_rows():
         "DIN": {"lr": 3e-3, "weight_decay": 0.0},
     }
     assert ctr.merged_grid(None, saved).equals(ctr.merged_grid(saved, saved))
+    # saved rows off the current grid (an older grid's) are dropped
+    s = ctr.replace(ctr.Settings(), rates=(3e-3,), decays=(0.0,))
+    assert list(ctr.merged_grid(saved, rows("MF", [0.5, 0.9]), s)["model"]) == ["MF", "MF", "DIN"]

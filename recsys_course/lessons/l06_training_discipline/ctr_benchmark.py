@@ -194,10 +194,8 @@ def merged_grid(saved: pd.DataFrame | None, new: pd.DataFrame, s: Settings | Non
     if saved is not None:
         others = saved[~saved["model"].isin(set(new["model"]))]
         if s is not None:
-            on_grid = others["lr"].apply(lambda v: any(abs(v - r) <= 1e-12 for r in s.rates)) & others[
-                "weight_decay"
-            ].apply(lambda v: any(abs(v - d) <= 1e-12 for d in s.decays))
-            others = others[on_grid]
+            on = lambda column, values: np.isclose(others[column].to_numpy()[:, None], values).any(axis=1)  # noqa: E731
+            others = others[on("lr", s.rates) & on("weight_decay", s.decays)]
         new = pd.concat([others, new], ignore_index=True)
     order = {name: k for k, name in enumerate(ADAM_MODELS)}
     return new.sort_values("model", key=lambda m: m.map(order), kind="stable").reset_index(drop=True)

@@ -133,6 +133,7 @@ def run_models(
     for seed in seeds:
         for name in models:
             kept, history = train_recipe(name, task, s, seed=seed)
+            rates = history.frame()["lr"].to_numpy()  # the rate each epoch trained at
             for patience, (stop, epoch, metrics, terms) in kept.items():
                 row = {
                     "model": name,
@@ -143,7 +144,7 @@ def run_models(
                     "weight_decay": RECIPE["weight_decay"],
                     "epochs trained": stop,
                     "best epoch": epoch,
-                    "final lr": float(history.frame()["lr"].iloc[stop - 1]),
+                    "final lr": float(rates[stop - 1]),
                     "seconds to patience 10": history.seconds,  # the one run every patience is replayed on
                     **metrics,
                 }
