@@ -23,16 +23,17 @@ PASSED, FAILED, NOT_ATTEMPTED, CANNOT_CHECK = "passed", "not yet", "not attempte
 class Outcome:
     """What one check says: the exercise, its status and a message for the learner."""
 
-    exercise: int
+    exercise: int | str
     status: str
     message: str
+    kind: str = "Exercise"  # or "Step", a build-it step (recsys_course.build)
 
     @property
     def passed(self) -> bool:
         return self.status == PASSED
 
     def __repr__(self) -> str:
-        return f"Exercise {self.exercise}: {self.status}. {self.message}".rstrip()
+        return f"{self.kind} {self.exercise}: {self.status}. {self.message}".rstrip()
 
 
 def unattempted(answer: Any) -> bool:
@@ -190,6 +191,8 @@ class Checker:
     other data says so instead of judging.
     """
 
+    noun = "Exercise"
+
     def __init__(self, lesson: str, exercises: list[Exercise], dataset: str | None = None):
         self.lesson = lesson
         self.exercises = {exercise.number: exercise for exercise in exercises}
@@ -198,7 +201,9 @@ class Checker:
 
     def __call__(self, number: int, answer: Any, **context) -> Outcome:
         if number not in self.exercises:
-            raise KeyError(f"Lesson {self.lesson} has no exercise {number}; it has {sorted(self.exercises)}.")
+            raise KeyError(
+                f"Lesson {self.lesson} has no {self.noun.lower()} {number!r}; it has {sorted(self.exercises)}."
+            )
         exercise = self.exercises[number]
         if unattempted(answer):
             outcome = exercise._outcome(
@@ -227,7 +232,7 @@ class Checker:
         for number, exercise in sorted(self.exercises.items()):
             outcome = self.outcomes.get(number)
             lines.append(
-                f"Exercise {number} ({exercise.title}): {outcome.status if outcome else NOT_ATTEMPTED}"
+                f"{self.noun} {number} ({exercise.title}): {outcome.status if outcome else NOT_ATTEMPTED}"
             )
         return "\n".join(lines)
 
@@ -244,4 +249,6 @@ class Checker:
             if not (n in self.outcomes and (self.outcomes[n].passed or self.outcomes[n].status in excused))
         ]
         if missing:
-            raise AssertionError(f"Lesson {self.lesson}: exercises {missing} did not pass.\n{self.summary()}")
+            raise AssertionError(
+                f"Lesson {self.lesson}: {self.noun.lower()}s {missing} did not pass.\n{self.summary()}"
+            )

@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 from recsys_course import lessons  # noqa: E402
 from recsys_course.config import REPOSITORY  # noqa: E402
 from recsys_course.evidence import load_claims  # noqa: E402
-from recsys_course.lessons import LESSONS, exercises  # noqa: E402
+from recsys_course.lessons import LESSONS, builds, exercises  # noqa: E402
 
 PAGE, SOURCE, TIMES = "docs/instructors.md", "docs/instructors.in.md", "docs/lesson_times.json"
 WORDS_PER_MINUTE = 150  # a careful reading speed for technical prose
@@ -118,8 +118,8 @@ TABLES = {
         Table(
             f"samplers_{DATASET}",
             ["sampler"],
-            ["hr@10", "ndcg@10", "catalogue recall@10"],
-            "negative samplers (section 3)",
+            ["catalogue ndcg@10", "catalogue recall@10", "ndcg@10"],
+            "negative samplers (section 3; the whole catalogue first, then 99 sampled candidates)",
         ),
         Table(
             f"defaults_{DATASET}",
@@ -282,6 +282,14 @@ def expected(root: Path, lesson: str, stem: str) -> list:
     return lines
 
 
+def build_steps(lesson: str) -> list:
+    """Per build-it step of the lesson, what the learner writes and the mistakes its check names."""
+    lines = []
+    for step in builds(lesson).exercises.values():
+        lines.append(f"- Step `{step.number}`, the {step.title}: {'; '.join(step.mistakes)}")
+    return lines + [""]
+
+
 def mistakes(lesson: str) -> list:
     """Per exercise of the lesson, the common mistakes its check catches."""
     lines = []
@@ -351,6 +359,11 @@ def build(root: Path, notes: list | None = None) -> str:
         lines += ["", "**Sections worth discussing in class.**", ""]
         lines += [f"- [{h}](../notebooks/{path.name}): {why}" for h, why in prose["discuss"]]
         lines += ["", "**Expected numbers.**", ""] + expected(root, lesson, path.stem)
+        lines += [
+            "**What the learner builds.** Each step is checked against the course's own code on hidden cases; "
+            "the check names these mistakes when it sees them:",
+            "",
+        ] + build_steps(lesson)
         lines += ["**Common mistakes the checks catch.**", ""] + mistakes(lesson)
         if prose["notes"]:
             lines += [f"**In class.** {prose['notes']}", ""]

@@ -26,6 +26,7 @@ LAYERS = [
     {"serving"},
     {"evidence"},
     {"plots", "check"},
+    {"build"},  # the build-it steps' checks, on top of the exercises' (check)
     {"lessons"},
     {"cli"},
     {"__main__"},

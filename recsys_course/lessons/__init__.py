@@ -3,16 +3,18 @@
 ======================================  =====================================================
 folder                                  what lives there
 ======================================  =====================================================
-``l01_mlp_vs_dot_product``              the toy preference matrices, the exercises
-``l02_embeddings_and_tsne``             the embedding-size sweep and its claim, the exercises
+``l01_mlp_vs_dot_product``              the toy preference matrices
+``l02_embeddings_and_tsne``             the embedding-size sweep and its claim
 ``l03_neumf_with_pretraining``          NCF's experiments, tuning, claims, figures and diagram
 ``l04_youtube_two_stage``               candidate towers, the ranker, retrieval scaling, claims, figures
 ``l05_wide_and_deep``                   Wide & Deep's experiments, claims and diagram
 ``l06_training_discipline``             the CTR benchmark and the training-advice experiments
 ======================================  =====================================================
 
-A lesson folder uses every layer below it and never imports another lesson: what two lessons
-share lives in a layer below. Each lesson package names its notebook (``LESSON``) and its
+Every folder also holds ``build.py``, the steps the learner writes in the lesson (:func:`builds`), and
+``exercises.py``, the end-of-lesson exercises (:func:`exercises`). A lesson folder uses every layer
+below it and never imports another lesson: what two lessons share lives in a layer below. Each lesson
+package names its notebook (``LESSON``) and its
 full-size experiments (``EXPERIMENTS``), which ``python -m recsys_course run --list`` lists.
 """
 
@@ -91,3 +93,9 @@ def exercises(lesson: str, data=None):
     if getattr(data, "is_synthetic", False) and "synthetic" not in str(dataset):  # the twin's name says so
         dataset = f"the synthetic twin of {dataset}"
     return Checker(lesson, module.exercises(), dataset)
+
+
+def builds(lesson: str):
+    """The build-it steps of lesson ``lesson``: ``build = builds("01")``, then ``MyMF = build.use("mf", MyMF)``
+    judges the learner's code and returns what the rest of the lesson runs on (see :mod:`recsys_course.build`)."""
+    return importlib.import_module(f"{package(lesson).__name__}.build").builder()
