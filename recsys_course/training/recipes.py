@@ -32,6 +32,7 @@ def fit_implicit(
     probs=None,
     monitor: str = "hr@10",
     validate: bool = True,
+    evaluate: Callable[[nn.Module], dict] | None = None,
     **fit_kwargs,
 ) -> History:
     """Train a (user, item) scorer on implicit feedback with the leave-one-out protocol.
@@ -42,7 +43,9 @@ def fit_implicit(
     early stopping watches ``monitor``. With ``validate=False`` (e.g. on
     ``loo.merged_for_test()``, which has no validation users) it trains for a
     fixed number of epochs. Other keyword arguments (``epochs``, ``lr``,
-    ``optimizer``, ``patience``, ...) go to :func:`~.loop.fit`.
+    ``optimizer``, ``patience``, ...) go to :func:`~.loop.fit`. ``evaluate``
+    replaces the sampled validation (lesson 06 ranks the validation item
+    against the whole catalogue).
     """
     rng = np.random.default_rng(seed)
     batches = epoch_batches(
@@ -58,7 +61,7 @@ def fit_implicit(
         return fit(model, batches, **fit_kwargs)
     if len(loo.valid) == 0:
         raise ValueError("loo has no validation users; pass validate=False to train a fixed number of epochs")
-    return fit(model, batches, evaluate=sampled.validation(loo), monitor=monitor, **fit_kwargs)
+    return fit(model, batches, evaluate=evaluate or sampled.validation(loo), monitor=monitor, **fit_kwargs)
 
 
 def fit_next_item(

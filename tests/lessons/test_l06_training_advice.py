@@ -44,21 +44,91 @@ def test_in_batch_scores_mask_the_users_other_positives():
     assert logits[1, 0].item() == pytest.approx(expected.item(), rel=1e-5)
 
 
-def test_every_sampler_trains_and_is_scored_on_both_protocols():
+@pytest.fixture(scope="module")
+def loo():
     ml = synthetic_movielens(seed=8, n_users=60, n_items=400, n_ratings=4000)  # room for 99 unseen candidates
-    loo = prepare_leave_one_out(to_implicit(ml.ratings), ml.n_users, ml.n_items, seed=0)
+    return prepare_leave_one_out(to_implicit(ml.ratings), ml.n_users, ml.n_items, seed=0)
+
+
+def test_every_sampler_is_tuned_alike_and_scored_on_both_protocols(loo):
     s = samplers.fast_settings(samplers.Settings())
-    results = samplers.run_samplers(
-        loo, s, {name: 1.0 for name in samplers.WITH_TEMPERATURE}, seeds=(0,), **QUIET
-    )
+    tuning = samplers.tune(loo, s, **QUIET)
+    assert list(tuning["sampler"]) == list(samplers.SAMPLERS)  # one setting each in FAST mode
+    assert tuning["valid"].between(0, 1).all() and tuning["valid sampled ndcg@10"].between(0, 1).all()
+    settings = samplers.chosen_settings(tuning)
+    results = samplers.run_samplers(loo, s, settings, seeds=(0,), **QUIET)
     frame = results.frame()
     assert list(frame["sampler"]) == list(samplers.SAMPLERS)
     for column in ("hr@10", "ndcg@10", "catalogue recall@10", "catalogue ndcg@10"):
         assert frame[column].between(0, 1).all()
     # the whole catalogue is harder than 99 sampled candidates
     assert (frame["catalogue recall@10"] <= frame["hr@10"] + 1e-9).all()
-    tuning = pd.DataFrame({"sampler": ["hard", "hard"], "temperature": [0.1, 1.0], "valid": [0.2, 0.3]})
-    assert samplers.chosen_temperatures(tuning) == {"hard": 1.0}
+    # early stopping kept the weights of the epoch the tuning reported, so a rerun at seed 5 stops on the same value
+    model, history = samplers.train("uniform", loo, s, seed=samplers.TUNING_SEED, **settings["uniform"])
+    assert history.best_value == pytest.approx(tuning.loc[tuning["sampler"] == "uniform", "valid"].item())
+    assert samplers.catalogue_validation(loo)(model)["catalogue ndcg@10"] == pytest.approx(history.best_value)
+
+
+def test_every_sampler_gets_the_same_budget():
+    s = samplers.Settings()
+    sizes = {sampler: len(samplers.grid(sampler, s)) for sampler in samplers.SAMPLERS}
+    assert set(sizes.values()) == {16}
+    assert all(np.isnan(g["temperature"]) for g in samplers.grid("uniform", s))
+    assert {g["temperature"] for g in samplers.grid("hard", s)} == set(s.temperatures)
+    assert {g["weight_decay"] for g in samplers.grid("popularity", s)} == set(s.decays)
+
+
+def test_catalogue_validation_ranks_the_validation_item_among_every_movie_not_rated_before_it(loo):
+    torch.manual_seed(0)
+    mf = MF(loo.n_users, loo.n_items, dim=4)
+    got = samplers.catalogue_validation(loo)(mf)
+    with torch.no_grad():
+        scores = (mf.user_emb.weight @ mf.item_emb.weight.T + mf.item_bias.weight.T).numpy()
+    ranks = []
+    for user, item in zip(loo.valid["user"], loo.valid["item"]):
+        rated = loo.train_seen.table[
+            user
+        ].copy()  # rated before the validation item: the test item still competes
+        assert not rated[item]
+        ranks.append(int((scores[user][~rated] > scores[user, item]).sum()))
+    ranks = np.array(ranks)
+    assert got["catalogue recall@10"] == pytest.approx(float((ranks < 10).mean()))
+    assert got["catalogue ndcg@10"] == pytest.approx(
+        float(np.where(ranks < 10, 1 / np.log2(ranks + 2), 0).mean())
+    )
+    assert {"hr@10", "ndcg@10", "auc"} <= set(got)  # the sampled protocol's numbers ride along
+
+
+def test_chosen_settings_and_their_edges():
+    s = samplers.Settings()
+    rows = [
+        {"sampler": "hard", **g, "valid": 0.1, "valid sampled ndcg@10": 0.1} for g in samplers.grid("hard", s)
+    ]
+    tuning = pd.DataFrame(rows)
+    best = (tuning["lr"] == 3e-3) & (tuning["temperature"] == 3.0)
+    tuning.loc[best, "valid"] = 0.3
+    tuning.loc[(tuning["lr"] == 1e-2) & (tuning["temperature"] == 10.0), "valid sampled ndcg@10"] = 0.5
+    assert samplers.chosen_settings(tuning) == {
+        "hard": {"lr": 3e-3, "weight_decay": 1e-5, "temperature": 3.0}
+    }
+    assert samplers.chosen_settings(tuning, "valid sampled ndcg@10")["hard"]["temperature"] == 10.0
+    table = samplers.choice_table(tuning)
+    assert table.loc["hard"].tolist() == ["rate 0.003, T 3", 0.3, 16, "rate 0.01, T 10"]
+    assert (
+        samplers.describe({"lr": 1e-3, "weight_decay": 0.0, "temperature": np.nan})
+        == "rate 0.001, weight decay 0"
+    )
+    report = samplers.edges(tuning, s)
+    assert list(report.index) == ["hard lr", "hard temperature"]
+    assert (report["at edge"] == "").all()
+    tuning.loc[best, "valid"] = 0.1
+    tuning.loc[(tuning["lr"] == 3e-4) & (tuning["temperature"] == 0.3), "valid"] = 0.3
+    assert list(samplers.edges(tuning, s)["at edge"]) == ["lowest", "lowest"]
+    from recsys_course.lessons.l06_training_discipline.advice_claims import _edges_of
+
+    note = _edges_of(samplers.edges(tuning, s), "hard")["hard at a grid edge"]
+    assert note.startswith("lr 0.0003 (lowest of") and "temperature 0.3 (lowest" in note
+    assert _edges_of(report, "hard") == {} and _edges_of(None, "hard") == {}
 
 
 def test_dropout_sweep_reaches_the_model(task):

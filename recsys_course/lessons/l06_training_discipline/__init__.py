@@ -33,8 +33,8 @@ EXPERIMENTS = (
     Experiment(
         "samplers",
         "samplers:run",
-        "negative samplers for MF (uniform, popularity, in-batch with and "
-        "without logQ, hard) on sampled candidates and the whole catalogue",
+        "negative samplers for MF (uniform, popularity, in-batch with and without logQ, hard), each tuned "
+        "on 16 settings, on the whole catalogue and on sampled candidates",
     ),
     Experiment(
         "defaults",

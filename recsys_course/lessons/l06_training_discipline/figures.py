@@ -77,10 +77,10 @@ def dynamics_chart(frame: pd.DataFrame, axes, patience: int = 5) -> pd.DataFrame
 
 
 def sampler_chart(results: Results, axes) -> pd.DataFrame:
-    """Three panels: NDCG@10 on 99 sampled candidates, on the whole catalogue, and the top 10's popularity."""
+    """Three panels: NDCG@10 on the whole catalogue, on 99 sampled candidates, and the top 10's popularity."""
     metrics = {
-        "ndcg@10": "NDCG@10, 99 sampled candidates",
         "catalogue ndcg@10": "NDCG@10, whole catalogue",
+        "ndcg@10": "NDCG@10, 99 sampled candidates",
         "top-10 count": "mean training count of the top 10",
     }
     summary = seed_summary(results, "sampler", metrics)
