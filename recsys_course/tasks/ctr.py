@@ -327,16 +327,22 @@ ADULT_CROSSES = {
 ADULT_DEEP = ["workclass", "education", "sex", "relationship", "native_country", "occupation"]
 
 
-def adult_ctr(adult: Adult, *, valid_frac: float = 0.1, seed: int = 0) -> CTRTask:
+ADULT_NUMBERS = ("log", "raw")
+
+
+def adult_ctr(adult: Adult, *, valid_frac: float = 0.1, seed: int = 0, numbers: str = "log") -> CTRTask:
     """UCI Adult as a CTR task, with the wide and deep columns of TensorFlow 1.x's census tutorial.
 
     Wide: :data:`ADULT_WIDE` and age buckets, and the crosses of
     :data:`ADULT_CROSSES` hashed into the tutorial's bucket counts. Deep: an
     embedding per column of :data:`ADULT_DEEP`; dense: age, years of
-    education, capital gain and loss (log1p - the tutorial fed them raw) and
-    hours per week, standardised on training rows. A seeded ``valid_frac``
-    of adult.data is held out for early stopping; adult.test is the test set.
+    education, capital gain and loss (log1p) and hours per week, standardised
+    on training rows; ``numbers="raw"`` feeds them as the tutorial did, unscaled.
+    A seeded ``valid_frac`` of adult.data is held out for early stopping;
+    adult.test is the test set.
     """
+    if numbers not in ADULT_NUMBERS:
+        raise ValueError(f"numbers must be one of {ADULT_NUMBERS}, got {numbers!r}")
     order = np.random.default_rng(seed).permutation(len(adult.train))
     n_valid = int(round(len(order) * valid_frac))
     splits = [
@@ -361,19 +367,24 @@ def adult_ctr(adult: Adult, *, valid_frac: float = 0.1, seed: int = 0) -> CTRTas
     for name, (a, b) in pairs.items():
         _crossed(name, a, b, ADULT_CROSSES[name], wide, report)
 
-    def numbers(s: pd.DataFrame) -> np.ndarray:
+    squash = np.log1p if numbers == "log" else np.asarray
+
+    def columns(s: pd.DataFrame) -> np.ndarray:
         return np.stack(
             [
                 s["age"],
                 s["education_num"],
-                np.log1p(s["capital_gain"]),
-                np.log1p(s["capital_loss"]),
+                squash(s["capital_gain"]),
+                squash(s["capital_loss"]),
                 s["hours_per_week"],
             ],
             axis=1,
         ).astype(np.float64)
 
-    mean, std = numbers(splits[0]).mean(0), numbers(splits[0]).std(0)
+    mean, std = columns(splits[0]).mean(0), columns(splits[0]).std(0)
+    std = np.where(std > 0, std, 1.0)  # a column without spread (a tiny sample) is centred, not divided by 0
+    if numbers == "raw":
+        mean, std = np.zeros_like(mean), np.ones_like(std)
     parts = []
     for k, (rows, wide_ids) in enumerate(zip(splits, wide.tables())):
         n = len(rows)
@@ -381,7 +392,7 @@ def adult_ctr(adult: Adult, *, valid_frac: float = 0.1, seed: int = 0) -> CTRTas
             CTRSplit(
                 wide=wide_ids,
                 deep=np.stack([ids[c][k] for c in ADULT_DEEP], axis=1),
-                dense=((numbers(rows) - mean) / std).astype(np.float32),
+                dense=((columns(rows) - mean) / std).astype(np.float32),
                 label=rows["label"].to_numpy(np.float32),
                 user=np.arange(n),
                 item=np.zeros(n, np.int64),

@@ -87,3 +87,20 @@ def test_offline_without_the_files_says_where_to_put_them(tmp_path, monkeypatch)
         load_adult(tmp_path, verbose=False)
     leftovers = list((tmp_path / "adult").glob("*")) if (tmp_path / "adult").exists() else []
     assert leftovers == []  # no half-written file left in the cache
+
+
+def test_the_census_task_scales_its_numbers_or_feeds_them_raw(tmp_path):
+    import numpy as np
+
+    from recsys_course.tasks import adult_ctr
+
+    adult = read_adult(_write(tmp_path, train_rows=ROWS * 10))
+    scaled, raw = adult_ctr(adult), adult_ctr(adult, numbers="raw")
+    spread = [0, 1, 2, 4]  # age, education years, capital gain, hours (capital loss is 0 in both rows)
+    np.testing.assert_allclose(
+        scaled.train.dense[:, spread].mean(0), 0, atol=1e-5
+    )  # standardised on training rows
+    assert raw.test.dense[0].tolist() == [39, 13, 2174, 0, 40]  # the tutorial's raw numbers
+    np.testing.assert_array_equal(raw.train.wide, scaled.train.wide)  # only the deep part's numbers differ
+    with pytest.raises(ValueError, match="numbers must be one of"):
+        adult_ctr(adult, numbers="scaled")

@@ -174,3 +174,39 @@ def test_tuning_in_two_runs_gives_what_one_run_gives_and_the_joint_model_needs_t
         tuning.tune(ctr_task, s, kinds=("joint",), **quiet)
     with pytest.raises(FileNotFoundError, match="05/wide_deep_tuning"):
         full_size.run("ml-1m", out=tmp_path)
+
+
+def test_input_scaling_trains_both_sides_on_the_same_seeds_and_tunes_only_the_raw_side(
+    small_wide_deep, tmp_path
+):
+    from recsys_course.data.adult import read_adult
+    from recsys_course.lessons.l05_wide_and_deep import wide_deep
+    from recsys_course.tasks import adult_ctr
+
+    row = (
+        "{age}, Private, 77516, Bachelors, 13, Never-married, Adm-clerical, Not-in-family, White, Male, {gain}, 0, "
+        "40, United-States, {income}"
+    )
+    rows = [
+        row.format(age=20 + k, gain=1000 * (k % 3), income=">50K" if k % 2 else "<=50K") for k in range(60)
+    ]
+    (tmp_path / "adult.data").write_text("\n".join(rows) + "\n")
+    (tmp_path / "adult.test").write_text(
+        "|1x3 Cross validator\n" + "\n".join(r + "." for r in rows[:20]) + "\n"
+    )
+    adult = read_adult(tmp_path)
+    scaled, raw = adult_ctr(adult), adult_ctr(adult, numbers="raw")
+    results, grid = wide_deep.input_scaling(
+        scaled, raw, small_wide_deep["joint"], seeds=(0, 1), rates=(0.01, 0.1), log=lambda *_: None
+    )
+    assert grid["adagrad rate"].tolist() == [0.01, 0.1]
+    frame = results.frame()
+    assert frame.groupby("numbers")["seed"].apply(list).to_dict() == {
+        "log1p, standardised": [0, 1],
+        "raw": [0, 1],
+    }
+    scaled_rate = frame.loc[frame["numbers"] == "log1p, standardised", "adagrad rate"].unique().tolist()
+    assert scaled_rate == [small_wide_deep["joint"].adagrad_lr]
+    chosen = grid.loc[grid["valid"].idxmax(), "adagrad rate"]
+    assert frame.loc[frame["numbers"] == "raw", "adagrad rate"].unique().tolist() == [chosen]
+    assert frame["accuracy"].between(0, 1).all()

@@ -235,8 +235,8 @@ def adult_claim(adult: Results, evidence: str) -> Claim:
         lesson=NUMBER,
         claim="On the census data, Wide & Deep is more accurate than the linear model",
         source=(
-            f"TensorFlow 1.x's census tutorial (UCI Adult): linear {TF_CENSUS['linear']}, wide & deep "
-            f"{TF_CENSUS['wide & deep']} test accuracy"
+            f"TensorFlow 1.x's census tutorials (UCI Adult): wide & deep {TF_CENSUS['wide & deep']} test accuracy; "
+            f"linear {TF_CENSUS['linear']}, from the companion linear-model tutorial on somewhat different columns"
         ),
         measured="test accuracy of Wide & Deep minus the linear (wide-only) model, per test row",
         evidence=evidence,

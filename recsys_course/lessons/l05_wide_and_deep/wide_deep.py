@@ -8,7 +8,10 @@ and its three optimizers are :mod:`recsys_course.training.wide_deep`'s, shared w
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
+import pandas as pd
 import torch
 
 from ...evaluation.ctr import per_user
@@ -205,6 +208,45 @@ def run_adult(task: CTRTask, tuned: dict[str, Settings], seeds=(0,), log=print) 
             results.add(row, terms)
             log(f"{name:>12} | seed {seed} | accuracy {row['accuracy']:.4f} | AUC {row['auc']:.4f}")
     return results
+
+
+RAW_RATES = (0.01, 0.03, 0.1, 0.3)  # AdaGrad rates tried for the deep part on unscaled numbers
+TUNING_SEED = 5
+
+
+def input_scaling(
+    scaled: CTRTask, raw: CTRTask, joint: Settings, seeds=(0,), rates=RAW_RATES, log=print
+) -> tuple[Results, pd.DataFrame]:
+    """Wide & Deep on Adult with the course's numbers (log1p, standardised: ``scaled``) against the tutorial's
+    (unscaled: ``raw``), every other input and setting the same; ``(Results on the test rows, the rate grid)``.
+
+    The scaled side keeps ``joint``'s tuned AdaGrad rate; the raw side chooses its own from ``rates`` on
+    validation AUC, on :data:`TUNING_SEED`, which ``seeds`` should not include.
+    """
+    rows = []
+    for rate in rates:
+        _, history = train(raw, replace(joint, adagrad_lr=rate), seed=TUNING_SEED)
+        rows.append({"adagrad rate": rate, "valid": history.best_value, "best epoch": history.best_epoch})
+    grid = pd.DataFrame(rows)
+    raw_rate = float(grid.loc[grid["valid"].idxmax(), "adagrad rate"])
+    results = Results()
+    for seed in seeds:
+        for numbers, task, s in (
+            ("log1p, standardised", scaled, joint),
+            ("raw", raw, replace(joint, adagrad_lr=raw_rate)),
+        ):
+            model, history = train(task, s, seed=seed)
+            terms = per_user(task.test, predict_logits(model, task.test)).drop(columns="uauc")
+            row = {
+                "numbers": numbers,
+                "adagrad rate": s.adagrad_lr,
+                "seed": seed,
+                "best epoch": history.best_epoch,
+            }
+            row.update({m: float(terms[m].mean()) for m in ("accuracy", "auc", "logloss")})
+            results.add(row, terms)
+            log(f"{numbers:>20} | seed {seed} | accuracy {row['accuracy']:.4f}")
+    return results, grid
 
 
 def fast(tuned: dict[str, Settings]) -> dict[str, Settings]:
