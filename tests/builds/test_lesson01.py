@@ -126,3 +126,12 @@ def test_a_crashing_answer_is_reported_not_raised(builder):
     outcome = builder("mf", Crashes)
     assert outcome.status == check.FAILED and "RuntimeError" in outcome.message
     assert torch.is_grad_enabled()
+
+
+def test_a_check_leaves_the_global_generator_as_it_was(builder):
+    torch.manual_seed(3)
+    expected = torch.rand(2)
+    torch.manual_seed(3)
+    builder("mf", MF)  # builds and randomises models for every hidden case
+    builder("mlp", Scaffold)
+    torch.testing.assert_close(torch.rand(2), expected)
