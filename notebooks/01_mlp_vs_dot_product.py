@@ -28,7 +28,7 @@
 # the answer depends on *what* is XOR-ed with what.
 #
 # **You will learn to**
-# - write the three basic pair scorers - additive (logistic regression on ids), dot product, MLP - as tiny PyTorch models;
+# - write the three basic pair scorers - additive (logistic regression on ids), dot product, MLP - as tiny PyTorch models, and the training loop that fits them;
 # - tell apart what a model *cannot represent* from what it *fails to learn from limited data*;
 # - test the XOR claim in its two forms - a user trait XOR an item trait, and two item features XOR-ed - and see why the dot product passes one and fails the other;
 # - find a preference pattern a low-dimensional dot product provably cannot express, at equal parameter counts;
@@ -96,6 +96,110 @@ def n_params(model):
 
 demo = {"Additive": Additive(100, 100), "MF": MF(100, 100, dim=8), "MLP": MLP(100, 100, dim=8, layers=(64,))}
 pd.DataFrame({"parameters (100 users, 100 items, d=8)": {k: n_params(m) for k, m in demo.items()}})
+
+
+# %% [markdown]
+# ### Build them yourself
+#
+# Each scorer is a small `nn.Module`: `__init__` makes its tables and layers, and
+# `forward(users, items)` turns a batch of user ids and a batch of item ids into one logit per
+# pair - a tensor of shape `[batch]`. Replace each `...` and each `raise NotImplementedError`.
+#
+# The names are fixed (`user_emb`, `item_bias`, ...) because the check copies the course's
+# weights into your model and compares the two models' logits on batches this notebook never
+# shows. It answers `passed`, or `not yet` with a hint; where your logits match a common
+# mistake, the hint names it. A step you cannot finish is no dead end: `build.use` hands the
+# rest of the lesson the course's model instead, and says so.
+
+# %%
+from torch import nn
+import torch.nn.functional as F
+from recsys_course.lessons import builds
+
+build = builds("01")
+
+
+class MyAdditive(nn.Module):
+    """logit = b + b_u + c_i: a global bias, one bias per user, one per item."""
+
+    def __init__(self, n_users, n_items):
+        super().__init__()
+        self.bias = ...        # one learnable number for everyone (an nn.Parameter of shape [1])
+        self.user_bias = ...   # one number per user: an nn.Embedding with a single column
+        self.item_bias = ...   # one number per item
+
+    def forward(self, users, items):
+        raise NotImplementedError   # one logit per pair, shape [batch]
+
+
+MyAdditive = build.use("additive", MyAdditive)
+
+# %% [markdown]
+# MF adds a dot product to the additive score: a `dim`-sized vector per user and per item,
+# multiplied coordinate by coordinate and summed.
+
+# %%
+class MyMF(nn.Module):
+    """logit = b + b_u + c_i + p_u . q_i"""
+
+    def __init__(self, n_users, n_items, dim):
+        super().__init__()
+        self.bias, self.user_bias, self.item_bias = ..., ..., ...   # as in MyAdditive
+        self.user_emb = ...    # one dim-sized vector per user: nn.Embedding(rows, columns)
+        self.item_emb = ...    # one per item
+        # (the course starts the vectors small, N(0, 0.1^2); with all-zero vectors the dot product
+        # has no gradient and would never move)
+
+    def forward(self, users, items):
+        raise NotImplementedError
+
+
+MyMF = build.use("mf", MyMF)
+
+# %% [markdown]
+# The MLP has no biases per user or item: it concatenates the two vectors, `[p_u ; q_i]`, and
+# lets a hidden layer of ReLU units find the interaction.
+
+# %%
+class MyMLP(nn.Module):
+    """logit = w . ReLU(W [p_u ; q_i] + c) + b"""
+
+    def __init__(self, n_users, n_items, dim, hidden):
+        super().__init__()
+        self.user_emb, self.item_emb = ..., ...   # as in MyMF
+        self.tower = ...   # nn.Sequential: a Linear from the concatenation (2 * dim numbers) to hidden, then a ReLU
+        self.head = ...    # a Linear from hidden units to one logit
+
+    def forward(self, users, items):
+        raise NotImplementedError
+
+
+MyMLP = build.use("mlp", MyMLP)
+
+# %% [markdown]
+# Compare yours with the course's own forward passes, read from `recsys_course/models/pairs.py`
+# (the course's models also check that every id is in range, and can build an item from its
+# features instead of its id - section 3 needs that):
+
+# %%
+display(build.source(Additive.forward, MF.forward, MLP.features, MLP.forward))
+
+# %% [markdown]
+# ### A training loop
+#
+# Training repeats five moves for each batch: zero the gradients, score the batch, measure the
+# loss, backpropagate, step. Write it: Adam at rate `lr`; for each epoch, the rows *in the
+# order given*, `batch_size` at a time; binary cross-entropy on the logits
+# (`F.binary_cross_entropy_with_logits`). About a dozen lines. The check starts your loop and
+# the course's from the same weights and compares the weights they end with.
+
+# %%
+def my_train(model, users, items, labels, *, epochs, lr, batch_size):
+    """Train `model` on (users, items, labels) tensors; return it."""
+    raise NotImplementedError
+
+
+my_train = build.use("loop", my_train)
 
 
 # %% [markdown]
@@ -197,6 +301,30 @@ print("MF minus Additive: ", mf_over_additive)
 print("MLP minus MF:      ", mlp_over_mf_a)
 # the dot product and the MLP both learn this XOR far better than the additive model can
 assert mf_over_additive.low > 0.2 and gap(case_a, "MLP", "Additive").low > 0.2, (mf_over_additive,)
+
+# %% [markdown]
+# Now your own: the three models you built, trained by your loop on the first seed's 20% of
+# cells, scored on the other 80%. (Your loop keeps one order of the cells, where the course's
+# `fit()` reshuffles every epoch, so the numbers need not match the table to the digit - the
+# pattern must.)
+
+# %%
+def held_out_accuracy(model, users, items, labels):
+    with torch.no_grad():
+        return float(((model(users, items) > 0).float() == labels).float().mean())
+
+truth = traits[SEEDS[0]][0][:, None] ^ traits[SEEDS[0]][1][None, :]
+order = torch.as_tensor(np.random.default_rng(SEEDS[0]).permutation(truth.size))
+fit_rows, held_rows = order[: truth.size // 5], order[truth.size // 5:]
+u, i = torch.as_tensor(cell_u), torch.as_tensor(cell_i)
+y = torch.as_tensor(truth.ravel(), dtype=torch.float32)
+with torch.random.fork_rng():          # a generator of its own: the sections below draw what they drew before
+    torch.manual_seed(SEEDS[0])
+    mine = {"Additive": MyAdditive(N_USERS, N_ITEMS), "MF": MyMF(N_USERS, N_ITEMS, DIM),
+            "MLP": MyMLP(N_USERS, N_ITEMS, DIM, 32)}
+    for name, model in mine.items():
+        my_train(model, u[fit_rows], i[fit_rows], y[fit_rows], epochs=EPOCHS, lr=1e-2, batch_size=512)
+        print(f"{name:>8}: held-out accuracy {held_out_accuracy(model, u[held_rows], i[held_rows], y[held_rows]):.3f}")
 
 # %% [markdown]
 # ## 3. XOR of two item features: "A matters only when B is also present"

@@ -27,7 +27,8 @@
 # **You will learn to**
 # - explain why one-hot vectors carry no notion of similarity and cost too much memory;
 # - use `IdEmbedding` and `MultiFieldEmbedding` from `recsys_course.models.embeddings`;
-# - see how the gradient of a dot-product model moves co-clicked items together;
+# - write an embedding lookup as a one-hot matrix product, and check it against indexing the table;
+# - see how the gradient of a dot-product model moves co-clicked items together, and take one SGD step on a click by hand;
 # - train item embeddings on MovieLens 100K and judge them by a t-SNE map *and* by a measured neighbour-genre agreement against two baselines;
 # - choose an embedding dimension from a measured sweep instead of a rule of thumb.
 #
@@ -70,6 +71,7 @@ from recsys_course.training import fit
 # this lesson's own code, in recsys_course/lessons/l02_embeddings_and_tsne/ (open any module to read it)
 from recsys_course.lessons.l02_embeddings_and_tsne import claims as dimension_claims  # `claims` names the records below
 from recsys_course.lessons.l02_embeddings_and_tsne import dimensions
+from recsys_course.lessons import builds   # the build-it steps: your code, checked against the course's
 
 plots.use_course_style()
 DATASET = "ml-100k"                # or "ml-1m" (larger; slower)
@@ -127,16 +129,37 @@ print("every pair of distinct one-hot vectors is sqrt(2) =", round(2 ** 0.5, 4),
 # %% [markdown]
 # An **embedding table** $E$ has one learned row of $d$ numbers per id. Multiplying a
 # one-hot vector by $E$ just picks out a row, so a model can skip the one-hot vector
-# and index the table directly - same numbers, a tiny fraction of the work. `IdEmbedding`
-# is that table, initialised uniformly in $\pm\sqrt{6 / (n_\text{ids} + d)}$ (Xavier's range;
-# note that it shrinks as the catalogue grows, so large tables start close to zero):
+# and index the table directly - same numbers, a tiny fraction of the work.
+#
+# Write that product yourself: `my_lookup(ids, table)` turns a batch of ids into a one-hot
+# matrix (`F.one_hot`) and multiplies it by the table - no indexing. The check compares it with
+# indexing the table directly, on ids and tables this notebook does not show; a hint names the
+# usual slips. (If you cannot finish it, `build.use` goes on with the course's version, and
+# says so.)
+
+# %%
+build = builds("02")
+
+
+def my_lookup(ids, table):
+    """The rows of `table` [n_ids, d] for `ids` [batch]: a one-hot [batch, n_ids] matrix times the table."""
+    raise NotImplementedError
+
+
+my_lookup = build.use("lookup", my_lookup)
+
+# %% [markdown]
+# Now on this lesson's data. `IdEmbedding` is the package's table, initialised uniformly in
+# $\pm\sqrt{6 / (n_\text{ids} + d)}$ (Xavier's range; note that it shrinks as the catalogue
+# grows, so large tables start close to zero); its lookup against your one-hot product:
 
 # %%
 items = IdEmbedding(ml.n_items, dim=8)
 looked_up = items(first)                                  # [5, 8] - a row lookup
-via_one_hot = one_hot @ items.weight                      # [5, 1682] @ [1682, 8]
+via_one_hot = my_lookup(first, items.weight)              # [5, 1682] @ [1682, 8]
 torch.testing.assert_close(looked_up, via_one_hot)
 print("lookup == one-hot @ table for all", looked_up.numel(), "numbers")
+display(build.source(IdEmbedding.forward))   # the package's lookup: check the ids, then index the table
 
 # %% [markdown]
 # ### Padding ids, and several fields at once
@@ -225,6 +248,39 @@ plt.show()
 final = trace.iloc[-1]                                             # A and B started opposite (step 0) ...
 assert final["cos(A, B)"] > 0.8 and final["cos(C, D)"] > 0.8, final  # ... and ended aligned,
 assert final["cos(A, C)"] < 0, final                               # while different audiences point apart
+
+# %% [markdown]
+# ### One step by hand
+#
+# What `fit` did 200 times, do once yourself. For one (user, item) pair with vectors $p$ and
+# $q$, the logit is $p^\top q$, the predicted click probability $s = \sigma(p^\top q)$, and the
+# logistic loss $-[y \log s + (1 - y) \log(1 - s)]$ for a label $y$ (1: a click, 0: none). Its
+# gradients are $(s - y)\, q$ for $p$ and $(s - y)\, p$ for $q$. Write one SGD step: both
+# vectors move against their gradient, times a rate `lr`, each from its value *before* the
+# step.
+
+# %%
+def my_sgd_step(p, q, clicked, lr):
+    """One SGD step on the logistic loss of the logit p . q for a label `clicked` (1.0 or 0.0): the new (p, q)."""
+    raise NotImplementedError
+
+
+my_sgd_step = build.use("sgd", my_sgd_step)
+
+# %% [markdown]
+# Measure what the step does: the cosine of the two vectors before and after, for a click and
+# for no click, on a user and an item drawn at random.
+
+# %%
+torch.manual_seed(SEED)
+p, q = torch.randn(8), torch.randn(8)
+cosine = lambda a, b: float(F.cosine_similarity(a, b, dim=0))
+moved = {}
+for clicked in (1.0, 0.0):
+    new_p, new_q = my_sgd_step(p, q, clicked, lr=0.5)
+    moved[clicked] = cosine(new_p, new_q) - cosine(p, q)
+    print(f"{'a click ' if clicked else 'no click'}: cos(p, q) {cosine(p, q):+.3f} -> {cosine(new_p, new_q):+.3f}")
+assert moved[1.0] > 0 > moved[0.0], moved   # a click pulls the two vectors together, a non-click pushes them apart
 
 # %% [markdown]
 # ## 3. Item embeddings learned from MovieLens 100K

@@ -72,6 +72,7 @@ from recsys_course.training.optim import adam_with_weight_decay
 # this lesson's own code, in recsys_course/lessons/l03_neumf_with_pretraining/ (open any module to read it)
 from recsys_course.lessons.l03_neumf_with_pretraining import LESSON, figures, full_size, ncf, tuning
 from recsys_course.lessons.l03_neumf_with_pretraining import claims as ncf_claims  # `claims` names the records below
+from recsys_course.lessons import builds   # the build-it steps: your code, checked against the course's
 
 plots.use_course_style()
 DATASET = "ml-100k"                 # "ml-1m" is the paper's dataset (needs a download, ~10x slower)
@@ -152,6 +153,38 @@ print(f"HR@10 = {hr_by_hand:.3f}, NDCG@10 = {ndcg_by_hand:.3f}")
 # The "predictive factors" setting is the size of GMF's product and of the MLP's last
 # layer. The lesson's default size was chosen on the validation split among the paper's
 # four (`tune` in the lesson's `tuning.py`); the full-size run trains all four.
+#
+# ### Build GMF yourself
+#
+# Lesson 01's MF summed the product $p_u \odot q_i$; GMF weighs each of its dimensions with a
+# learned head instead. Write it with the names the scaffold gives: the check copies the
+# course's weights into your model and compares the logits on batches this notebook never
+# shows; `build.use` goes on with the course's GMF if yours is not there yet.
+
+# %%
+from torch import nn
+import torch.nn.functional as F
+
+build = builds("03")
+
+
+class MyGMF(nn.Module):
+    """logit = h . (p_u * q_i) + b"""
+
+    def __init__(self, n_users, n_items, dim):
+        super().__init__()
+        self.user_emb = ...   # one dim-sized vector per user
+        self.item_emb = ...   # one per item
+        self.head = ...       # the weights h and the bias b: a Linear from dim numbers to one
+
+    def forward(self, users, items):
+        raise NotImplementedError   # one logit per pair, shape [batch]
+
+
+MyGMF = build.use("gmf", MyGMF)
+
+# %% [markdown]
+# The course's models, one of each, and their sizes:
 
 # %%
 FACTORS = SETTINGS.factors
@@ -172,6 +205,30 @@ pd.DataFrame({
     "parameters": {name: n_params(m) for name, m in built.items()},
     "logits for 3 pairs": {name: tuple(m(users, items).shape) for name, m in built.items()},
 })
+
+# %% [markdown]
+# ### NeuMF's forward pass
+#
+# A `NeuMF` holds its two paths as `model.gmf` (tables `user_emb`, `item_emb`) and `model.mlp`
+# (its own `user_emb`, `item_emb` and a ReLU `tower`), and one `model.head`. Write its logit from
+# those parts: GMF's element-wise product and the tower's output on $[p_u; q_i]$, concatenated
+# GMF first, through the head.
+
+# %%
+def my_neumf_logit(model, users, items):
+    """The logit of the course's NeuMF `model` for each (user, item) pair, from its parts."""
+    raise NotImplementedError
+
+
+my_neumf_logit = build.use("neumf", my_neumf_logit)
+torch.testing.assert_close(my_neumf_logit(neumf, users, items), neumf(users, items))
+
+# %% [markdown]
+# The course's own code, read from `recsys_course/models/pairs.py`: NeuMF's forward calls each
+# path's `features`.
+
+# %%
+display(build.source(NeuMF.forward, GMF.features, MLP.features))
 
 # %% [markdown]
 # The architecture diagrams below are drawn by `figures.neumf_diagram` from the two NeuMF
@@ -197,6 +254,35 @@ plt.show()
 # interaction with 4 freshly sampled negatives and minimises binary cross-entropy. We run
 # it for every seed and keep, for each trained model, every test user's rank - the
 # per-user results the intervals below are made of.
+#
+# ### The loss, yourself
+#
+# Write that loss for one batch: each user's positive item (label 1) and its row of sampled
+# negatives (label 0), binary cross-entropy on the logits, **one mean over all the pairs** -
+# the way the course's batches weigh them. The check compares the loss *and the gradients it
+# leaves* with the course's.
+
+# %%
+def my_sampled_bce(model, users, positives, negatives):
+    """users, positives: [batch]; negatives: [batch, n_neg]. The mean BCE over all batch * (1 + n_neg) pairs."""
+    raise NotImplementedError
+
+
+my_sampled_bce = build.use("loss", my_sampled_bce)
+
+# %% [markdown]
+# On a real batch - the first 256 training interactions, with 4 negatives each drawn from the
+# movies their users have not rated - an untrained GMF, whose logits all start near its head's
+# small random bias, pays close to $\log 2 \approx 0.693$ per pair, the price of knowing nothing:
+
+# %%
+from recsys_course.tasks.negatives import sample_negatives
+
+batch = loo.train.iloc[:256]
+negatives = sample_negatives(batch["user"].to_numpy(), 4, loo.train_seen, np.random.default_rng(SEEDS[0]))
+loss = my_sampled_bce(gmf, torch.tensor(batch["user"].to_numpy()), torch.tensor(batch["item"].to_numpy()),
+                      torch.tensor(negatives))
+print(f"untrained GMF: {loss.item():.4f} per pair (log 2 = {np.log(2):.4f})")
 
 # %%
 full = None if ml.is_synthetic else full_size.load_results(DATASET)   # the committed full-size run, if any
@@ -268,6 +354,24 @@ fused_logits = score_pairs(first["GMF+MLP (fused, not fine-tuned)"], pairs_u, pa
 average = 0.5 * score_pairs(first["GMF"], pairs_u, pairs_i) + 0.5 * score_pairs(first["MLP"], pairs_u, pairs_i)
 np.testing.assert_allclose(fused_logits, average, rtol=1e-4, atol=1e-4)
 print(f"fused logit = average of the GMF and MLP logits on all {len(pairs_u)} test pairs")
+
+# %% [markdown]
+# Write the fusion's one new piece, the head: from the trained GMF's and MLP's heads (each an
+# `nn.Linear` to one logit) and `alpha`, the weight and bias of NeuMF's head. Then compare it
+# with the head of the fused model above.
+
+# %%
+def my_fused_head(gmf_head, mlp_head, alpha):
+    """(weight [1, gmf width + mlp width], bias [1]) of NeuMF's head, fused from two trained heads."""
+    raise NotImplementedError
+
+
+my_fused_head = build.use("fuse", my_fused_head)
+weight, bias = my_fused_head(first["GMF"].head, first["MLP"].head, 0.5)
+fused_head = first["GMF+MLP (fused, not fine-tuned)"].head
+torch.testing.assert_close(weight, fused_head.weight.detach())
+torch.testing.assert_close(bias, fused_head.bias.detach())
+print("your head equals the fused model's:", tuple(weight.shape), "weights and one bias")
 
 # %% [markdown]
 # So a pretrained NeuMF could beat NeuMF from scratch for two different reasons: because
@@ -428,11 +532,12 @@ with pd.option_context("display.max_colwidth", 90):
     display(evidence.claims_table(claims).drop(columns=["primary source"]))
 
 # %% [markdown]
-# The same records, written out - measurement, interval, the rule's reason, and the
-# source behind each claim:
+# The verdicts in one line each; every record in full - what was measured, why the rule
+# decided as it did, and what would settle an open claim - is in [`CLAIMS.md`](../CLAIMS.md),
+# beside every other lesson's.
 
 # %%
-display(Markdown(evidence.conclusion(claims)))
+display(Markdown(evidence.conclusion(claims, brief=True)))
 
 # %% [markdown]
 # The full-size run also gives each model at the paper's four sizes (mean test HR@10 over

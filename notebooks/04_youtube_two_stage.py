@@ -80,6 +80,7 @@ from recsys_course.lessons.l04_youtube_two_stage import (catalogues, engagement,
                                                        scaling, towers, tuning)
 from recsys_course.lessons.l04_youtube_two_stage import claims as two_stage_claims  # `claims` names the records below
 from recsys_course.lessons.l04_youtube_two_stage import serving_claims
+from recsys_course.lessons import builds   # the build-it steps: your code, checked against the course's
 
 plots.use_course_style()
 DATASET = "ml-100k"                 # "ml-1m" also works (needs a download; about 10x slower)
@@ -183,6 +184,38 @@ popularity.drop(columns=["user", "rank"]).mean().round(4).to_frame("popularity")
 # without the temperature the logits could differ by at most 2 and the softmax could never
 # be confident.)
 #
+# Build the first and the whole of it yourself. `my_masked_mean` averages each row's vectors
+# over the positions that hold a movie (`history != pad`). `my_user_vector` runs a
+# `CandidateTower`'s parts through the four steps above: `model.history` (an embedding of the
+# history's item ids), `model.pad` (the padding id), `model.fields` (one embedding per
+# demographic field, `[batch, fields, field_dim]`, to flatten into one row) and `model.tower`
+# (the ReLU layers and the last linear layer). `users` is unused when the tower pools a
+# history; it is there for the variant that keeps a vector per user. The check hands your
+# function those parts, not a model it could call. Each check runs yours beside the course's on
+# inputs this notebook never shows; `build.use` goes on with the course's if yours is not
+# there yet.
+
+# %%
+build = builds("04")
+
+
+def my_masked_mean(vectors, history, pad):
+    """The mean of each row's vectors [batch, L, d] over the positions whose id in history [batch, L] is not pad;
+    a history of padding only gives zeros."""
+    raise NotImplementedError
+
+
+my_masked_mean = build.use("pool", my_masked_mean)
+
+
+def my_user_vector(model, users, history, user_features):
+    """The unit user vectors [batch, dim] of a CandidateTower, from its parts."""
+    raise NotImplementedError
+
+
+my_user_vector = build.use("tower", my_user_vector)
+
+# %% [markdown]
 # The masked mean in action - a padding row full of large numbers changes nothing:
 
 # %%
@@ -197,7 +230,15 @@ after = tower.pooled_history(users, history)
 assert torch.allclose(before, after)
 assert torch.allclose(after[0], tower.history.weight[history[0, :3]].mean(0))
 vectors = tower(users, history, features)
+torch.testing.assert_close(my_user_vector(tower, users, history, features), vectors)   # yours, on real examples
 print("user vectors:", tuple(vectors.shape), "| unit length:", torch.allclose(vectors.norm(dim=1), torch.ones(4)))
+
+# %% [markdown]
+# The course's tower, from `recsys_course/models/candidates.py` (it also offers the two other
+# ways of pooling that section 2's ablation compares):
+
+# %%
+display(build.source(CandidateTower.pooled_history, CandidateTower.forward))
 
 # %% [markdown]
 # **Six ways to train it: the full softmax and five approximations.** A softmax over every
@@ -234,6 +275,28 @@ full_loss = SoftmaxLoss(tower, "full")(vectors, targets)
 all_items = SoftmaxLoss(tower, "sampled", samples=np.arange(data.n_items))(vectors, targets)
 assert torch.allclose(full_loss, all_items)
 print(f"full softmax {full_loss.item():.4f} = sampled softmax over every item {all_items.item():.4f}")
+
+# %% [markdown]
+# Write the in-batch loss with the correction: the logits are the user vectors against the
+# batch's target vectors, divided by the temperature, each *column* lowered by the log q of
+# its item; a repeat of the row's own target elsewhere in the batch is masked to $-\infty$;
+# cross-entropy with each row's own column as the label. `log_q` holds one number per item,
+# indexed by item id. On this batch, yours must give `SoftmaxLoss`'s number:
+
+# %%
+def my_in_batch_loss(user_vectors, target_vectors, targets, log_q, temperature):
+    """Cross-entropy of each row's target against the batch's other targets, with the logQ correction."""
+    raise NotImplementedError
+
+
+my_in_batch_loss = build.use("in_batch", my_in_batch_loss)
+share = np.bincount(data.train.target, minlength=data.n_items) / len(data.train.target)
+log_q = torch.log(torch.as_tensor(share, dtype=torch.float32).clamp(min=1e-12))
+course_loss = SoftmaxLoss(tower, "in-batch", probs=share, logq=True)(vectors, targets)
+my_loss = my_in_batch_loss(vectors, tower.item_vectors()[targets], targets, log_q, tower.temperature)
+torch.testing.assert_close(my_loss, course_loss)
+print(f"in-batch softmax with logQ on {len(targets)} examples: yours {my_loss.item():.4f}, "
+      f"SoftmaxLoss {course_loss.item():.4f}")
 
 # %% [markdown]
 # Now train. The notebook trains the two in-batch variants - the pair Yi et al. compared -
@@ -387,6 +450,23 @@ exact_ids = ExactIndex(item_vectors).search(queries, 10)[1]
 hnsw = FaissIndex("hnsw", item_vectors)
 hnsw.set_search(64)
 print(hnsw.describe(), f"- recall@10 against exact search: {recall_against(exact_ids, hnsw.search(queries, 10)[1], 10):.3f}")
+
+# %% [markdown]
+# Exact search is short enough to write: score every item, rule out what the user has seen,
+# keep the k best, best first.
+
+# %%
+def my_top_k(user_vectors, item_vectors, k, seen):
+    """Each user's k best item ids by inner product, best first, among the items `seen` [users, items] marks False:
+    a LongTensor [users, k]."""
+    raise NotImplementedError
+
+
+my_top_k = build.use("top_k", my_top_k)
+nothing_seen = torch.zeros(len(queries), len(item_vectors), dtype=torch.bool)
+mine = my_top_k(torch.as_tensor(queries), torch.as_tensor(item_vectors), 10, nothing_seen).numpy()
+same_top = (np.sort(mine, axis=1) == np.sort(exact_ids, axis=1)).all(axis=1).mean()
+print(f"your top 10 is ExactIndex's for {same_top:.1%} of the {len(queries):,} queries")
 
 # %% [markdown]
 # A catalogue of 1,682 items is no test of an index. To see how the methods scale, we need
@@ -699,8 +779,13 @@ print("claims saved to", evidence.save_claims(claims, evidence.claims_file("04_y
 with pd.option_context("display.max_colwidth", 90):
     display(evidence.claims_table(claims).drop(columns=["primary source"]))
 
+# %% [markdown]
+# The verdicts in one line each; every record in full - what was measured, why the rule
+# decided as it did, and what would settle an open claim - is in [`CLAIMS.md`](../CLAIMS.md),
+# beside every other lesson's.
+
 # %%
-display(Markdown(evidence.conclusion(claims)))
+display(Markdown(evidence.conclusion(claims, brief=True)))
 
 # %% [markdown]
 # Where the best tower stands against each baseline, in Recall@50 over the whole catalogue.

@@ -41,6 +41,74 @@ def n_params(model):
 
 
 # %% [markdown]
+# ## The build-it steps
+#
+# Section 1 asks for the three scorers and a training loop. Each `__init__` makes exactly the
+# parameters the scaffold names; each `forward` returns one logit per pair, so every result is
+# squeezed to shape `[batch]`, and none applies a sigmoid (the loss does).
+
+# %%
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from recsys_course.lessons import builds
+
+build = builds("01")
+
+
+class MyAdditive(nn.Module):
+    def __init__(self, n_users, n_items):
+        super().__init__()
+        self.bias = nn.Parameter(torch.zeros(1))
+        self.user_bias = nn.Embedding(n_users, 1)
+        self.item_bias = nn.Embedding(n_items, 1)
+
+    def forward(self, users, items):
+        return self.bias + self.user_bias(users).squeeze(-1) + self.item_bias(items).squeeze(-1)
+
+
+class MyMF(MyAdditive):   # the additive score, plus a dot product
+    def __init__(self, n_users, n_items, dim):
+        super().__init__(n_users, n_items)
+        self.user_emb = nn.Embedding(n_users, dim)
+        self.item_emb = nn.Embedding(n_items, dim)
+        nn.init.normal_(self.user_emb.weight, std=0.1)
+        nn.init.normal_(self.item_emb.weight, std=0.1)
+
+    def forward(self, users, items):
+        return super().forward(users, items) + (self.user_emb(users) * self.item_emb(items)).sum(-1)
+
+
+class MyMLP(nn.Module):
+    def __init__(self, n_users, n_items, dim, hidden):
+        super().__init__()
+        self.user_emb, self.item_emb = nn.Embedding(n_users, dim), nn.Embedding(n_items, dim)
+        self.tower = nn.Sequential(nn.Linear(2 * dim, hidden), nn.ReLU())
+        self.head = nn.Linear(hidden, 1)
+
+    def forward(self, users, items):
+        both = torch.cat([self.user_emb(users), self.item_emb(items)], dim=-1)
+        return self.head(self.tower(both)).squeeze(-1)
+
+
+def my_train(model, users, items, labels, *, epochs, lr, batch_size):
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)   # once: Adam keeps running averages
+    for _ in range(epochs):
+        for start in range(0, len(labels), batch_size):
+            rows = slice(start, start + batch_size)
+            optimizer.zero_grad()
+            loss = F.binary_cross_entropy_with_logits(model(users[rows], items[rows]), labels[rows])
+            loss.backward()
+            optimizer.step()
+    return model
+
+
+for step, answer in (("additive", MyAdditive), ("mf", MyMF), ("mlp", MyMLP), ("loop", my_train)):
+    print(build(step, answer))
+build.assert_all_passed()
+
+# %% [markdown]
 # ## Exercise 1 - Count an MLP's parameters
 #
 # Go through the model layer by layer. Two embedding tables: `n_users * dim` and

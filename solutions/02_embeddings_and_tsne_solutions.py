@@ -46,6 +46,38 @@ check = exercises("02", ml)
 
 
 # %% [markdown]
+# ## The build-it steps
+#
+# **The lookup.** `F.one_hot` needs `num_classes`, the table's number of rows, or it makes only
+# as many columns as the largest id present; its integers become floats before the product.
+#
+# **One SGD step.** Both gradients are read before either vector moves, so the new `q` uses
+# the old `p`: a tuple assignment does exactly that.
+
+# %%
+import torch
+import torch.nn.functional as F
+
+from recsys_course.lessons import builds
+
+build = builds("02")
+
+
+def my_lookup(ids, table):
+    return F.one_hot(ids, num_classes=table.shape[0]).float() @ table
+
+
+def my_sgd_step(p, q, clicked, lr):
+    error = torch.sigmoid(p @ q) - clicked        # s - y
+    return p - lr * error * q, q - lr * error * p
+
+
+print(build("lookup", my_lookup))
+print(build("sgd", my_sgd_step))
+build.assert_all_passed()
+
+
+# %% [markdown]
 # ## Exercise 1 - Neighbour agreement for one label
 #
 # Cosine similarity is the dot product of vectors scaled to length one, so normalise the

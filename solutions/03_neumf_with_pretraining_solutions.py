@@ -39,6 +39,57 @@ full = full_size.load_results(DATASET)            # the committed full-size run
 check = exercises("03", ml)
 
 # %% [markdown]
+# ## The build-it steps
+#
+# **GMF** is lesson 01's MF without the biases, with a `Linear` head over the product in place
+# of the sum. **NeuMF's logit** concatenates the two paths' outputs, GMF first, each path
+# reading its own tables. **The loss** pairs each row of negatives with its own user
+# (`repeat_interleave`, not `repeat`) and takes one mean over every pair. **The fused head**
+# scales GMF's half by `alpha` and the MLP's by `1 - alpha`, biases included.
+
+# %%
+import torch.nn.functional as F
+from torch import nn
+
+from recsys_course.lessons import builds
+
+build = builds("03")
+
+
+class MyGMF(nn.Module):
+    def __init__(self, n_users, n_items, dim):
+        super().__init__()
+        self.user_emb, self.item_emb = nn.Embedding(n_users, dim), nn.Embedding(n_items, dim)
+        self.head = nn.Linear(dim, 1)
+
+    def forward(self, users, items):
+        return self.head(self.user_emb(users) * self.item_emb(items)).squeeze(-1)
+
+
+def my_neumf_logit(model, users, items):
+    gmf = model.gmf.user_emb(users) * model.gmf.item_emb(items)
+    mlp = model.mlp.tower(torch.cat([model.mlp.user_emb(users), model.mlp.item_emb(items)], dim=-1))
+    return model.head(torch.cat([gmf, mlp], dim=-1)).squeeze(-1)
+
+
+def my_sampled_bce(model, users, positives, negatives):
+    n_neg = negatives.shape[1]
+    scores = model(torch.cat([users, users.repeat_interleave(n_neg)]), torch.cat([positives, negatives.reshape(-1)]))
+    labels = torch.cat([torch.ones(len(users)), torch.zeros(negatives.numel())])
+    return F.binary_cross_entropy_with_logits(scores, labels)
+
+
+def my_fused_head(gmf_head, mlp_head, alpha):
+    weight = torch.cat([alpha * gmf_head.weight, (1 - alpha) * mlp_head.weight], dim=1)
+    return weight.detach(), (alpha * gmf_head.bias + (1 - alpha) * mlp_head.bias).detach()
+
+
+for step, answer in (("gmf", MyGMF), ("neumf", my_neumf_logit), ("loss", my_sampled_bce), ("fuse", my_fused_head)):
+    print(build(step, answer))
+build.assert_all_passed()
+
+
+# %% [markdown]
 # ## Exercise 1 - NDCG@k from ranks
 #
 # With one held-out item per user, the ideal list has that item at rank 0, so the ideal DCG is

@@ -36,6 +36,51 @@ full = full_size.load_results(DATASET)      # the committed full-size run
 check = exercises("04", ml)
 
 # %% [markdown]
+# ## The build-it steps
+#
+# **The masked mean** multiplies the padding positions by zero and divides by the number of
+# real items, at least 1. **The user vector** pools with it, puts the demographics after the
+# history, and normalises the tower's output. **The in-batch loss** lowers each *column* by
+# its item's log q and masks a repeat of the row's own target. **Top-k** rules out the seen
+# items before `topk`, which returns the largest first.
+
+# %%
+import torch
+import torch.nn.functional as F
+
+from recsys_course.lessons import builds
+
+build = builds("04")
+
+
+def my_masked_mean(vectors, history, pad):
+    real = (history != pad).unsqueeze(-1).float()
+    return (vectors * real).sum(dim=1) / real.sum(dim=1).clamp(min=1.0)
+
+
+def my_user_vector(model, users, history, user_features):
+    pooled = my_masked_mean(model.history(history), history, model.pad)
+    demographics = model.fields(user_features).flatten(start_dim=1)
+    return F.normalize(model.tower(torch.cat([pooled, demographics], dim=1)), dim=1)
+
+
+def my_in_batch_loss(user_vectors, target_vectors, targets, log_q, temperature):
+    logits = user_vectors @ target_vectors.T / temperature - log_q[targets][None, :]
+    repeat = (targets[:, None] == targets[None, :]) & ~torch.eye(len(targets), dtype=torch.bool)
+    return F.cross_entropy(logits.masked_fill(repeat, -torch.inf), torch.arange(len(targets)))
+
+
+def my_top_k(user_vectors, item_vectors, k, seen):
+    return (user_vectors @ item_vectors.T).masked_fill(seen, -torch.inf).topk(k, dim=1).indices
+
+
+for step, answer in (("pool", my_masked_mean), ("tower", my_user_vector), ("in_batch", my_in_batch_loss),
+                     ("top_k", my_top_k)):
+    print(build(step, answer))
+build.assert_all_passed()
+
+
+# %% [markdown]
 # ## Exercise 1 - Rank against the whole catalogue
 #
 # The rank is the number of competing items that score at least as high as the target. The

@@ -41,6 +41,49 @@ SETTINGS = recipe.committed_settings("ml-100k")
 check = exercises("05", ml)
 
 # %% [markdown]
+# ## The build-it steps
+#
+# **Collisions.** Take the distinct pairs first (`np.unique(..., axis=0)`), hash them, and count
+# a pair as colliding when its bucket holds more than one of them. **FTRL.** Sigma from the old
+# and the new `n`, then `z`, then `n`, then the weight from the new `n`, zero wherever
+# `|z| <= l1`. (Algorithm 1 computes that weight at the start of the next round; the value is
+# the same.) **Wide & Deep.** The bias, the wide bag's sum squeezed to `[batch]`, and the deep
+# tower's output on the three parts of its input, in the model's order.
+
+# %%
+import torch
+
+from recsys_course.lessons import builds
+from recsys_course.tasks.features import cross
+
+build = builds("05")
+
+
+def my_collision_rate(a, b, buckets):
+    pairs = np.unique(np.stack([np.asarray(a), np.asarray(b)], axis=1), axis=0)
+    _, inverse, counts = np.unique(cross(pairs[:, 0], pairs[:, 1], buckets), return_inverse=True, return_counts=True)
+    return float((counts[inverse] > 1).mean())
+
+
+def my_ftrl_update(w, z, n, g, alpha, beta, l1, l2):
+    sigma = (torch.sqrt(n + g * g) - torch.sqrt(n)) / alpha
+    z = z + g - sigma * w
+    n = n + g * g
+    w = -(z - torch.sign(z) * l1) / ((beta + torch.sqrt(n)) / alpha + l2)
+    return torch.where(z.abs() <= l1, torch.zeros_like(w), w), z, n
+
+
+def my_wide_deep_logit(model, wide_ids, deep_ids, dense, history):
+    deep_input = torch.cat([model.fields(deep_ids).flatten(start_dim=1), dense, model.history(history)], dim=1)
+    return model.bias + model.wide(wide_ids).squeeze(-1) + model.deep(deep_input).squeeze(-1)
+
+
+for step, answer in (("collisions", my_collision_rate), ("ftrl", my_ftrl_update),
+                     ("wide_deep", my_wide_deep_logit)):
+    print(build(step, answer))
+build.assert_all_passed()
+
+# %% [markdown]
 # ## Exercise 1 - A movie's shrunk click rate
 #
 # Count each movie's clicks and views with `np.bincount` (with `minlength`, so that a movie

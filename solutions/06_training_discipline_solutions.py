@@ -52,6 +52,56 @@ def scores(model, split):
 
 
 # %% [markdown]
+# ## The build-it steps
+#
+# **FM's sum.** Square the sum of the vectors, subtract the sum of their squares, halve, and
+# add up the k coordinates. **The loop.** The recipe's five moves per batch with clipping
+# between backward and step; after each epoch the schedule reads the validation loss, early
+# stopping the AUC; the best weights are *copied* (a bare `state_dict()` would move on with the
+# model) and put back at the end.
+
+# %%
+import copy
+
+import torch.nn.functional as F
+
+from recsys_course.lessons import builds
+
+build = builds("06")
+
+
+def my_fm_pairs(v):
+    return 0.5 * (v.sum(dim=1).pow(2) - v.pow(2).sum(dim=1)).sum(dim=-1)
+
+
+def my_fit(model, batches, validate, *, epochs, lr, weight_decay, patience, clip_norm):
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
+    schedule = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, mode="min", factor=0.5, patience=3)
+    best_auc, best_epoch, best_weights, waited = -float("inf"), 0, None, 0
+    for epoch in range(1, epochs + 1):
+        for *inputs, labels in batches:
+            optimizer.zero_grad()
+            F.binary_cross_entropy_with_logits(model(*inputs), labels).backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), clip_norm)
+            optimizer.step()
+        scores = validate(model)
+        schedule.step(scores["logloss"])
+        if scores["auc"] > best_auc:
+            best_auc, best_epoch, best_weights, waited = scores["auc"], epoch, copy.deepcopy(model.state_dict()), 0
+        else:
+            waited += 1
+            if waited >= patience:
+                break
+    model.load_state_dict(best_weights)
+    return best_epoch
+
+
+print(build("fm", my_fm_pairs))
+print(build("loop", my_fit))
+build.assert_all_passed()
+
+
+# %% [markdown]
 # ## Exercise 1 - Your own benchmark row
 #
 # Train MF at the rate and weight decay the benchmark chose, on seed 0, and score it on the test impressions.

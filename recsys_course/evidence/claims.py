@@ -216,8 +216,19 @@ def claims_table(claims: Sequence[Claim]) -> pd.DataFrame:
     )
 
 
-def conclusion(claims: Sequence[Claim]) -> str:
-    """A Markdown conclusion written from the records: one paragraph per claim."""
+def conclusion(claims: Sequence[Claim], brief: bool = False) -> str:
+    """A Markdown conclusion written from the records: one paragraph per claim, or with ``brief`` one line
+    each - the claim, its verdict, the effect and the rule (the full records are in CLAIMS.md)."""
+    if brief:
+        lines = []
+        for c in claims:
+            line = f"- **{c.claim}** - **{c.verdict}**"
+            if c.effect is not None:
+                line += f": {c.effect_text()}"
+                if c.threshold is not None:
+                    line += f" (holds if {c.threshold_text()})"
+            lines.append(line)
+        return "\n".join(lines)
     paragraphs = []
     for c in claims:
         text = f"**{c.claim}** - **{c.verdict}**. {c.measured[0].upper()}{c.measured[1:]}"

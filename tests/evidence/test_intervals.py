@@ -208,6 +208,11 @@ def test_claim_records_render_and_round_trip(tmp_path):
     assert table.loc[0, "claim holds if"] == "> +1.00%"
     text = conclusion([good, unsure])
     assert "**X beats Y** - **supported**" in text and "What would settle it: train every size" in text
+    brief = conclusion([good, unsure], brief=True).splitlines()
+    assert brief == [
+        "- **X beats Y** - **supported**: +4.00% [+2.00%, +6.00%] (holds if > +1.00%)",
+        "- **more is better** - **confounded**",
+    ]
     path = save_claims([good, unsure], tmp_path / "claims" / "03.json")
     assert load_claims(path) == [good, unsure]
     with pytest.raises(ValueError, match="settle"):

@@ -36,7 +36,8 @@ def test_the_records_are_what_the_committed_notebook_shows(stem):
     """Each verdict in claims/<lesson>.json is one the committed notebook shows: in its conclusion or a claims table."""
     text, rows = _outputs(ROOT / "notebooks" / f"{stem}.ipynb")
     for claim in load_claims(ROOT / "claims" / f"{stem}.json"):
-        in_conclusion = f"**{claim.claim}** - **{claim.verdict}**. " in text and claim.effect_text() in text
+        # the written-out conclusion, or its one-line-per-claim form (evidence.conclusion(brief=True))
+        in_conclusion = f"**{claim.claim}** - **{claim.verdict}**" in text and claim.effect_text() in text
         cells = [f"<td>{part}</td>" for part in (claim.effect_text(), claim.verdict)]
         in_table = any(html.escape(claim.claim) in row and all(c in row for c in cells) for row in rows)
         assert in_conclusion or in_table, f"{stem}: the notebook does not show {claim.claim!r} as recorded"
