@@ -2,9 +2,9 @@
 
 A :class:`Step` runs the learner's code and the course's reference on cases the notebook does not show
 and compares what comes out; where they differ, it runs known mistakes the same way, and a match names
-the mistake. :func:`module_step`, :func:`function_step`, :func:`loss_step` and :func:`loop_step` make the
-usual kinds; :class:`Builder` holds a lesson's steps and hands the notebook the learner's code once it
-passes, or the course's to go on with."""
+the mistake. :func:`module_step`, :func:`function_step`, :func:`loss_step`, :func:`update_step` and
+:func:`loop_step` make the usual kinds; :class:`Builder` holds a lesson's steps and hands the notebook the
+learner's code once it passes, or the course's to go on with."""
 
 from __future__ import annotations
 
@@ -154,7 +154,10 @@ def randomised(model: nn.Module, seed: int, scale: float = 0.5) -> nn.Module:
 
 def copied_into(cls, reference: nn.Module, args: tuple) -> nn.Module:
     """``cls(*args)`` holding ``reference``'s weights; :class:`NotBuilt` for a scaffold, :class:`Mismatch` when
-    the parameters differ in name or shape (the message lists the ones expected)."""
+    the parameters differ (the message lists the ones expected).
+
+    Parameters are matched by name, or else by position when every shape agrees in the order the layers were
+    made: a learner's ``nn.Sequential`` numbers its layers its own way, and that is no mistake."""
     model = cls(*args)
     if not isinstance(model, nn.Module):
         raise Mismatch(f"{cls.__name__}(...) should make an nn.Module; it made a {type(model).__name__}.")
@@ -164,12 +167,17 @@ def copied_into(cls, reference: nn.Module, args: tuple) -> nn.Module:
     mine = {name: tuple(p.shape) for name, p in reference.state_dict().items()}
     trained = {name for name, _ in model.named_parameters()}
     frozen = [name for name in mine if name in theirs and name not in trained]
-    if frozen:
+    if frozen or (len(trained) < len(list(reference.parameters())) and len(theirs) == len(mine)):
+        names = ", ".join(frozen) or "a tensor of your model"
         raise Mismatch(
-            f"{', '.join(frozen)} must be learned: make it an nn.Parameter (or part of a layer such as "
+            f"{names} must be learned: make it an nn.Parameter (or part of a layer such as "
             "nn.Embedding or nn.Linear), not a plain tensor or a buffer, so that training moves it."
         )
-    if theirs != mine:
+    if theirs == mine:
+        model.load_state_dict(reference.state_dict())
+    elif list(theirs.values()) == list(mine.values()):
+        model.load_state_dict(dict(zip(theirs, reference.state_dict().values())))
+    else:
         missing = [f"{name} {list(shape)}" for name, shape in mine.items() if theirs.get(name) != shape]
         extra = [name for name in theirs if name not in mine]
         raise Mismatch(
@@ -178,7 +186,6 @@ def copied_into(cls, reference: nn.Module, args: tuple) -> nn.Module:
             + (f"; it does not expect {', '.join(extra)}" if extra else "")
             + "."
         )
-    model.load_state_dict(reference.state_dict())
     return model
 
 
@@ -195,19 +202,59 @@ def _step(number, title, reference, cases, run, known_mistakes, mistakes) -> Ste
 
 
 def module_step(
-    number: str, title: str, reference: type, cases: Callable[[], list[Case]], known_mistakes=(), mistakes=()
+    number: str,
+    title: str,
+    reference: type,
+    cases: Callable[[], list[Case]],
+    known_mistakes=(),
+    mistakes=(),
+    call: Callable[[nn.Module, tuple], Any] | None = None,
 ) -> Step:
     """A step whose answer is an ``nn.Module`` class: built with each case's ``args``, given the reference's
-    weights (randomised with the case's ``seed``), and called on the case's ``inputs``."""
+    weights (randomised with the case's ``seed``), and called on the case's ``inputs`` - or, with ``call``,
+    ``call(model, inputs)`` returns what is compared (the model's output and its item vectors, say)."""
 
     def run(cls, case: dict):
         ref = randomised(reference(*case["args"]), case.get("seed", 0))
         model = copied_into(cls, ref, case["args"])
         with torch.no_grad():
-            out = model(*case["inputs"])
-        if out is None:
+            out = model(*case["inputs"]) if call is None else call(model, case["inputs"])
+        if out is None or (isinstance(out, (list, tuple)) and any(o is None for o in out)):
             raise NoResult
         return out
+
+    return _step(number, title, reference, cases, run, known_mistakes, mistakes)
+
+
+def update_step(
+    number: str,
+    title: str,
+    reference: Callable,
+    cases: Callable[[], list[Case]],
+    known_mistakes=(),
+    mistakes=(),
+) -> Step:
+    """A step whose answer is one training update ``update(model, *optimizers, *batch)`` that returns the batch's
+    loss: each case's ``model()`` makes a fresh model and ``optimizers(model)`` its optimizers, the answer runs
+    on each of the case's ``batches`` in turn, and the losses it returns and the weights it ends with are
+    compared - so a step that forgets to zero the gradients shows from the second batch on."""
+
+    def run(update, case: dict):
+        model = case["model"]()
+        optimizers = case["optimizers"](model)
+        before = [p.detach().clone() for p in model.parameters()]
+        losses = []
+        for batch in case["batches"]:
+            loss = update(model, *optimizers, *batch)
+            if loss is None:
+                raise NoResult
+            losses.append(float(loss))
+        after = [p.detach().clone() for p in model.parameters()]
+        if update is not reference and all(torch.equal(a, b) for a, b in zip(after, before)):
+            raise Mismatch(
+                "the weights did not move: does your step call optimizer.step() after loss.backward()?"
+            )
+        return [torch.tensor(losses, dtype=torch.float64), *after]
 
     return _step(number, title, reference, cases, run, known_mistakes, mistakes)
 

@@ -20,8 +20,9 @@ def builder():
     "step, answer",
     [
         ("pool", build.masked_mean),
-        ("tower", build.user_vector),
+        ("tower", build.Tower),
         ("in_batch", build.in_batch_loss),
+        ("train", build.train_step),
         ("top_k", build.top_k),
     ],
 )
@@ -35,7 +36,10 @@ def test_the_references_are_the_course_own():
     users, history = torch.arange(3), torch.tensor([[1, 2, 10], [10, 10, 10], [4, 4, 5]])
     features = torch.tensor([[0], [2], [1]])
     vectors = tower(users, history, features)
-    torch.testing.assert_close(build.user_vector(tower, users, history, features), vectors)
+    mine = build.Tower(10, {"age": 3}, 4, (8,), 2)
+    mine.load_state_dict(tower.state_dict())
+    torch.testing.assert_close(mine(users, history, features), vectors)
+    assert mine.temperature == tower.temperature
     torch.testing.assert_close(
         build.masked_mean(tower.history(history), history, 10), tower.pooled_history(users, history)
     )
@@ -67,7 +71,11 @@ def test_the_references_are_the_course_own():
         ("in_batch", build._repeats_kept, "repeat"),
         ("top_k", build._seen_kept, "seen"),
         ("top_k", build._masked_by_zero, "not 0"),
-        ("tower", build._calls_the_model, "model's parts"),
+        ("tower", build._ItemsRaw, "item table"),
+        ("train", build._grads_kept, "zero_grad"),
+        ("train", build._raw_items, "unit item vectors"),
+        ("train", build._no_temperature, "temperature"),
+        ("train", build._no_log_q, "log_q"),
         ("top_k", build._worst_first, "*largest*"),
         ("top_k", build._unsorted, "best first"),
     ],
@@ -81,5 +89,38 @@ def test_a_scaffold_is_not_attempted(builder):
     def scaffold(*args):
         raise NotImplementedError
 
-    for step in ("pool", "tower", "in_batch", "top_k"):
+    for step in ("pool", "in_batch", "train", "top_k"):
         assert builder(step, scaffold).status == check.NOT_ATTEMPTED
+
+
+def test_a_module_scaffold_is_not_attempted_and_a_frozen_table_is_named(builder):
+    class Scaffold(torch.nn.Module):
+        def __init__(self, n_items, user_fields, dim, hidden, field_dim=8):
+            super().__init__()
+            self.history = ...
+
+    assert builder("tower", Scaffold).status == check.NOT_ATTEMPTED
+
+    class Frozen(build.Tower):
+        def __init__(self, *args):
+            super().__init__(*args)
+            weight = self.items.weight.detach().clone()
+            del self.items
+            self.register_buffer("items_weight", weight)
+
+        def item_vectors(self):
+            return torch.nn.functional.normalize(self.items_weight, dim=1)
+
+    outcome = builder("tower", Frozen)
+    assert outcome.status == check.FAILED and "must be learned" in outcome.message, outcome
+
+
+def test_a_step_that_never_steps_is_told_so(builder):
+    def no_step(model, optimizer, users, history, features, targets, log_q):
+        vectors = model(users, history, features)
+        loss = build.in_batch_loss(vectors, model.item_vectors()[targets], targets, log_q, model.temperature)
+        loss.backward()
+        return loss.item()
+
+    outcome = builder("train", no_step)
+    assert outcome.status == check.FAILED and "optimizer.step()" in outcome.message, outcome

@@ -38,6 +38,7 @@ def course_fit(model, batches, validate, *, epochs, lr, weight_decay, patience, 
 def test_the_references_pass_and_are_the_course_own(builder):
     assert builder("fm", build.fm_pairs).passed
     assert builder("fm", build.fm_pairs_slowly).passed  # the O(k n^2) sum is the same number
+    assert builder("fm_model", build.FMShape).passed
     assert builder("loop", build.recipe_fit).passed
     assert builder(
         "loop", course_fit
@@ -45,6 +46,8 @@ def test_the_references_pass_and_are_the_course_own(builder):
 
 
 def test_the_identity_is_the_fm_model_own():
+    shaped = build.FMShape({"user": 5}, 3, 2, 6)
+    assert shaped.history is not None and shaped.n_dense == 2 and shaped.fields.dim == 3
     torch.manual_seed(0)
     model = FM({"user": 5, "movie": 7, "age": 3}, dim=4, n_dense=2)
     deep, dense = torch.tensor([[1, 2, 0], [4, 6, 2]]), torch.randn(2, 2)
@@ -58,6 +61,10 @@ def test_the_identity_is_the_fm_model_own():
         ("fm", build._no_half, "1/2"),
         ("fm", build._per_dimension, "shape [batch]"),
         ("fm", build._squares_of_dots, "coordinate by coordinate"),
+        ("fm_model", build._pairs_only, "linear part"),
+        ("fm_model", build._no_bias, "bias"),
+        ("fm_model", build._dense_unscaled, "scaled by its value"),
+        ("fm_model", build._history_not_paired, "pairwise sum"),
         ("loop", build._no_restore, "*copy*"),
         ("loop", build._shallow_copy, "*copy*"),
         ("loop", build._schedule_on_auc, "*loss*"),
@@ -77,3 +84,11 @@ def test_a_scaffold_is_not_attempted(builder):
 
     assert builder("fm", scaffold).status == check.NOT_ATTEMPTED
     assert builder("loop", scaffold).status == check.NOT_ATTEMPTED
+
+    class Scaffold(torch.nn.Module):
+        def __init__(self, fields, dim, n_dense, history_items):
+            super().__init__()
+            self.inputs = ("deep", "dense", "history")
+            self.fields = ...
+
+    assert builder("fm_model", Scaffold).status == check.NOT_ATTEMPTED

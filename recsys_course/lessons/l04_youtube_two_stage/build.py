@@ -1,5 +1,5 @@
-"""Lesson 04's build-it steps: masked mean pooling, the candidate tower's user vector, the in-batch softmax
-with the logQ correction, and brute-force top-k retrieval.
+"""Lesson 04's build-it steps: masked mean pooling, the candidate tower as an ``nn.Module``, the in-batch
+softmax with the logQ correction, one training step with it, and brute-force top-k retrieval.
 
 Each is written by the learner in the lesson and run beside the course's own
 (:class:`~recsys_course.models.CandidateTower`, :class:`~recsys_course.models.SoftmaxLoss`) on hidden cases;
@@ -8,13 +8,19 @@ the usual mistakes are recognised by name.
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import torch
 import torch.nn.functional as F
 
-from ...build import Builder, function_step, randomised
+from ...build import Builder, function_step, module_step, update_step
 from ...models import CandidateTower
+
+
+class Tower(CandidateTower):
+    """The course's tower as the lesson's scaffold makes it: ``Tower(n_items, user_fields, dim, hidden,
+    field_dim)``, the history mean-pooled, temperature 0.05."""
+
+    def __init__(self, n_items: int, user_fields, dim: int, hidden, field_dim: int = 8):
+        super().__init__(n_items, user_fields, dim=dim, hidden=hidden, field_dim=field_dim)
 
 
 def masked_mean(vectors: torch.Tensor, history: torch.Tensor, pad: int) -> torch.Tensor:
@@ -24,11 +30,9 @@ def masked_mean(vectors: torch.Tensor, history: torch.Tensor, pad: int) -> torch
     return (vectors * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1.0)
 
 
-def user_vector(model: CandidateTower, users, history, user_features) -> torch.Tensor:
-    """The tower's unit user vectors: [masked mean of the history's embeddings ; demographics] -> tower -> L2."""
-    pooled = masked_mean(model.history(history), history, model.pad)
-    x = torch.cat([pooled, model.fields(user_features).flatten(start_dim=1)], dim=1)
-    return F.normalize(model.tower(x), dim=1)
+def outputs(model, inputs) -> list:
+    """What the tower step compares: the user vectors for ``inputs`` and the unit item vectors."""
+    return [model(*inputs), model.item_vectors()]
 
 
 def in_batch_loss(user_vectors, target_vectors, targets, log_q, temperature: float) -> torch.Tensor:
@@ -37,6 +41,17 @@ def in_batch_loss(user_vectors, target_vectors, targets, log_q, temperature: flo
     logits = user_vectors @ target_vectors.T / temperature - log_q[targets][None, :]
     repeated = (targets[:, None] == targets[None, :]) & ~torch.eye(len(targets), dtype=torch.bool)
     return F.cross_entropy(logits.masked_fill(repeated, -torch.inf), torch.arange(len(targets)))
+
+
+def train_step(model, optimizer, users, history, user_features, targets, log_q) -> float:
+    """One in-batch training step: the batch's user vectors against its targets' item vectors, the corrected
+    softmax at the model's temperature, backward, step; returns the batch's loss."""
+    optimizer.zero_grad()
+    vectors = model(users, history, user_features)
+    loss = in_batch_loss(vectors, model.item_vectors()[targets], targets, log_q, model.temperature)
+    loss.backward()
+    optimizer.step()
+    return loss.item()
 
 
 def top_k(user_vectors, item_vectors, k: int, seen) -> torch.Tensor:
@@ -60,15 +75,18 @@ def _empty_is_nan(vectors, history, pad):
     return (vectors * mask).sum(dim=1) / mask.sum(dim=1)
 
 
-def _calls_the_model(model, *inputs):
-    return model(*inputs)
+def _tower_with(forward):
+    """The course's tower with ``forward`` in place of its own: a known mistake in the learner's module."""
+    return type(forward.__name__, (Tower,), {"forward": forward})
 
 
+@_tower_with
 def _not_normalised(model, users, history, user_features):
     pooled = masked_mean(model.history(history), history, model.pad)
     return model.tower(torch.cat([pooled, model.fields(user_features).flatten(start_dim=1)], dim=1))
 
 
+@_tower_with
 def _demographics_first(model, users, history, user_features):
     pooled = masked_mean(model.history(history), history, model.pad)
     return F.normalize(
@@ -76,11 +94,17 @@ def _demographics_first(model, users, history, user_features):
     )
 
 
+@_tower_with
 def _plain_mean(model, users, history, user_features):
     x = torch.cat(
         [model.history(history).mean(dim=1), model.fields(user_features).flatten(start_dim=1)], dim=1
     )
     return F.normalize(model.tower(x), dim=1)
+
+
+class _ItemsRaw(Tower):
+    def item_vectors(self):
+        return self.items.weight
 
 
 def _log_q_per_row(user_vectors, target_vectors, targets, log_q, temperature):
@@ -98,6 +122,32 @@ def _repeats_kept(user_vectors, target_vectors, targets, log_q, temperature):
     return F.cross_entropy(logits, torch.arange(len(targets)))
 
 
+def _grads_kept(model, optimizer, users, history, user_features, targets, log_q):
+    vectors = model(users, history, user_features)
+    loss = in_batch_loss(vectors, model.item_vectors()[targets], targets, log_q, model.temperature)
+    loss.backward()
+    optimizer.step()
+    return loss.item()
+
+
+def _step_with(loss_of):
+    def step(model, optimizer, users, history, user_features, targets, log_q):
+        optimizer.zero_grad()
+        loss = loss_of(model, model(users, history, user_features), targets, log_q)
+        loss.backward()
+        optimizer.step()
+        return loss.item()
+
+    return step
+
+
+_raw_items = _step_with(lambda m, u, t, q: in_batch_loss(u, m.items.weight[t], t, q, m.temperature))
+_no_temperature = _step_with(lambda m, u, t, q: in_batch_loss(u, m.item_vectors()[t], t, q, 1.0))
+_no_log_q = _step_with(
+    lambda m, u, t, q: in_batch_loss(u, m.item_vectors()[t], t, torch.zeros_like(q), m.temperature)
+)
+
+
 def _seen_kept(user_vectors, item_vectors, k, seen):
     return (user_vectors @ item_vectors.T).topk(k, dim=1).indices
 
@@ -113,11 +163,6 @@ def _unsorted(user_vectors, item_vectors, k, seen):
 
 def _masked_by_zero(user_vectors, item_vectors, k, seen):
     return ((user_vectors @ item_vectors.T) * ~seen).topk(k, dim=1).indices
-
-
-def parts(model: CandidateTower) -> SimpleNamespace:
-    """The tower's parts without the tower: a step that must be built from them cannot call the model."""
-    return SimpleNamespace(history=model.history, pad=model.pad, fields=model.fields, tower=model.tower)
 
 
 def _pool_cases() -> list:
@@ -143,21 +188,49 @@ def _tower_cases() -> list:
     generator = torch.Generator().manual_seed(9)
 
     def case(seed, hidden, rows):
-        model = randomised(
-            CandidateTower(12, {"age": 4, "gender": 2}, dim=6, hidden=hidden, field_dim=3), seed
-        )
         history = torch.randint(13, (rows, 5), generator=generator)  # id 12 pads
         history[0] = 12  # a user with no history yet
         features = torch.stack(
             [torch.randint(4, (rows,), generator=generator), torch.randint(2, (rows,), generator=generator)],
             1,
         )
-        return dict(args=(parts(model), torch.arange(rows), history, features))
+        return dict(
+            args=(12, {"age": 4, "gender": 2}, 6, hidden, 3),
+            seed=seed,
+            inputs=(torch.arange(rows), history, features),
+        )
 
     return [
         ("a tower of 16-8, 5 users", case(1, (16, 8), 5)),
         ("no hidden layer, 3 users", case(2, (), 3)),
         ("one layer of 10, 7 users", case(3, (10,), 7)),
+    ]
+
+
+def _train_cases() -> list:
+    def case(seed, hidden, batches, rows):
+        generator = torch.Generator().manual_seed(seed)
+        log_q = torch.log(torch.softmax(torch.randn(12, generator=generator), dim=0))
+
+        def model():
+            torch.manual_seed(seed)
+            return Tower(12, {"age": 4}, 6, hidden, 3)
+
+        def batch():
+            history = torch.randint(13, (rows, 4), generator=generator)
+            features = torch.randint(4, (rows, 1), generator=generator)
+            targets = torch.randint(12, (rows,), generator=generator)
+            return torch.arange(rows), history, features, targets, log_q
+
+        return dict(
+            model=model,
+            optimizers=lambda m: (torch.optim.Adam(m.parameters(), lr=0.01),),
+            batches=[batch() for _ in range(batches)],
+        )
+
+    return [
+        ("three batches of 8 through a tower of 16", case(1, (16,), 3, 8)),
+        ("two batches of 5, no hidden layer", case(2, (), 2, 5)),
     ]
 
 
@@ -222,25 +295,22 @@ def steps() -> list:
             ),
             mistakes=("padding counted", "divided by the padded length", "0 / 0 for an empty history"),
         ),
-        function_step(
+        module_step(
             "tower",
-            "user vector",
-            user_vector,
+            "candidate tower",
+            Tower,
             _tower_cases,
             known_mistakes=(
-                (
-                    "build it from the model's parts: the check hands your function the parts, not a model it "
-                    "can call.",
-                    _calls_the_model,
-                ),
                 (
                     "the user vector is a unit vector: F.normalize(..., dim=1) after the tower.",
                     _not_normalised,
                 ),
                 ("the tower reads [pooled history ; demographics], history first.", _demographics_first),
                 ("pool the history with your masked mean: padding is not a movie.", _plain_mean),
+                ("item_vectors() gives unit vectors too: normalise each row of the item table.", _ItemsRaw),
             ),
-            mistakes=("not normalised", "demographics first", "padding in the mean"),
+            mistakes=("not normalised", "demographics first", "padding in the mean", "raw item vectors"),
+            call=outputs,
         ),
         function_step(
             "in_batch",
@@ -263,6 +333,26 @@ def steps() -> list:
                 ),
             ),
             mistakes=("log q per row", "log q added", "repeats kept"),
+        ),
+        update_step(
+            "train",
+            "training step",
+            train_step,
+            _train_cases,
+            known_mistakes=(
+                (
+                    "zero the gradients before each backward (optimizer.zero_grad()); otherwise each step adds "
+                    "the earlier batches' gradients to its own.",
+                    _grads_kept,
+                ),
+                (
+                    "score against model.item_vectors(), the unit item vectors, not the raw table.",
+                    _raw_items,
+                ),
+                ("divide the logits by model.temperature: a cosine alone lies in [-1, 1].", _no_temperature),
+                ("pass log_q to the loss: the correction is part of the step.", _no_log_q),
+            ),
+            mistakes=("gradients not zeroed", "raw item vectors", "temperature left out", "logQ left out"),
         ),
         function_step(
             "top_k",

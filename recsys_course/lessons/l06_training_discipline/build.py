@@ -1,6 +1,7 @@
-"""Lesson 06's build-it steps: FM's O(kn) pairwise sum, and the training loop the article recommends.
+"""Lesson 06's build-it steps: FM's O(kn) pairwise sum, FM as an ``nn.Module``, and the article's training loop.
 
-The learner writes Rendle's identity for the sum of every pair of feature vectors' dot products, and a loop
+The learner writes Rendle's identity for the sum of every pair of feature vectors' dot products, the
+factorization machine around it (bias + one weight per feature + the pairwise sum), and a loop
 with the article's discipline - clipping, ReduceLROnPlateau on validation loss, early stopping on validation
 AUC that keeps the best weights; each runs beside the course's own (:func:`recsys_course.training.fit`
 behaves as :func:`recipe_fit` does) on hidden cases.
@@ -13,9 +14,16 @@ import copy
 import torch
 import torch.nn.functional as F
 
-from ...build import Builder, function_step, loop_step, randomised
+from ...build import Builder, function_step, loop_step, module_step, randomised
 from ...evaluation.metrics import auc
-from ...models import MF
+from ...models import FM, MF
+
+
+class FMShape(FM):
+    """The course's FM as the lesson's scaffold makes it: ``FMShape(fields, dim, n_dense, history_items)``."""
+
+    def __init__(self, fields, dim: int, n_dense: int, history_items: int):
+        super().__init__(fields, dim=dim, n_dense=n_dense, history_items=history_items)
 
 
 def fm_pairs(v: torch.Tensor) -> torch.Tensor:
@@ -27,6 +35,40 @@ def fm_pairs_slowly(v: torch.Tensor) -> torch.Tensor:
     """The same sum pair by pair, in O(k n^2): every dot product, above the diagonal."""
     dots = v @ v.transpose(1, 2)
     return torch.triu(dots, diagonal=1).sum(dim=(1, 2))
+
+
+def _fm_with(forward):
+    """The course's FM with ``forward`` in place of its own: a known mistake in the learner's module."""
+    return type(forward.__name__, (FMShape,), {"forward": forward})
+
+
+@_fm_with
+def _pairs_only(model, deep_ids, dense, history):
+    return fm_pairs(model.vectors(deep_ids, dense, history))
+
+
+@_fm_with
+def _no_bias(model, deep_ids, dense, history):
+    return FM.forward(model, deep_ids, dense, history) - model.bias
+
+
+@_fm_with
+def _dense_unscaled(model, deep_ids, dense, history):
+    v = torch.cat(
+        [
+            model.fields(deep_ids),
+            model.dense_vectors.expand(len(deep_ids), -1, -1),
+            model.history(history).unsqueeze(1),
+        ],
+        dim=1,
+    )
+    return model.linear(deep_ids, dense, history) + fm_pairs(v)
+
+
+@_fm_with
+def _history_not_paired(model, deep_ids, dense, history):
+    v = torch.cat([model.fields(deep_ids), dense.unsqueeze(-1) * model.dense_vectors], dim=1)
+    return model.linear(deep_ids, dense, history) + fm_pairs(v)
 
 
 def recipe_fit(model, batches, validate, *, epochs, lr, weight_decay, patience, clip_norm) -> int:
@@ -124,6 +166,25 @@ def _fm_cases() -> list:
     ]
 
 
+def _fm_model_cases() -> list:
+    generator = torch.Generator().manual_seed(11)
+
+    def case(seed, rows, fields, n_dense, dim):
+        deep_ids = torch.stack(
+            [torch.randint(size, (rows,), generator=generator) for size in fields.values()], 1
+        )
+        dense = (torch.rand(rows, n_dense, generator=generator) < 0.4).float() * torch.rand(rows, n_dense)
+        history = torch.randint(8, (rows, 4), generator=generator)  # id 7 pads
+        history[0] = 7  # a user who liked nothing yet
+        return dict(args=(fields, dim, n_dense, 7), seed=seed, inputs=(deep_ids, dense, history))
+
+    return [
+        ("6 rows, two fields, three numbers, k = 4", case(1, 6, {"user": 5, "movie": 9}, 3, 4)),
+        ("one row, three fields, one number, k = 2", case(2, 1, {"a": 3, "b": 4, "c": 2}, 1, 2)),
+        ("9 rows, one field, two numbers, k = 5", case(3, 9, {"movie": 6}, 2, 5)),
+    ]
+
+
 def _loop_cases() -> list:
     def case(seed: int, patience: int, clip_norm: float, lr: float):
         generator = torch.Generator().manual_seed(seed)
@@ -176,6 +237,28 @@ def steps() -> list:
                 ),
             ),
             mistakes=("no 1/2", "no sum over k", "squares of the wrong sums"),
+        ),
+        module_step(
+            "fm_model",
+            "factorization machine",
+            FMShape,
+            _fm_model_cases,
+            known_mistakes=(
+                (
+                    "the logit is linear part + pairwise part: add the bias and the features' weights.",
+                    _pairs_only,
+                ),
+                ("the linear part starts with the bias, one learned number.", _no_bias),
+                (
+                    "a number's vector is scaled by its value (x_i v_i): dense[..., None] * dense_vectors.",
+                    _dense_unscaled,
+                ),
+                (
+                    "the liked history is a feature like the others: its mean vector joins the pairwise sum.",
+                    _history_not_paired,
+                ),
+            ),
+            mistakes=("no linear part", "no bias", "numbers not scaled", "history left out of the pairs"),
         ),
         loop_step(
             "loop",
