@@ -109,6 +109,54 @@ class Number(Exercise):
         )
 
 
+class NotMeasurable(Exception):
+    """What the learner handed over cannot be measured as the exercise asks; the message says why."""
+
+
+@dataclass
+class Measured(Number):
+    """What the learner built or trained - most often a model - measured by the check itself.
+
+    ``measure(answer, **context)`` gives the number that :class:`Number`'s rule then judges against the
+    reference. The answer is the object, never a number, so no number on the screen can stand in for the work.
+    """
+
+    measure: Callable[..., float] = None
+    handed: str = "trained model"
+
+    def judge(self, answer: Any, **context) -> Outcome:
+        if isinstance(answer, (bool, str, int, float, np.number)) or (
+            np.ndim(answer) == 0 and hasattr(answer, "item")
+        ):
+            return self._outcome(
+                FAILED, f"Hand over your {self.handed} itself, not a number: the check measures it for you."
+            )
+        try:
+            value = float(self.measure(answer, **context))
+        except NotMeasurable as err:
+            return self._outcome(FAILED, f"Hint: {err}")
+        except Exception as err:  # the learner's object: report the error, never crash the cell
+            return self._outcome(
+                FAILED, f"The check could not measure your {self.handed} ({type(err).__name__}: {err})."
+            )
+        try:
+            reference, tolerance = self.reference()
+        except FileNotFoundError as err:
+            return self._no_reference(err)
+        measured = f" The check measured {value:.4f}."
+        if abs(value - reference) <= tolerance:
+            return self._outcome(PASSED, "Within the range the reference runs reach." + measured)
+        for test, hint in self.hints:
+            if test(value, reference):
+                return self._outcome(FAILED, f"Hint: {hint}" + measured)
+        side = "above" if value > reference else "below"
+        return self._outcome(
+            FAILED,
+            f"Hint: your {self.handed} lies {side} the range the reference runs reach; check the settings, "
+            "the seed and the data the exercise names." + measured,
+        )
+
+
 @dataclass
 class Function(Exercise):
     """A function the learner writes, run on ``cases()`` against ``reference``; the cases stay hidden.

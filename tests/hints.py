@@ -12,3 +12,20 @@ def fails_with_hint(outcome, hidden=None):
     )
     for text in texts:
         assert text not in outcome.message, outcome
+
+
+def judged_by_measurement(checker, number, answer, measured, monkeypatch, **context):
+    """A :class:`~recsys_course.check.Measured` check on ``answer``: it passes with a reference at what the check
+    should measure (``measured``), and fails with a hint against a reference far from it."""
+    exercise = checker.exercises[number]
+    monkeypatch.setattr(exercise, "reference", lambda: (measured, 1e-6))
+    outcome = checker(number, answer, **context)
+    assert outcome.passed, outcome
+    monkeypatch.setattr(exercise, "reference", lambda: (measured + 10.0, 1e-6))
+    fails_with_hint(checker(number, answer, **context))
+
+
+def refuses_a_number(checker, number, value):
+    """A number - even the reference itself - is no answer to a Measured check."""
+    outcome = checker(number, value)
+    assert outcome.status == check.FAILED and "not a number" in outcome.message, outcome

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from recsys_course.check import FAILED, NOT_ATTEMPTED, PASSED, Choice, Function, Number
+from recsys_course.check import FAILED, NOT_ATTEMPTED, PASSED, Choice, Function, Measured, Number
+from recsys_course.data import DataError
 from recsys_course.lessons import LESSONS, exercises
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -120,3 +121,65 @@ def test_the_lessons_tests_fail_a_wrong_answer_and_pass_a_right_one_for_each_exe
         statuses = seen.get(f"{lesson}:{number}", [])
         assert FAILED in statuses, f"{path.name} never shows exercise {number} a wrong answer"
         assert PASSED in statuses, f"{path.name} never shows exercise {number} a right answer"
+
+
+_NUMBER = re.compile(r"(?<![\w.])[-+]?(?:\d[\d,]*(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?%?")
+
+
+def _numbers_shown(text: str) -> list[float]:
+    """Every number a reader sees in ``text``: 1,234 as 1234, and 95.2% both as 95.2 and as 0.952."""
+    found = []
+    for token in _NUMBER.findall(text):
+        percent = token.endswith("%")
+        try:
+            value = float(token.rstrip("%").replace(",", ""))
+        except ValueError:
+            continue
+        found += [value, value / 100] if percent else [value]
+    return found
+
+
+def _shown_text(cell: dict) -> str:
+    parts = []
+    for out in cell.get("outputs", []):
+        parts.append("".join(out.get("text", "")))
+        for kind in ("text/plain", "text/markdown", "text/html"):
+            parts.append("".join(out.get("data", {}).get(kind, "")))
+    return "\n".join(parts)
+
+
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_no_exercise_can_be_answered_by_a_number_shown_above_it(lesson):
+    """Each exercise answered by a number has a reference that no number in the committed lesson's outputs
+    before its check cell matches within the check's tolerance; an exercise answered by a trained model
+    (Measured) or a function cannot be copied from the screen at all."""
+    cells = json.loads(_notebook("notebooks", lesson).read_text())["cells"]
+    for number, exercise in exercises(lesson, "ml-100k").exercises.items():
+        if not isinstance(exercise, Number) or isinstance(exercise, Measured):
+            continue
+        try:
+            value, tolerance = exercise.reference()
+        except (FileNotFoundError, DataError) as err:
+            pytest.skip(f"lesson {lesson} exercise {number}: no reference here ({err})")
+        at = next(
+            i
+            for i, cell in enumerate(cells)
+            if cell["cell_type"] == "code" and number in _check_calls("".join(cell["source"]))
+        )
+        shown = [
+            (i, v)
+            for i, cell in enumerate(cells[:at])
+            if cell["cell_type"] == "code"
+            for v in _numbers_shown(_shown_text(cell))
+            if abs(v - value) <= tolerance
+        ]
+        assert not shown, (
+            f"lesson {lesson} exercise {number}: its reference {value:.4g} +- {tolerance:.2g} can be copied from "
+            f"cells {sorted({i for i, _ in shown})} ({shown[:3]})"
+        )
+
+
+def test_the_number_finder_reads_what_a_reader_reads():
+    assert _numbers_shown("AUC 0.7891, 95.2% of 1,682 movies; -3e-2") == pytest.approx(
+        [0.7891, 95.2, 0.952, 1682.0, -0.03]
+    )

@@ -2,13 +2,18 @@
 
 import os
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
+import pandas as pd
 import pytest
-from hints import fails_with_hint
+import torch
+from hints import fails_with_hint, judged_by_measurement, refuses_a_number
 
 from recsys_course import check, lessons
+from recsys_course.evaluation import sampled
 from recsys_course.lessons.l02_embeddings_and_tsne import exercises as lesson02
+from recsys_course.models import MF
 
 REPO = Path(__file__).resolve().parents[2]
 # the real datasets: $RECSYS_COURSE_DATA (relative to the repository) or ../shared/datasets
@@ -37,7 +42,7 @@ def real_data(monkeypatch):
 def test_four_numbered_exercises_of_several_kinds():
     items = lesson02.exercises()
     assert [e.number for e in items] == [1, 2, 3, 4]
-    assert {type(e) for e in items} == {check.Function, check.Choice, check.Number}
+    assert {type(e) for e in items} == {check.Function, check.Choice, check.Number, check.Measured}
     assert all(e.title and e.mistakes for e in items)
     assert all(e.dataset == "ml-100k" for e in items if isinstance(e, check.Number))
 
@@ -146,21 +151,29 @@ def test_criterion_choice(checker):
         assert right_text not in outcome.message and f"'{exercise.correct}'" not in outcome.message
 
 
-# exercise 4: test NDCG@10 of MF at d = 64, against the committed full-size sweep
-def test_ndcg_reference_comes_from_the_committed_sweep(checker):
+# exercise 4: test NDCG@10 of MF at d = 64, measured by the check, against the committed full-size sweep
+def _tiny_split(users=6, items=30):
+    rng = np.random.default_rng(0)
+    return SimpleNamespace(
+        test=pd.DataFrame({"user": np.arange(users)}), test_candidates=rng.integers(0, items, (users, 100))
+    )
+
+
+def test_ndcg_reference_comes_from_the_committed_sweep():
     value, tolerance = lesson02.sweep_ndcg()
     assert 0.2 < value < 0.6 and 0.01 <= tolerance < 0.05
-    assert checker(4, value).passed
 
 
-def test_ndcg_mistakes_fail_without_the_answer(checker):
-    from recsys_course.evidence import Results
+def test_ndcg_check_measures_the_model_itself(checker, monkeypatch):
+    torch.manual_seed(0)
+    model, loo = MF(6, 30, dim=lesson02.SWEEP_DIM), _tiny_split()
+    measured = sampled.means(model, loo.test["user"].to_numpy(), loo.test_candidates)["ndcg@10"]
+    judged_by_measurement(checker, 4, model, measured, monkeypatch, loo=loo)
 
-    runs = Results.committed("02_embeddings_and_tsne", "dimensions_ml-100k").runs(factors=lesson02.SWEEP_DIM)
-    value, _ = lesson02.sweep_ndcg()
-    untrained = 0.05  # a random ranking of 100 candidates gives about this
-    for wrong in (runs["hr@10"].mean(), runs["auc"].mean(), untrained):
-        outcome = checker(4, wrong)
-        fails_with_hint(outcome)
-        for digits in (2, 3, 4):
-            assert f"{value:.{digits}f}" not in outcome.message
+
+def test_ndcg_check_refuses_a_number_another_size_and_a_missing_split(checker):
+    refuses_a_number(checker, 4, lesson02.sweep_ndcg()[0])
+    outcome = checker(4, MF(6, 30, dim=32), loo=_tiny_split())
+    fails_with_hint(outcome)
+    assert "d = 32" in outcome.message
+    assert "loo=loo" in checker(4, MF(6, 30, dim=lesson02.SWEEP_DIM)).message

@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from ...check import Choice, Exercise, Function, Number
+from ...check import Choice, Exercise, Function
 from ...models import MLP
 
 PARITY_TRAITS = 5  # exercise 4: the parity pattern of 5 binary traits, 32 kinds of user and of item
@@ -45,14 +45,23 @@ def _parity_cases():
     ]
 
 
-def smallest_allowed_dim() -> tuple[float, float]:
-    """Forster: any matrix with the parity pattern's signs has rank >= sqrt(n); MF's biases add 2 to its rank."""
-    rank = math.ceil(math.sqrt(2**PARITY_TRAITS))
-    return float(rank - 2), 1e-9
+def smallest_allowed_dim(k: int = PARITY_TRAITS) -> int:
+    """Forster: any matrix with the parity pattern's signs (2^k kinds) has rank >= sqrt(2^k), rounded up; MF's
+    user and item biases add 2 to the rank of its score matrix, so MF needs d >= that rank - 2."""
+    return math.ceil(math.sqrt(2**k)) - 2
+
+
+def _bound_cases():
+    return [
+        ("three traits (8 kinds: the root is not a whole number)", (3,)),
+        ("four traits (16 kinds: the root is a whole number)", (4,)),
+        ("seven traits", (7,)),
+        ("ten traits", (10,)),
+        ("one trait, where the biases alone may suffice", (1,)),
+    ]
 
 
 def exercises() -> list[Exercise]:
-    rank = math.ceil(math.sqrt(2**PARITY_TRAITS))
     return [
         Function(
             1,
@@ -102,34 +111,11 @@ def exercises() -> list[Exercise]:
                 "Returns the count of shared traits without reducing it modulo 2.",
             ),
         ),
-        Number(
+        Function(
             4,
-            "Forster's bound for 32 kinds",
+            "Forster's bound for 2^k kinds",
             reference=smallest_allowed_dim,
-            exact=True,
-            hints=(
-                (
-                    lambda a, v: a != round(a),
-                    "an embedding size is a whole number: round the bound in the "
-                    "direction that keeps it a lower bound.",
-                ),
-                (
-                    lambda a, v: a == rank,
-                    "that is the rank the bound requires for 32 kinds (check that you "
-                    "used k = 5 traits, not the lesson's k = 6); MF's user and item "
-                    "biases add to the rank of its score matrix, so its d may be smaller.",
-                ),
-                (
-                    lambda a, v: a < v,
-                    "the rank must be at least the square root of the number of kinds: if "
-                    "the root is not a whole number, round it up, not down.",
-                ),
-                (
-                    lambda a, v: a > 2 * v + 2,
-                    "the bound grows with the square root of the number of kinds, "
-                    "not with the number of kinds itself.",
-                ),
-            ),
+            cases=_bound_cases,
             mistakes=(
                 "Rounds the square root down instead of up.",
                 "Forgets that MF's two bias terms add 2 to the rank of its score matrix.",

@@ -11,7 +11,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from ...check import Choice, Exercise, Function, Number
+from ...check import Choice, Exercise, Function, Measured, NotMeasurable, Number
 from ...evaluation.metrics import neighbour_agreement
 from . import LESSON
 
@@ -63,6 +63,20 @@ def sweep_ndcg() -> tuple[float, float]:
     results = Results.required(LESSON, "dimensions_ml-100k", f"{LESSON[:2]}/dimensions")
     values = results.runs(factors=SWEEP_DIM)["ndcg@10"].to_numpy(dtype=float)
     return float(values.mean()), max(3 * float(values.std(ddof=1)), 0.01)
+
+
+def _ndcg_at_64(model, loo=None, **_) -> float:
+    """The model's mean test NDCG@10 on the split's 99 sampled negatives per user; it must be MF at SWEEP_DIM."""
+    from ...evaluation import sampled
+
+    if loo is None:
+        raise NotMeasurable(
+            "pass the split too, so that the check can score the model: check(4, model_64, loo=loo)."
+        )
+    dim = dict(model.named_parameters())["user_emb.weight"].shape[-1]
+    if dim != SWEEP_DIM:
+        raise NotMeasurable(f"this model's embeddings have d = {dim}; the exercise asks for d = {SWEEP_DIM}.")
+    return sampled.means(model, loo.test["user"].to_numpy(), loo.test_candidates)["ndcg@10"]
 
 
 def exercises() -> list[Exercise]:
@@ -133,28 +147,23 @@ def exercises() -> list[Exercise]:
                 "Reads a lower raw agreement as less structure without comparing it with its baseline.",
             ),
         ),
-        Number(
+        Measured(
             4,
             "NDCG@10 at d = 64",
             dataset="ml-100k",
             reference=sweep_ndcg,
+            measure=_ndcg_at_64,
             full_size=True,
             hints=(
-                (lambda a, v: a > 0.75, "that looks like a sampled AUC; the exercise asks for NDCG@10."),
-                (
-                    lambda a, v: a > 1.4 * v,
-                    "that looks like HR@10, which counts every hit in the top 10 "
-                    "alike; NDCG@10 discounts a hit by the log of its rank.",
-                ),
                 (
                     lambda a, v: a < 0.2,
-                    "did the model train? Check that you scored the trained model on the test candidates.",
+                    "did the model train? Train it with dimensions.train_mf at the chosen rate and decay.",
                 ),
             ),
             mistakes=(
-                "Reports HR@10 (no rank discount) instead of NDCG@10.",
-                "Reports the sampled AUC.",
-                "Scores an untrained model.",
+                "Hands over a model of another size from the sweep.",
+                "Trains at the lesson's rate instead of the one the sweep chose for d = 64.",
+                "Hands over an untrained model.",
             ),
         ),
     ]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...check import Choice, Exercise, Function, Number
+from ...check import Choice, Exercise, Function, Measured, NotMeasurable, Number
 from ...evaluation.metrics import ndcg_at_k, rank_of_positive
 from ...evidence import Results
 from . import LESSON
@@ -53,6 +53,17 @@ def _rank_cases():
         ("every candidate scored the same", (np.ones((1, 5)),)),
         ("many rows of 100 candidates with ties", (ties,)),
     ]
+
+
+def _fused_model_hr(model, loo=None, **_) -> float:
+    """The model's mean test HR@10 on the split's 99 sampled negatives per user."""
+    from ...evaluation import sampled
+
+    if loo is None:
+        raise NotMeasurable(
+            "pass the split too, so that the check can score the model: check(4, fused, loo=loo)."
+        )
+    return sampled.means(model, loo.test["user"].to_numpy(), loo.test_candidates)["hr@10"]
 
 
 def exercises() -> list[Exercise]:
@@ -108,26 +119,23 @@ def exercises() -> list[Exercise]:
                 ),
             ),
         ),
-        Number(
+        Measured(
             4,
             "Fused GMF + MLP, before fine-tuning",
             dataset="ml-100k",
             full_size=True,
             mistakes=(
-                "The sampled AUC reported instead of HR@10.",
-                "NDCG@10 reported instead of HR@10.",
                 "Untrained GMF and MLP fused.",
+                "The fused model fine-tuned before it is handed over.",
+                "GMF and MLP trained at other settings than the lesson's.",
             ),
             reference=fused_hr,
+            measure=_fused_model_hr,
+            handed="fused model",
             hints=(
-                (lambda a, v: a > 0.85, "that looks like the sampled AUC, not HR@10."),
                 (
                     lambda a, v: a < 0.2,
                     "that is close to chance: fuse the trained GMF and MLP, not fresh models.",
-                ),
-                (
-                    lambda a, v: a < 0.45,
-                    "that looks like NDCG@10 (or the popularity baseline), not the fused model's HR@10.",
                 ),
             ),
         ),

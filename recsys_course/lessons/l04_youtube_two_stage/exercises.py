@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ...check import Choice, Exercise, Function, Number
+from ...check import Choice, Exercise, Function, Measured, NotMeasurable
 from ...evaluation.metrics import catalogue_ranks
 from ...evidence import Results, committed_file
 from . import LESSON
@@ -91,6 +91,23 @@ def _odds_cases():
     ]
 
 
+def _last_item_tower_recall(model, data=None, **_) -> float:
+    """The tower's mean test Recall@50 over the whole catalogue; it must read the last movie only."""
+    from ...evaluation import catalogue
+    from .towers import tower_scores
+
+    if data is None:
+        raise NotMeasurable(
+            "pass the task too, so that the check can score the tower: check(3, model, data=data)."
+        )
+    if getattr(model, "pool", None) != "last":
+        raise NotMeasurable(
+            f"this tower pools its history by {getattr(model, 'pool', None)!r}; the exercise asks for the "
+            "'last item only' variant."
+        )
+    return catalogue.on_next_watch(data, tower_scores(model, data))["recall@50"].mean()
+
+
 def exercises() -> list[Exercise]:
     return [
         Function(
@@ -111,29 +128,20 @@ def exercises() -> list[Exercise]:
             reference=logq_corrected,
             cases=_logq_cases,
         ),
-        Number(
+        Measured(
             3,
             "A tower that reads only the last movie",
             dataset="ml-100k",
             full_size=True,
             mistakes=(
-                "The sampled HR@10 (99 negatives) reported instead of full-catalogue Recall@50.",
-                "Recall@10 or NDCG@10 reported instead of Recall@50.",
-                "The validation users scored instead of the test users.",
+                "Another variant of section 2 handed over (a tower that pools the whole history).",
+                "A tower trained at other settings or on another seed.",
+                "An untrained tower.",
             ),
             reference=last_item_recall,
-            hints=(
-                (
-                    lambda a, v: a > 0.55,
-                    "far above what a full-catalogue Recall@50 reaches here: did you "
-                    "report the sampled HR@10 or Recall@100?",
-                ),
-                (lambda a, v: a < 0.6 * v, "that looks like Recall@10 or NDCG@10, not Recall@50."),
-                (
-                    lambda a, v: a > v,
-                    "above the test runs' range: score split='test', not the validation users.",
-                ),
-            ),
+            measure=_last_item_tower_recall,
+            handed="tower",
+            hints=((lambda a, v: a < 0.1, "that is close to chance: hand over the trained tower."),),
         ),
         Choice(
             4,

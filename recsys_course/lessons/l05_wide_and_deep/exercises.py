@@ -10,7 +10,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from ...check import Choice, Exercise, Function, Number
+from ...check import Choice, Exercise, Function, Measured, NotMeasurable, Number
 from ...evidence import Results
 from ...training.wide_deep import PAPER
 from . import LESSON
@@ -45,6 +45,31 @@ def _from_runs(name: str, column: str, floor: float, **where):
     """Mean over the committed seeds, and 3 standard deviations of them (at least ``floor``)."""
     values = Results.required(LESSON, name, EXPERIMENT).runs(**where)[column]
     return float(values.mean()), max(3 * float(values.std()), floor)
+
+
+def _wide_zero_share(model, task=None, **_) -> float:
+    """The share of the wide weights the training rows use that are exactly zero; the model must be wide only."""
+    from .wide_deep import zero_share
+
+    if task is None:
+        raise NotMeasurable("pass the task too: check(3, wide_model, task=task).")
+    if getattr(model, "deep", None) is not None or getattr(model, "wide", None) is None:
+        raise NotMeasurable(
+            "hand over the wide half alone (deep=False): this model has a deep part, or no wide one."
+        )
+    return zero_share(model, task)
+
+
+def _census_accuracy(model, task=None, **_) -> float:
+    """The share of the task's test rows whose probability, cut at 0.5, matches the label; linear models only."""
+    from ...evaluation.inference import predict_logits
+
+    if task is None:
+        raise NotMeasurable("pass the census task too: check(5, linear, task=adult).")
+    if getattr(model, "deep", None) is not None:
+        raise NotMeasurable("this model has a deep part: train the linear model alone (deep=False).")
+    predicted = predict_logits(model, task.test) >= 0  # a probability of 0.5 or more
+    return float((predicted == task.test.label.astype(bool)).mean())
 
 
 def best_epochs() -> dict:
@@ -102,29 +127,20 @@ def exercises() -> list[Exercise]:
                 ),
             ),
         ),
-        Number(
+        Measured(
             3,
             "How sparse FTRL leaves the wide model",
             dataset="ml-100k",
             full_size=True,
             reference=lambda: _from_runs("wide_deep_ml-100k", "zero share", 0.01, model="wide"),
+            measure=_wide_zero_share,
+            handed="wide model",
             mistakes=(
-                "Reporting the share of weights that are not zero.",
-                "Counting every weight of the hashed table, not only those the training rows use.",
                 "Training with L1 switched off (ftrl_l1=0).",
+                "Handing over the joint model instead of the wide half alone.",
+                "Training with another optimiser than FTRL.",
             ),
             hints=(
-                (lambda a, v: a > 1, "give a share between 0 and 1, not a percentage."),
-                (
-                    lambda a, v: a < 0.5,
-                    "that looks like the share of weights that moved away from zero; "
-                    "the exercise asks for the share left at exactly zero.",
-                ),
-                (
-                    lambda a, v: a > v,
-                    "count only the wide weights the training rows use (wd.zero_share "
-                    "does), not every bucket of the table.",
-                ),
                 (lambda a, v: a < v, "check that you trained with SETTINGS['wide'] as it is, L1 included."),
             ),
         ),
@@ -143,28 +159,18 @@ def exercises() -> list[Exercise]:
                 for key in options
             },
         ),
-        Number(
+        Measured(
             5,
             "The linear census model",
             full_size=True,
             reference=lambda: _from_runs("wide_deep_adult", "accuracy", 0.003, model="linear"),
+            measure=_census_accuracy,
+            handed="linear model",
             mistakes=(
-                "Reporting the error rate instead of the accuracy.",
-                "Reporting the AUC instead of the accuracy at a 0.5 threshold.",
-                "Scoring the Wide & Deep model instead of the linear one.",
+                "Handing over Wide & Deep instead of the linear model.",
+                "Training at the MovieLens settings instead of Adult's.",
+                "Training on the task without its crosses.",
             ),
-            hints=(
-                (lambda a, v: a < 0.5, "that looks like an error rate; the exercise asks for the accuracy."),
-                (lambda a, v: a > 1, "give a share between 0 and 1, not a percentage."),
-                (
-                    lambda a, v: a > v + 0.03,
-                    "that looks like an AUC; the accuracy counts predictions at a "
-                    "0.5 threshold that match the label.",
-                ),
-                (
-                    lambda a, v: a > v,
-                    "check that you trained the linear model (deep=False), not Wide & Deep.",
-                ),
-            ),
+            hints=((lambda a, v: a < 0.8, "did it train? Use adult_settings['wide'] and deep=False."),),
         ),
     ]

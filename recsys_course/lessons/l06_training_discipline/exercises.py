@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ...check import Choice, Exercise, Function, Number
+from ...check import Choice, Exercise, Function, Measured, NotMeasurable
 from ...evidence import Results, committed_file
 from ...training import stopping_point
 from . import LESSON
@@ -55,30 +55,63 @@ def _batch_speedup():
     return float(value), float(max(abs(e - value) for e in extremes))
 
 
+def _test_auc(model, task=None, **_) -> float:
+    """The model's AUC over every test impression of the click task."""
+    from ...evaluation.inference import predict_logits
+    from ...evaluation.metrics import auc
+
+    if task is None:
+        raise NotMeasurable(
+            "pass the task too, so that the check can score the model: check(1, model, task=task)."
+        )
+    return auc(task.test.label, predict_logits(model, task.test))
+
+
+def _fitted_temperature(model, T=None, task=None, **_) -> float:
+    """The temperature that fits the model's validation logits best, once the learner's T is shown to be it."""
+    import numpy as np
+
+    from ...evaluation.inference import predict_logits
+    from ...evaluation.metrics import fit_temperature
+
+    if task is None or T is None:
+        raise NotMeasurable("pass your fitted temperature and the task too: check(3, model, T=t, task=task).")
+    own = fit_temperature(task.valid.label, predict_logits(model, task.valid).astype(np.float64))
+    if abs(1 / float(T) - own) <= 1e-3 * own and abs(float(T) - own) > 1e-3 * own:
+        raise NotMeasurable("that is 1/T: the temperature divides the logits, sigmoid(logits / T).")
+    if abs(float(T) - own) > 1e-3 * own:
+        raise NotMeasurable(
+            "your T is not the one that fits this model's validation logits best: fit it on the validation "
+            "split of the model you hand over."
+        )
+    return own
+
+
+def _speedup_band() -> str:
+    """Which band the committed ratio of examples per second, batch 4096 over batch 1024, falls in."""
+    ratio, _ = _batch_speedup()
+    return "a" if ratio >= 1.25 else "c" if ratio <= 0.8 else "b"
+
+
 def exercises() -> list[Exercise]:
     return [
-        Number(
+        Measured(
             1,
             "Your own benchmark row",
             dataset="ml-100k",
             reference=_mf_auc,
+            measure=_test_auc,
             full_size=True,
             mistakes=(
-                "Reporting the user-weighted AUC instead of the AUC.",
-                "Reporting the LogLoss instead of the AUC.",
-                "Scoring the training rows instead of the test rows.",
+                "MF trained at another rate or weight decay than the benchmark chose.",
+                "Another model of the benchmark handed over.",
+                "An untrained model handed over.",
             ),
             hints=(
-                (lambda a, v: a > 1, "an AUC lies between 0 and 1."),
-                (lambda a, v: a < 0.65, "that looks like a LogLoss; the exercise asks for the AUC."),
+                (lambda a, v: a < 0.6, "that is close to chance: hand over the trained model."),
                 (
-                    lambda a, v: a < v,
-                    "that looks like the user-weighted AUC; the exercise asks for the AUC "
-                    "over all test impressions.",
-                ),
-                (
-                    lambda a, v: a > v + 0.02,
-                    "that is too good for test rows: did you score the training split?",
+                    lambda a, v: True,
+                    "check that you trained MF with ctr_benchmark.train_model at SETTINGS['MF'] on seed 0.",
                 ),
             ),
         ),
@@ -94,28 +127,23 @@ def exercises() -> list[Exercise]:
                 "Forgetting that a curve that never stalls stops at its last epoch.",
             ),
         ),
-        Number(
+        Measured(
             3,
             "Calibrate DeepFM on another seed",
             dataset="ml-100k",
             reference=_temperature,
+            measure=_fitted_temperature,
             full_size=True,
             mistakes=(
                 "Reporting 1/T instead of T.",
-                "Reporting the temperature before fitting it (T = 1).",
+                "Fitting T on the test logits, or on another model's.",
                 "Training DeepFM at another setting or patience than the exercise names.",
             ),
             hints=(
-                (lambda a, v: a <= 0, "a temperature is a positive divisor of the logits."),
-                (lambda a, v: a == 1, "T = 1 leaves the logits as they are: fit T on the validation logits."),
-                (
-                    lambda a, v: (a < 1) != (v < 1),
-                    "check the direction: the fitted T divides the logits (sigmoid(logits / T)).",
-                ),
                 (
                     lambda a, v: True,
-                    "check that DeepFM was trained with defaults.train at SETTINGS['DeepFM'] and "
-                    "defaults.settings() (patience 5) on seed 1, and that T was fitted on the validation split.",
+                    "your T fits your model, but the model differs from the committed run's: train DeepFM with "
+                    "defaults.train at SETTINGS['DeepFM'] and defaults.settings() (patience 5) on seed 1.",
                 ),
             ),
         ),
@@ -140,31 +168,26 @@ def exercises() -> list[Exercise]:
                 "d": "if every score were the same, the AUC over all impressions would also sit at one half.",
             },
         ),
-        Number(
+        Choice(
             5,
             "Bigger batches on the committed machine's CPU",
-            reference=_batch_speedup,
+            options={
+                "a": "clearly more: 1.25 times as many examples per second or more",
+                "b": "about the same: between 0.8 and 1.25 times as many",
+                "c": "clearly fewer: 0.8 times as many or less",
+            },
+            correct=_speedup_band,
             mistakes=(
-                "Comparing with batch 256 instead of 1024.",
-                "Comparing steps per second instead of examples per second.",
-                "Reading the rows of another loader or thread count.",
+                "Expects a step to cost the same whatever its size, so four times the batch trains four times "
+                "the examples per second.",
+                "Compares steps per second instead of examples per second.",
+                "Reads the rows of another loader or thread count.",
             ),
-            hints=(
-                (
-                    lambda a, v: a < 0.5,
-                    "compare examples per second, not steps per second: a step at batch "
-                    "4096 holds 4 times the examples of a step at 1024.",
-                ),
-                (
-                    lambda a, v: a > 1.3,
-                    "check the denominator: the exercise compares batch 4096 with batch "
-                    "1024, not with a smaller batch.",
-                ),
-                (
-                    lambda a, v: True,
-                    "use the 'examples per second' column of the DeepFM rows with the plain "
-                    "tensor loader and the most threads.",
-                ),
-            ),
+            hints={
+                key: "compare the 'examples per second' column of the DeepFM rows with the plain tensor loader "
+                "and the most threads, at batch 4096 and at batch 1024; a step's cost grows with its batch "
+                "once the cores are busy."
+                for key in ("a", "b", "c")
+            },
         ),
     ]
