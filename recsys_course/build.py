@@ -248,6 +248,11 @@ def update_step(
             loss = update(model, *optimizers, *batch)
             if loss is None:
                 raise NoResult
+            if isinstance(loss, torch.Tensor) and loss.requires_grad:
+                raise Mismatch(
+                    "return the loss as a number, loss.item(): a tensor that still holds its graph keeps every "
+                    "batch's graph in memory for as long as the list of losses lives."
+                )
             losses.append(float(loss))
         after = [p.detach().clone() for p in model.parameters()]
         if update is not reference and all(torch.equal(a, b) for a, b in zip(after, before)):
@@ -362,6 +367,12 @@ class Builder(Checker):
     def source(*objects) -> Any:
         """:func:`source`, for a notebook that holds only its builder: ``build.source(MF.forward)``."""
         return source(*objects)
+
+    @staticmethod
+    def with_weights(cls, reference: nn.Module, *args) -> nn.Module:
+        """``cls(*args)`` holding ``reference``'s weights, matched as the module steps match them (by name, else
+        by position): ``build.with_weights(MyTower, tower, ...)`` runs the learner's model on the course's."""
+        return copied_into(cls, reference, args)
 
     def use(self, number: str, answer: Any):
         outcome = self(number, answer)

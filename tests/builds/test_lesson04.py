@@ -7,7 +7,7 @@ import torch
 from recsys_course import check
 from recsys_course.lessons import builds
 from recsys_course.lessons.l04_youtube_two_stage import build
-from recsys_course.models import CandidateTower, SoftmaxLoss
+from recsys_course.models import CandidateTower, MultiFieldEmbedding, SoftmaxLoss
 from recsys_course.serving.indexes import ExactIndex
 
 
@@ -124,3 +124,40 @@ def test_a_step_that_never_steps_is_told_so(builder):
 
     outcome = builder("train", no_step)
     assert outcome.status == check.FAILED and "optimizer.step()" in outcome.message, outcome
+
+
+def test_a_step_that_returns_the_loss_tensor_is_told_to_return_a_number(builder):
+    def keeps_the_graph(model, optimizer, users, history, features, targets, log_q):
+        optimizer.zero_grad()
+        vectors = model(users, history, features)
+        loss = build.in_batch_loss(vectors, model.item_vectors()[targets], targets, log_q, model.temperature)
+        loss.backward()
+        optimizer.step()
+        return loss
+
+    outcome = builder("train", keeps_the_graph)
+    assert outcome.status == check.FAILED and "loss.item()" in outcome.message, outcome
+
+
+def test_with_weights_runs_a_learner_model_on_the_course_weights_even_with_its_own_layer_names(builder):
+    class OwnNames(torch.nn.Module):  # the course's layers, in its order, under names of the learner's own
+        def __init__(self, n_items, user_fields, dim, hidden, field_dim):
+            super().__init__()
+            self.pad, self.temperature = n_items, 0.05
+            self.past = torch.nn.Embedding(n_items + 1, dim, padding_idx=n_items)
+            self.fields = MultiFieldEmbedding(user_fields, field_dim)
+            self.mlp = torch.nn.Sequential(
+                torch.nn.Linear(dim + field_dim, hidden[0]), torch.nn.ReLU(), torch.nn.Linear(hidden[0], dim)
+            )
+            self.out = torch.nn.Embedding(n_items, dim)
+
+        def forward(self, users, history, user_features):
+            pooled = build.masked_mean(self.past(history), history, self.pad)
+            x = torch.cat([pooled, self.fields(user_features).flatten(start_dim=1)], dim=1)
+            return torch.nn.functional.normalize(self.mlp(x), dim=1)
+
+    torch.manual_seed(0)
+    course = build.Tower(10, {"age": 3}, 4, (8,), 2)
+    mine = builder.with_weights(OwnNames, course, 10, {"age": 3}, 4, (8,), 2)
+    users, history, features = torch.arange(2), torch.tensor([[1, 10], [3, 4]]), torch.tensor([[0], [2]])
+    torch.testing.assert_close(mine(users, history, features), course(users, history, features))

@@ -71,6 +71,7 @@ def test_the_identity_is_the_fm_model_own():
         ("loop", build._no_clipping, "clip_grad_norm_"),
         ("loop", build._never_reset, "in a row"),
         ("loop", build._clip_values, "clip_grad_value_"),
+        ("loop", build._validates_twice, "once per epoch"),
     ],
 )
 def test_each_known_mistake_is_named(builder, step, wrong, words):

@@ -6,6 +6,7 @@ import functools
 import operator
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 from hints import fails_with_hint, judged_by_measurement, refuses_a_number
@@ -13,6 +14,7 @@ from hints import fails_with_hint, judged_by_measurement, refuses_a_number
 from recsys_course import lessons
 from recsys_course.evaluation.inference import predict_logits
 from recsys_course.evaluation.metrics import auc, fit_temperature
+from recsys_course.evidence import committed_file
 from recsys_course.lessons.l06_training_discipline import exercises as lesson06
 from recsys_course.models import FM
 
@@ -73,7 +75,7 @@ def test_stopping_point_right_and_wrong(checker):
 
 def test_temperature_is_fitted_on_the_model_itself_and_must_be_the_learners(checker, monkeypatch, ctr_task):
     value, tolerance = checker.exercises[3].reference()
-    assert tolerance < abs(value - 1)  # a model whose T is 1 cannot pass
+    assert 0.02 <= tolerance < 0.5 and 0.5 < value < 2
     model = _fm(ctr_task)
     own = fit_temperature(ctr_task.valid.label, predict_logits(model, ctr_task.valid).astype(np.float64))
     judged_by_measurement(checker, 3, model, own, monkeypatch, T=own, task=ctr_task)
@@ -93,15 +95,25 @@ def test_cold_start_choice(checker):
         assert f"'{exercise.correct}'" not in outcome.message
 
 
-def test_batch_speedup_choice_reads_the_committed_table(checker):
-    ratio = (
-        lesson06.speed_rows(4096)["examples per second"] / lesson06.speed_rows(1024)["examples per second"]
-    )
-    exercise = checker.exercises[5]
-    right = exercise.answer()
-    assert right == ("a" if ratio >= 1.25 else "c" if ratio <= 0.8 else "b")
-    assert checker(5, right).passed
-    for wrong in set(exercise.options) - {right}:
-        outcome = checker(5, wrong)
-        fails_with_hint(outcome, exercise.options[right])
-        assert f"'{right}'" not in outcome.message
+def test_batch_speedup_function_right_and_wrong(checker):
+    assert checker(5, lesson06.batch_speedup).passed
+
+    def inverted(speed, big, small):
+        return 1 / lesson06.batch_speedup(speed, big, small)
+
+    def steps_per_second(speed, big, small):
+        return lesson06.batch_speedup(speed, big, small) * small / big
+
+    def two_threads(speed, big, small):
+        rows = speed[(speed["model"] == "DeepFM") & (speed["loader"] == "tensors") & (speed["threads"] == 2)]
+        rows = rows[rows["device"] == "cpu"].set_index("batch")["examples per second"]
+        return float(rows[big] / rows[small])
+
+    for wrong in (inverted, steps_per_second, two_threads):
+        fails_with_hint(checker(5, wrong))
+
+
+def test_the_committed_machine_gains_little_from_bigger_batches():
+    """What the exercise's follow-up reads off the committed table: batch 4096 against 1024 on the 2-core CPU."""
+    speed = pd.read_csv(committed_file("06_training_discipline", "speed_ml-100k.csv", "06/speed"))
+    assert 0.7 < lesson06.batch_speedup(speed, 4096, 1024) < 1.5

@@ -21,10 +21,11 @@ SERVING = "04/serving"
 
 
 def last_item_recall() -> tuple[float, float]:
-    """The 'last item only' tower's test Recall@50 over the whole catalogue: mean and 3 std over seeds."""
+    """The 'last item only' tower's test Recall@50 over the whole catalogue: mean and 3 std over seeds, at least
+    0.03 (the seed-0 run alone moves by 0.02 from one machine's arithmetic to another's)."""
     towers = Results.required(LESSON, "towers_ml-100k", EXPERIMENT)
     recall = towers.runs(model="last item only")["recall@50"]
-    return float(recall.mean()), max(3 * float(recall.std(ddof=1)), 0.02)
+    return float(recall.mean()), max(3 * float(recall.std(ddof=1)), 0.03)
 
 
 def hnsw_first_faster() -> str:
@@ -100,9 +101,15 @@ def _last_item_tower_recall(model, data=None, **_) -> float:
         raise NotMeasurable(
             "pass the task too, so that the check can score the tower: check(3, model, data=data)."
         )
-    if getattr(model, "pool", None) != "last":
+    if isinstance(model, tuple):
+        raise NotMeasurable("towers.train_tower returns (model, history): hand over the model alone.")
+    if not hasattr(model, "pool"):
         raise NotMeasurable(
-            f"this tower pools its history by {getattr(model, 'pool', None)!r}; the exercise asks for the "
+            "hand over the tower that towers.train_tower returns for the 'last item only' variant."
+        )
+    if model.pool != "last":
+        raise NotMeasurable(
+            f"this tower pools its history by {model.pool!r}; the exercise asks for the "
             "'last item only' variant."
         )
     return catalogue.on_next_watch(data, tower_scores(model, data))["recall@50"].mean()

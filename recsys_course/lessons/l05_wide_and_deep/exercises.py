@@ -47,17 +47,37 @@ def _from_runs(name: str, column: str, floor: float, **where):
     return float(values.mean()), max(3 * float(values.std()), floor)
 
 
-def _wide_zero_share(model, task=None, **_) -> float:
-    """The share of the wide weights the training rows use that are exactly zero; the model must be wide only."""
-    from .wide_deep import zero_share
+def _zero_share_cases():
+    """Small wide models on a synthetic click task, some weights exactly zero: which ones count is the point."""
+    import torch
 
-    if task is None:
-        raise NotMeasurable("pass the task too: check(3, wide_model, task=task).")
-    if getattr(model, "deep", None) is not None or getattr(model, "wide", None) is None:
-        raise NotMeasurable(
-            "hand over the wide half alone (deep=False): this model has a deep part, or no wide one."
-        )
-    return zero_share(model, task)
+    from ...data import synthetic_movielens
+    from ...tasks.ctr import movielens_ctr
+    from ...training.wide_deep import Settings, make_model
+
+    task = movielens_ctr(
+        synthetic_movielens(seed=3, n_users=40, n_items=60, n_ratings=1000),
+        history_len=5,
+        cross_buckets=2**10,
+    )
+    used = np.unique(task.train.wide)
+    used = used[used < task.wide_size]
+    cases = []
+    for name, zeroed in (
+        ("a model whose used weights are all zero but some unused ones are not", "unused"),
+        ("every third used weight zero, the padding row nonzero", "third"),
+        ("no weight zero", "none"),
+    ):
+        model = make_model(task, Settings(dim=4, hidden=(8,)), deep=False)
+        generator = torch.Generator().manual_seed(len(cases))
+        with torch.no_grad():
+            model.wide.weight.copy_(torch.randn(model.wide.weight.shape, generator=generator))
+            if zeroed == "unused":
+                model.wide.weight[torch.from_numpy(used)] = 0.0
+            elif zeroed == "third":
+                model.wide.weight[torch.from_numpy(used[::3])] = 0.0
+        cases.append((name, (model, task)))
+    return cases
 
 
 def _census_accuracy(model, task=None, **_) -> float:
@@ -127,21 +147,16 @@ def exercises() -> list[Exercise]:
                 ),
             ),
         ),
-        Measured(
+        Function(
             3,
-            "How sparse FTRL leaves the wide model",
-            dataset="ml-100k",
-            full_size=True,
-            reference=lambda: _from_runs("wide_deep_ml-100k", "zero share", 0.01, model="wide"),
-            measure=_wide_zero_share,
-            handed="wide model",
+            "Which wide weights FTRL leaves at zero",
+            reference=wd.zero_share,
+            cases=_zero_share_cases,
             mistakes=(
-                "Training with L1 switched off (ftrl_l1=0).",
-                "Handing over the joint model instead of the wide half alone.",
-                "Training with another optimiser than FTRL.",
-            ),
-            hints=(
-                (lambda a, v: a < v, "check that you trained with SETTINGS['wide'] as it is, L1 included."),
+                "Counting every row of the hashed table, not only the ids the training rows use.",
+                "Counting the padding id, which marks an absent feature and is never learned.",
+                "Counting an id once per training row that holds it instead of once.",
+                "Returning the share of weights that are not zero.",
             ),
         ),
         Choice(

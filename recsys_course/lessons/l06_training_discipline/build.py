@@ -114,7 +114,9 @@ def _squares_of_dots(v):
     return 0.5 * (v.sum(dim=1).pow(2).sum(-1) - v.sum(dim=-1).pow(2).sum(-1))
 
 
-def _variant(*, restore=True, schedule_on="logloss", clip=True, reset=True, deep=True, by_value=False):
+def _variant(
+    *, restore=True, schedule_on="logloss", clip=True, reset=True, deep=True, by_value=False, validations=1
+):
     def fit(model, batches, validate, *, epochs, lr, weight_decay, patience, clip_norm):
         optimizer = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
         mode = "min" if schedule_on == "logloss" else "max"
@@ -130,6 +132,8 @@ def _variant(*, restore=True, schedule_on="logloss", clip=True, reset=True, deep
                     torch.nn.utils.clip_grad_norm_(model.parameters(), clip_norm)
                 optimizer.step()
             metrics = validate(model)
+            for _ in range(validations - 1):  # the same numbers again: only the trace of validations grows
+                metrics = validate(model)
             scheduler.step(metrics[schedule_on])
             if metrics["auc"] > best_auc:
                 state = copy.deepcopy(model.state_dict()) if deep else model.state_dict()
@@ -152,6 +156,7 @@ _schedule_on_auc = _variant(schedule_on="auc")
 _no_clipping = _variant(clip=False)
 _never_reset = _variant(reset=False)
 _clip_values = _variant(by_value=True)
+_validates_twice = _variant(validations=2)
 
 
 def _fm_cases() -> list:
@@ -290,6 +295,11 @@ def steps() -> list:
                     "start the count again whenever the AUC improves: patience counts epochs in a row.",
                     _never_reset,
                 ),
+                (
+                    "call validate(model) once per epoch and read both numbers from what it returns: each call "
+                    "scores the whole validation split again.",
+                    _validates_twice,
+                ),
             ),
             mistakes=(
                 "no restore",
@@ -297,6 +307,7 @@ def steps() -> list:
                 "the schedule on AUC",
                 "no clipping",
                 "a count never reset",
+                "validating twice an epoch",
             ),
             returns=True,
         ),
