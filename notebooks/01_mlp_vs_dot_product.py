@@ -17,6 +17,10 @@
 #
 # [![Open in Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/recsys-course/recsys-course/blob/main/notebooks/01_mlp_vs_dot_product.ipynb) [![Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/recsys-course/recsys-course/HEAD?labpath=notebooks%2F01_mlp_vs_dot_product.ipynb)
 #
+# **Follows** the companion article, *Recommendation Systems (3): Deep Learning Foundations*:
+# its opening case for MLPs over the dot product - the XOR argument and the claim that a dot
+# product cannot express feature conjunctions.
+#
 # Almost every recommender scores a (user, item) pair by combining a user vector
 # with an item vector. The two classic ways to combine them are a **dot product**
 # (matrix factorisation) and a **multi-layer perceptron** over the concatenated
@@ -383,13 +387,35 @@ assert (kinds_right(feature_models["MLP"], features, likes) == 4).mean() > 0.9
 assert mlp_over_mf_b.low > 0.1, mlp_over_mf_b
 
 # %% [markdown]
-# Two versions of one claim, two verdicts. We read each as "an MLP learns this XOR and a
-# dot product does not": the MLP's held-out accuracy must exceed MF's by at least 10 points
-# - a smaller gap would not deserve the word *cannot*. Each case is judged separately, by
-# the rule below, from the seeds above.
+# ### How the course reaches a verdict
+#
+# Every lesson judges claims the same way; this is the one place a lesson spells the rule
+# out (later lessons link back here, and `docs/methods.md` gives the details).
+#
+# 1. **Say what would make the claim true, before measuring.** A claim names a direction
+#    ("an MLP beats a dot product") and a *threshold*: the smallest effect that would make
+#    the claim true. "Cannot learn" needs a big gap; "about 2% better" needs at least half
+#    of that, 1%; a claim with no size needs 1% (relative) unless the lesson says why not.
+# 2. **Measure the effect with an interval.** The effect is a difference between two models
+#    on the same test users, from several training seeds - in points (0.10 = ten points of
+#    accuracy) or, in later lessons, relative (A / B - 1, shown as a percentage). Resampling
+#    the test users, both models' numbers for a user together (a *paired* bootstrap), and
+#    adding how much the result moves from seed to seed gives a 95% interval: the range of
+#    effects this data cannot tell apart from the one measured.
+# 3. **Read the verdict off the interval.** *Supported*: the whole interval lies beyond the
+#    threshold, on the claimed side - above it for "A beats B" (shown as `> +1.00%`), below it
+#    for "A does no better than B" (`< +1.00%`). *Contradicted*: the whole interval lies on the
+#    other side (an effect in the opposite direction included). *Inconclusive*: the interval straddles the threshold - the data
+#    cannot tell, and more seeds or users might. A lesson may instead call a claim
+#    *confounded* when it has shown that something else changed with the factor under test,
+#    and then names the experiment that would settle it.
+#
+# Here both claims read "an MLP learns this XOR and a dot product does not": the MLP's
+# held-out accuracy must exceed MF's by at least 10 points - a smaller gap would not deserve
+# the word *cannot*. Each case is judged separately, from the seeds above. The package keeps
+# the rule as `evidence.RULE`, so that every lesson applies the same one.
 
 # %%
-print(evidence.RULE)
 SOURCE = ("the article; no primary source. Cheng et al. (2016) add crossed features to a linear model "
           "for exactly this kind of conjunction")
 claims = [
@@ -416,11 +442,17 @@ display(Markdown(evidence.conclusion(claims)))
 #
 # Give every user and every item $k = 6$ binary traits, so there are $2^6 = 64$ kinds
 # of user and 64 kinds of item (one of each here). A user likes an item when they
-# share an **odd number** of traits: $y_{ui} = \langle a_u, b_i \rangle \bmod 2$. In $\pm 1$ form
-# this $64 \times 64$ matrix is a Hadamard matrix, and Forster (2002) proved that
-# reproducing just its signs with any rank-$r$ matrix needs $r \ge \sqrt{64} = 8$.
-# So our `MF` with $d + 2 < 8$, i.e. $d < 6$, cannot fit this pattern however long we train.
-# The bound is necessary, not sufficient: it does not promise that a larger $d$ can.
+# share an **odd number** of traits: $y_{ui} = \langle a_u, b_i \rangle \bmod 2$. A theorem
+# says how small a dot product cannot go: any matrix with this pattern's signs has rank at
+# least $\sqrt{64} = 8$ (Forster 2002). So our `MF` with $d + 2 < 8$, i.e. $d < 6$, cannot fit
+# this pattern however long we train (the figure marks those sizes). The bound is necessary,
+# not sufficient: it does not promise that a larger $d$ can, and the cell below measures how
+# much of the pattern MF fits at each size, beside an MLP of the same size.
+#
+# > **Going further (optional): where the bound comes from.** In $\pm 1$ form this
+# > $64 \times 64$ matrix is a Hadamard matrix - its rows are orthogonal - and Forster proved
+# > that reproducing just the signs of an $n \times n$ Hadamard matrix with a rank-$r$ matrix
+# > needs $r \ge \sqrt{n}$. Exercise 4 asks you for the bound at any number of traits.
 #
 # Here the question is representation, not generalisation, so every model trains on
 # all 4,096 cells and we report the fit. To compare like with like, each MF of size $d$
@@ -729,12 +761,17 @@ def parity_likes(k):
 check(3, parity_likes)
 
 # %% [markdown]
-# **4. Forster's bound for 32 kinds.** Take $k = 5$ traits, so 32 kinds of user and of item.
-# What is the smallest embedding size $d$ of the package's `MF` (with its user and item
-# biases) that Forster's bound does **not** rule out for the parity pattern? Give a whole
-# number. Then, if you like, train `MF` at that $d$ and at one less on the 32 x 32 pattern
-# with `train_pairs` and compare their fit.
+# **4. Forster's bound for any number of kinds.** With $k$ binary traits there are $2^k$
+# kinds of user and of item. Write `smallest_mf_dim(k)`: the smallest embedding size $d$ of
+# the package's `MF` (with its user and item biases) that Forster's bound does **not** rule
+# out for the parity pattern of $k$ traits, a whole number. Before you run
+# the check, predict: for which $k$ does the bound allow the biases alone ($d = 0$)? Then, if
+# you like, train `MF` at `smallest_mf_dim(5)` and at one less on the 32 x 32 pattern with
+# `train_pairs` and compare their fit.
 
 # %%
-answer_4 = None  # a whole number
-check(4, answer_4)
+def smallest_mf_dim(k):
+    ...  # your code: a whole number
+
+
+check(4, smallest_mf_dim)

@@ -17,6 +17,9 @@
 #
 # [![Open in Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/recsys-course/recsys-course/blob/main/notebooks/02_embeddings_and_tsne.ipynb) [![Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/recsys-course/recsys-course/HEAD?labpath=notebooks%2F02_embeddings_and_tsne.ipynb)
 #
+# **Follows** the companion article, *Recommendation Systems (3): Deep Learning Foundations*:
+# its part on embeddings and its t-SNE chart of movie embeddings coloured by genre (chart 2).
+#
 # Every model in this course starts by turning ids - a user, a movie, an occupation -
 # into short dense vectors: **embeddings**. This lesson shows why, builds the two
 # embedding modules that the feature-based models of later lessons use (the pair models
@@ -295,6 +298,8 @@ assert moved[1.0] > 0 > moved[0.0], moved   # a click pulls the two vectors toge
 # watched, and the model ranks the 100:
 #
 # - **HR@10** (hit ratio): the share of users whose held-out movie lands in the top 10;
+# - **NDCG@10**: the same, but a hit at rank $r$ (from 1) counts $1/\log_2(r + 1)$ - a full
+#   point at the top, 0.63 at rank 2, 0.29 at rank 10 - so it also rewards being near the top;
 # - **sampled AUC**: the share of the 99 sampled negatives that the held-out movie outscores, averaged over users (0.5 is chance, 1 is perfect). It is an AUC over *sampled* candidates, not over the whole catalogue.
 #
 # Early stopping watches the validation users' sampled AUC. The learned item table is the map we want.
@@ -501,10 +506,8 @@ plt.show()
 # %% [markdown]
 # The rule, applied to the validation curve, and its verdict: does the size it picks lose
 # less than its own 0.5% of test AUC against the best size on validation? The verdict uses
-# the five-seed sweep when it exists (the *evidence* says which), by the course's rule:
-
-# %%
-print(evidence.RULE)
+# the five-seed sweep when it exists (the *evidence* says which), by the course's rule
+# ([lesson 01, "How the course reaches a verdict"](01_mlp_vs_dot_product.ipynb#How-the-course-reaches-a-verdict)):
 
 # %%
 source, provenance = (full, f"lesson 02 section 5; full-size sweep, {full.frame()['seed'].nunique()} seeds "
@@ -604,14 +607,16 @@ answer_3 = None  # "a", "b", "c" or "d"
 check(3, answer_3)
 
 # %% [markdown]
-# **4. NDCG@10 at d = 64.** Train MF with 64-dimensional embeddings as the full-size sweep
-# trains that size - at the learning rate and weight decay it chose on validation,
+# **4. NDCG@10 at d = 64.** Train MF with d = 64 on seed 0 as the full-size sweep trains that
+# size - at the learning rate and weight decay it chose on validation,
 # `lr, decay = dimensions.chosen(dimensions.tuning_grid("ml-100k"))[64]`, with up to
-# `dimensions.FULL_EPOCHS` epochs (`dimensions.train_mf` takes `lr=` and `weight_decay=`) - and
-# give its test NDCG@10 from `sampled.means(model, test_users, loo.test_candidates)`. The check
-# compares it with the five seeds of the full-size sweep.
+# `dimensions.FULL_EPOCHS` epochs (`dimensions.train_mf` takes `lr=` and `weight_decay=`, and
+# returns the model and its training history) - and hand the trained model to the check with
+# the split, `check(4, model_64, loo=loo)`: it scores the model's test NDCG@10 itself and
+# compares it with the five seeds of the full-size sweep. Then set your number beside the
+# full-size sweep's other sizes (`full.frame()`, columns `factors` and `ndcg@10`, from
+# section 5): does doubling from 32 to 64 buy anything?
 
 # %%
-# model_64, _ = dimensions.train_mf(...)
-answer_4 = None  # a number between 0 and 1
-check(4, answer_4)
+model_64 = None   # your trained MF, d = 64
+check(4, model_64, loo=loo)

@@ -17,6 +17,9 @@
 #
 # [![Open in Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/recsys-course/recsys-course/blob/main/notebooks/03_neumf_with_pretraining.ipynb) [![Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/recsys-course/recsys-course/HEAD?labpath=notebooks%2F03_neumf_with_pretraining.ipynb)
 #
+# **Follows** the companion article, *Recommendation Systems (3): Deep Learning Foundations*:
+# its part on NCF and NeuMF with pretraining, and its NeuMF architecture chart (chart 3).
+#
 # *Neural Collaborative Filtering* (He et al., WWW 2017) proposed three models - GMF,
 # an MLP, and their fusion **NeuMF** - and reported that NeuMF, especially when its two
 # halves are pretrained, beats matrix factorisation on MovieLens 1M and Pinterest. The
@@ -320,11 +323,9 @@ for name in ["MF", "NeuMF (scratch)"]:   # both must beat popularity, the whole 
     assert gap.low > margin, (name, gap)
 
 # %% [markdown]
-# A verdict then needs a rule, stated before looking at the numbers. The course's rule
-# (`evidence.RULE`) compares the interval with the effect a claim makes:
-
-# %%
-print(evidence.RULE)
+# A verdict then needs a rule, stated before looking at the numbers: the course's rule,
+# spelled out in [lesson 01, "How the course reaches a verdict"](01_mlp_vs_dot_product.ipynb#How-the-course-reaches-a-verdict), compares the interval with
+# the smallest effect that would make the claim true.
 
 # %% [markdown]
 # The lesson's model on this run - NeuMF with pretraining, fine-tuned with whichever
@@ -614,14 +615,17 @@ check(3, answer_3)
 
 # %% [markdown]
 # **4. Fused GMF + MLP, before fine-tuning.** Fuse the GMF and MLP this notebook trained on
-# seed 0 (`trained[0]["GMF"]`, `trained[0]["MLP"]`, at the lesson's 32 factors) with
-# `NeuMF.from_pretrained(gmf, mlp, alpha=0.5)`, score the fused model with
-# `row, per_user = sampled.report(model, loo)`, and give its test HR@10. The reference is the
-# full-size run at the lesson's default settings, so run the notebook without FAST mode.
+# seed 0 (`trained[0]["GMF"]`, `trained[0]["MLP"]`, at the lesson's 32 factors) yourself with
+# `NeuMF.from_pretrained(gmf, mlp, alpha=0.5)`, and hand the fused model to the check with the
+# split, `check(4, fused, loo=loo)`: it scores the model's test HR@10 itself and compares it
+# with the full-size run at the lesson's default settings (so run the notebook without FAST
+# mode). Then explain in a sentence why averaging two models' *logits* - not their
+# probabilities - can rank better than either model alone; `sampled.report(fused, loo)` and
+# the lesson's tables above give you the three numbers side by side.
 
 # %%
-answer_4 = None   # the fused model's test HR@10, a number
-check(4, answer_4)
+fused = None   # your fused NeuMF
+check(4, fused, loo=loo)
 
 # %% [markdown]
 # **5. What SGD fine-tuning did.** In the full-size run (`full.frame()`), read the rows of

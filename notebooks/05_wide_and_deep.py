@@ -17,6 +17,9 @@
 #
 # [![Open in Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/recsys-course/recsys-course/blob/main/notebooks/05_wide_and_deep.ipynb) [![Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/recsys-course/recsys-course/HEAD?labpath=notebooks%2F05_wide_and_deep.ipynb)
 #
+# **Follows** the companion article, *Recommendation Systems (3): Deep Learning Foundations*:
+# its part on Wide & Deep and its Wide & Deep chart (chart 5).
+#
 # *Wide & Deep Learning for Recommender Systems* (Cheng et al., DLRS 2016) served app
 # recommendations in Google Play with two models summed into one logit. The **wide** part is
 # a linear model over sparse ids and their *cross products* - "this user installed Netflix
@@ -247,8 +250,10 @@ print(f"your collision rate: {rate:.1%} of {int(liked_cross['training pairs']):,
 # where $\sigma_i = (\sqrt{n_i + g_i^2} - \sqrt{n_i})/\alpha$ reads $n_i$ as it was *before* this
 # step's gradient (so compute it first), and the weight reads the new $n_i$. It reads the sparse gradient of
 # the wide `EmbeddingBag`, so a batch touches only the weights of the ids it holds. Below, the
-# wide model trained with and without L1 (α and λ1 from the full run's validation search; λ1
-# is per example, divided by the batch size because our loss is a batch mean).
+# wide model trained with and without L1 (α and λ1 from the full run's validation search).
+# McMahan et al.'s β and λ1 are in the units of one example's gradient; our loss is a batch
+# *mean*, whose gradient is the examples' sum divided by the batch size $B$, so the optimiser
+# is given β/B and λ1/B - which makes every step exactly what a summed loss would give.
 #
 # First write one step of it yourself, on tensors of matching shape (one entry per
 # coordinate): from the weights `w`, the sums `z` and `n` and the gradients `g`, the new
@@ -312,31 +317,110 @@ columns = ["model", "optimizer", "best epoch", "auc", "uauc", "logloss", "zero s
 live["all"].frame()[columns].round(4)
 
 # %% [markdown]
-# ### Wide & Deep's logit, yourself
+# ### Wide & Deep, yourself
 #
-# A `WideAndDeep` holds its parts: `model.bias`; `model.wide`, an `EmbeddingBag` that sums one
-# weight per wide id of a row, shape `[batch, 1]`; and the deep part's `model.fields` (an
-# embedding per field, shape `[batch, fields, dim]`), `model.history` (an `EmbeddingBag` that
-# already returns the mean embedding of the liked movies, `[batch, dim]`) and `model.deep`, the
-# ReLU tower with its output layer (`[batch, 1]`), which reads the field embeddings flattened,
-# the numbers and the history's mean, in that order. Write the logit from those parts; the
-# check hands your function the parts, on small models this notebook never shows, and the cell
-# then compares it with the model on a real batch.
+# Write the model as an `nn.Module` with the parts the scaffold names, made in this order:
+# `wide`, an `nn.EmbeddingBag(wide_size + 1, 1, mode="sum", padding_idx=wide_size,
+# sparse=True)` that sums one weight per wide id of a row (`[batch, 1]`; the last id pads;
+# `sparse=True` makes its gradient hold only the rows a batch used, so that FTRL updates only
+# those of its four million; its weights start at zero, as FTRL assumes); `fields`, an embedding per
+# deep field (the course's `MultiFieldEmbedding`, `[batch, fields, dim]`); `history`, an
+# `nn.EmbeddingBag(history_items + 1, dim, mode="mean", padding_idx=history_items)` that
+# returns the mean embedding of the liked movies; `deep`, the ReLU layers of `hidden` and an
+# output layer to one number, reading the field embeddings flattened, the numbers and the
+# history's mean, in that order; and `bias`, one learned number. The logit is
+# bias + wide + deep, one per row. The check copies the course's weights into yours and
+# compares the logits on small models this notebook never shows; the cell after it compares
+# yours with the course's model on a real batch.
 
 # %%
-def my_wide_deep_logit(model, wide_ids, deep_ids, dense, history):
-    """bias + wide logit + deep logit, one per row."""
+from torch import nn
+import torch.nn.functional as F
+
+from recsys_course.models import MultiFieldEmbedding
+
+
+class MyWideDeep(nn.Module):
+    """logit = bias + wide(x) + deep(x)"""
+
+    def __init__(self, wide_size, deep_fields, dim, hidden, n_dense, history_items):
+        super().__init__()
+        self.wide = ...      # one weight per wide id, summed per row; then set its weights to zero
+                             # (nn.init.zeros_): FTRL's sums start at zero, which means w = 0
+        self.fields = ...    # one embedding per deep field: MultiFieldEmbedding(deep_fields, dim)
+        self.history = ...   # the mean embedding of the liked movies
+        self.deep = ...      # nn.Sequential: Linear + ReLU per size in hidden, then a Linear to 1; the first
+                             # reads len(deep_fields) * dim + n_dense + dim numbers
+        self.bias = ...      # nn.Parameter(torch.zeros(()))
+
+    def forward(self, wide_ids, deep_ids, dense, history):
+        raise NotImplementedError   # one logit per row, shape [batch]
+
+
+MyWideDeep = build.use("wide_deep", MyWideDeep)
+joint_model = recipe.make_model(task, SETTINGS["joint"], seed=SEED)
+s = SETTINGS["joint"]
+mine = build.with_weights(MyWideDeep, joint_model,   # your model, holding the course's weights
+                          task.wide_size, task.deep_fields, s.dim, s.hidden, len(task.dense_names), task.n_items)
+inputs = [t[:64] for t in task.test.tensors(joint_model.inputs)[:-1]]   # 64 test impressions (the label is last)
+with torch.no_grad():
+    torch.testing.assert_close(mine(*inputs), joint_model(*inputs))
+print("your logits equal the course's model's on 64 test impressions")
+display(build.source(type(joint_model).forward))
+
+# %% [markdown]
+# ### One joint step, two optimisers
+#
+# The paper trains both halves from one loss: the gradient of the logit's binary
+# cross-entropy flows into both, and then the wide part takes an FTRL step and the deep part
+# an AdaGrad step. Write that step: zero both optimisers' gradients, the loss on the logits,
+# backward, step both; return the loss as a number.
+
+# %%
+def my_train_step(model, wide_optimizer, deep_optimizer, wide_ids, deep_ids, dense, history, labels):
+    """One joint step of Wide & Deep; returns the batch's loss (a float)."""
     raise NotImplementedError
 
 
-my_wide_deep_logit = build.use("wide_deep", my_wide_deep_logit)
-joint_model = recipe.make_model(task, SETTINGS["joint"], seed=SEED)
-wide_ids, deep_ids, dense, history = (t[:64] for t in task.test.tensors(joint_model.inputs)[:-1])  # the label is last
-with torch.no_grad():
-    torch.testing.assert_close(my_wide_deep_logit(joint_model, wide_ids, deep_ids, dense, history),
-                               joint_model(wide_ids, deep_ids, dense, history))
-print("your logit equals the model's on 64 test impressions")
-display(build.source(type(joint_model).forward))
+my_train_step = build.use("train", my_train_step)
+
+# %% [markdown]
+# Your model, trained by your step for one epoch over the training impressions, in shuffled
+# batches of 1,024: FTRL with L1 on the wide table and the bias (the bias belongs to the wide
+# half, as in a linear model), AdaGrad on everything else. AdaGrad runs at the joint model's
+# rate; FTRL at the wide model's settings, β and λ1 divided by the batch size as section 3
+# said. (The joint model's own validation search chose an L1 so strong that it holds every
+# wide weight at zero - section 4's table shows it - which would hide what your FTRL step
+# does.) Validation AUC before and after, the share of the wide weights that training uses
+# which L1 holds at exactly zero, and how far the bias moved:
+
+# %%
+from recsys_course.evaluation.metrics import auc
+from recsys_course.training.optim import FTRL
+
+torch.manual_seed(SEED)
+my_model = MyWideDeep(task.wide_size, task.deep_fields, s.dim, s.hidden, len(task.dense_names), task.n_items)
+wide_part = [my_model.wide.weight, my_model.bias]
+deep_part = [p for name, p in my_model.named_parameters() if name not in ("wide.weight", "bias")]
+ws = SETTINGS["wide"]   # the wide model's FTRL settings
+wide_optimizer = FTRL(wide_part, alpha=ws.ftrl_alpha, beta=ws.ftrl_beta / s.batch_size, l1=ws.ftrl_l1 / s.batch_size)
+deep_optimizer = torch.optim.Adagrad(deep_part, lr=s.adagrad_lr, weight_decay=s.adagrad_weight_decay)
+names = ("wide", "deep", "dense", "history")
+train_columns, valid_columns = task.train.tensors(names), task.valid.tensors(names)   # the label comes last
+
+
+def valid_auc(model):
+    with torch.no_grad():
+        return auc(task.valid.label, model(*valid_columns[:-1]).numpy())
+
+
+print(f"before training: validation AUC {valid_auc(my_model):.4f}")
+batches = torch.randperm(len(task.train), generator=torch.Generator().manual_seed(SEED)).split(s.batch_size)
+losses = [my_train_step(my_model, wide_optimizer, deep_optimizer, *(c[rows] for c in train_columns))
+          for rows in batches]
+print(f"after one epoch: mean loss {np.mean(losses):.4f}, validation AUC {valid_auc(my_model):.4f}, "
+      f"{wd.zero_share(my_model, task):.1%} of the wide weights training uses are exactly zero, "
+      f"bias {my_model.bias.item():+.3f} (it started at 0)")
 
 # %% [markdown]
 # The article's Wide & Deep chart, drawn from the joint model object and its optimiser. FTRL's
@@ -536,13 +620,8 @@ if adult is not None:
 # %% [markdown]
 # ## 8. The verdicts
 #
-# Each claim is judged by the course's rule, stated in advance:
-
-# %%
-print(evidence.RULE)
-
-# %% [markdown]
-# Where Cheng et al. report an offline gain, the threshold is half of it (joint over wide:
+# Each claim is judged by the course's rule, stated in advance
+# ([lesson 01, "How the course reaches a verdict"](01_mlp_vs_dot_product.ipynb#How-the-course-reaches-a-verdict)). Where Cheng et al. report an offline gain, the threshold is half of it (joint over wide:
 # 0.001; joint over deep: 0.003 AUC). Where no size is given, it is 0.001 AUC - a tenth of an
 # AUC point, the scale of the paper's own offline differences. For Adult, half the tutorial's
 # gain in accuracy. Intervals are paired bootstraps over test users (over test rows for
@@ -617,8 +696,9 @@ check(1, movie_click_rate)
 # **2. Collisions with fewer buckets.** Rebuild the task with 64 times fewer buckets for the
 # hashed crosses, `task16 = movielens_ctr(ml, cross_buckets=2**16)`, and read `task16.crosses`.
 # What share of the distinct liked-movie x movie pairs now share their bucket with another pair?
-# Give a share between 0 and 1. (Then, if you like, train the wide model on `task16` as in
-# exercise 3 and compare its test AUC with section 4's.)
+# Give a share between 0 and 1. (Then, if you like, train the wide model on `task16`,
+# `recipe.train(task16, SETTINGS["wide"], deep=False, seed=SEED)`, and compare its test AUC
+# with section 4's.)
 
 # %%
 answer_2 = None  # the liked-movie x movie collision rate of task16
@@ -626,17 +706,22 @@ answer_2 = None  # the liked-movie x movie collision rate of task16
 check(2, answer_2)
 
 # %% [markdown]
-# **3. How sparse FTRL leaves the wide model.** Train the wide half alone with the paper's
-# optimiser at the rates the full run chose:
-# `wide_model, history = recipe.train(task, SETTINGS["wide"], deep=False, seed=SEED)`.
-# What share of the wide weights the training rows use is exactly zero (`wd.zero_share`)? Then
-# try `replace(SETTINGS["wide"], ftrl_l1=l1)` for a few `l1` and watch the share and the
-# validation AUC (`history.best_value`) move together.
+# **3. Which wide weights FTRL leaves at zero.** Section 3 printed the share of "the wide
+# weights training uses" that are exactly zero. Write that measurement yourself:
+# `zero_share(model, task)` returns, among the wide ids that occur in `task.train.wide`, the
+# share whose weight in `model.wide.weight` (one row per id) is exactly 0. Think about which
+# ids count: `task.wide_size` is the padding id, an absent feature that is never learned, and
+# an id counts once however many rows hold it. The check runs your function on small models
+# you do not see. Then use it on a wide model you train with `replace(SETTINGS["wide"],
+# ftrl_l1=l1)` for a few `l1`: how do the share and the validation AUC (`history.best_value`)
+# move together?
 
 # %%
-answer_3 = None  # the share, between 0 and 1, of the used wide weights that are exactly zero
+def zero_share(model, task):
+    ...  # your code: a share between 0 and 1
 
-check(3, answer_3)
+
+check(3, zero_share)
 
 # %% [markdown]
 # **4. Early stopping for two parts.** In the full-size run (`runs.frame()` in section 4, with
@@ -658,13 +743,16 @@ check(4, answer_4)
 
 # %% [markdown]
 # **5. The linear census model.** With section 7's `adult` task and `adult_settings`, train the
-# linear model alone: `linear, _ = recipe.train(adult, adult_settings["wide"], deep=False, seed=SEED)`.
-# What is its test accuracy - the share of test rows where `predict_logits(linear, adult.test)`,
-# turned into a probability and cut at 0.5, matches `adult.test.label`
-# (`from recsys_course.evaluation import predict_logits`)? Compare it with the tutorial's linear model;
-# then drop the three crosses with `adult.with_wide([...])` and see how much accuracy they carry.
+# linear model alone: `linear, _ = recipe.train(adult, adult_settings["wide"], deep=False, seed=SEED)`,
+# and hand it to the check with the task, `check(5, linear, task=adult)`: it measures the
+# test accuracy - the share of test rows where `predict_logits(linear, adult.test)`, turned
+# into a probability and cut at 0.5, matches `adult.test.label` - and compares it with the
+# full-size run. Then predict, and measure: how much accuracy do the three crosses carry?
+# `adult.with_wide(fields)` keeps the wide fields you name, so
+# `adult.with_wide([f for f in adult.wide_fields if " x " not in f])` drops the crosses; train
+# the linear model on it and compare.
 
 # %%
-answer_5 = None  # the linear census model's test accuracy, between 0 and 1
+linear = None   # your trained linear census model
 
-check(5, answer_5)
+check(5, linear, task=adult)

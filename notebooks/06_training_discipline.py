@@ -17,6 +17,10 @@
 #
 # [![Open in Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/recsys-course/recsys-course/blob/main/notebooks/06_training_discipline.ipynb) [![Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/recsys-course/recsys-course/HEAD?labpath=notebooks%2F06_training_discipline.ipynb)
 #
+# **Follows** the companion article, *Recommendation Systems (3): Deep Learning Foundations*:
+# its opening benchmark chart (chart 1), its training-dynamics chart (chart 6), and its closing
+# training advice and FAQ.
+#
 # The course's companion article - the overview of deep-learning recommenders whose claims
 # this course tests - opens with a chart: MF, FM, Wide & Deep, DeepFM and DIN in a rising
 # line of AUC, "deep models showing 4-13% improvement over MF". It closes with training
@@ -79,7 +83,7 @@ from recsys_course.lessons.l06_training_discipline import advice_claims
 from recsys_course.lessons import builds   # the build-it steps: your code, checked against the course's
 
 plots.use_course_style()
-pd.set_option("display.max_colwidth", 120)   # claim tables: show each claim whole, not cut at 50 characters
+pd.set_option("display.max_colwidth", 200)   # claim tables: show each claim whole, not cut at 50 characters
 DATASET = "ml-100k"                 # the committed full-size results are for ml-100k
 FAST = config.fast_mode()
 SEED = 0
@@ -87,6 +91,7 @@ config.seed_everything(SEED)
 S = ctr_benchmark.fast_settings(ctr_benchmark.Settings()) if FAST else ctr_benchmark.Settings()
 SETTINGS = ctr_benchmark.committed_settings(DATASET)
 print("device:", config.get_device(), "| fast mode:", FAST)
+print(S)   # how every benchmark model trains: sizes, batch, epochs, early stopping
 display(pd.DataFrame(SETTINGS).T.rename_axis("Adam settings the benchmark chose on validation"))
 
 # %% [markdown]
@@ -179,7 +184,6 @@ inputs = [t[:512] for t in task.test.tensors(fm.inputs)[:-1]]   # 512 test rows 
 with torch.no_grad():
     torch.testing.assert_close(my_fm_pairs(fm.vectors(*inputs)), fm(*inputs) - fm.linear(*inputs))
 print(f"your sum equals FM's interaction term on {len(inputs[0])} test rows ({fm.n_features} features each)")
-display(build.source(FM.forward, FM.pairwise))   # the course's FM, from recsys_course/models/ctr.py
 
 
 def milliseconds(f, v, repeats=5):
@@ -197,8 +201,54 @@ for n in (10, 40, 160):
           f"pair by pair {milliseconds(pairs_one_by_one, v):7.2f} ms")
 
 # %% [markdown]
+# ### The whole FM, yourself
+#
+# Around that sum, a factorization machine is a linear model: a bias, one weight per feature,
+# plus the pairwise term over the features' vectors. Here a row's features are one id per
+# field, the numbers (genre flags), each scaling its own vector and weight by its value, and
+# the liked movies, pooled into one feature whose vector is the mean of their vectors and whose
+# weight the mean of their weights. Write it with the parts the scaffold names; the check
+# copies the course's weights into yours and compares the logits on models this notebook never
+# shows, and the cell after it compares yours with the FM trained above on real rows.
+
+# %%
+from torch import nn
+
+from recsys_course.models import MultiFieldEmbedding
+
+
+class MyFM(nn.Module):
+    """logit = b + sum_i w_i x_i + sum_{i<j} <v_i x_i, v_j x_j>"""
+
+    def __init__(self, fields, dim, n_dense, history_items):
+        super().__init__()
+        self.inputs = ("deep", "dense", "history")   # what it reads from a split of the task
+        # every table and vector starts small, drawn N(0, 0.01^2) (nn.init.normal_(..., std=0.01)), padding rows 0
+        self.fields = ...            # a dim-sized vector per id of each field: MultiFieldEmbedding(fields, dim)
+        self.weights = ...           # a weight per id of each field: MultiFieldEmbedding(fields, 1)
+        self.history = ...           # the mean vector of the liked movies: an nn.EmbeddingBag, mode="mean",
+                                     # history_items + 1 rows of dim (the last pads: padding_idx=history_items)
+        self.history_weights = ...   # ... and the mean of their weights: the same, one number per row
+        self.dense_vectors = ...     # nn.Parameter [n_dense, dim]: a vector per number
+        self.dense_weights = ...     # nn.Parameter [n_dense]: a weight per number, starting at 0
+        self.bias = ...              # nn.Parameter(torch.zeros(()))
+
+    def forward(self, deep_ids, dense, history):
+        raise NotImplementedError    # one logit per row: linear part + your my_fm_pairs over [batch, n, dim]
+
+
+MyFM = build.use("fm_model", MyFM)
+
+# %%
+mine = build.with_weights(MyFM, fm, task.deep_fields, S.dim, len(task.dense_names), task.n_items)   # FM's weights in yours
+with torch.no_grad():
+    torch.testing.assert_close(mine(*inputs), fm(*inputs))
+print(f"your FM gives the trained FM's logits on {len(inputs[0])} test rows")
+display(build.source(FM.forward, FM.pairwise))   # the course's FM, from recsys_course/models/ctr.py
+
+# %% [markdown]
 # The full-size runs `python -m recsys_course run 06/ctr_tuning` (the grid) and
-# `python -m recsys_course run 06/ctr_benchmark` trained all of them on five seeds (and,
+# `python -m recsys_course run 06/ctr_benchmark` trained every model of the benchmark on five seeds (and,
 # besides the chart's models, DIN without attention - the DIN paper's BaseModel - and DIN
 # with the paper's Dice activation). Here is what they measured; the notebook's own run above
 # is their seed 0 and should match that row when the notebook runs on the real data. The
@@ -249,11 +299,14 @@ display(Markdown(
     f"{high - low:.4f}, the step from MF to FM is {ours['FM'] - ours['MF']:+.4f} of it, and LR on ids stands "
     f"{ours['LR'] - ours['MF']:+.4f} from MF."))
 
+# %% [markdown]
+# The chart's claims, judged by the course's rule
+# ([lesson 01, "How the course reaches a verdict"](01_mlp_vs_dot_product.ipynb#How-the-course-reaches-a-verdict)):
+
 # %%
 chart_claims = lesson_claims.benchmark_claims(
     bench, f"lesson 06 section 1; full-size run, {frame['seed'].nunique()} seeds (results/{LESSON}/)")
-with pd.option_context("display.max_colwidth", 70):
-    display(evidence.claims_table(chart_claims)[["claim", "effect [95% interval]", "claim holds if", "verdict"]])
+display(evidence.claims_table(chart_claims)[["claim", "effect [95% interval]", "claim holds if", "verdict"]])
 
 # %% [markdown]
 # The thresholds: the caption's "4-13%" holds if a deep model gains at least 4% relative AUC
@@ -443,11 +496,12 @@ def my_fit(model, batches, validate, *, epochs, lr, weight_decay, patience, clip
 my_fit = build.use("loop", my_fit)
 
 # %% [markdown]
-# Your loop on the click task: FM with the recipe's settings, at most 10 epochs (FAST: 2):
+# Your loop on the click task, training your FM with the recipe's settings, at most 10 epochs
+# (FAST: 2):
 
 # %%
 torch.manual_seed(SEED)
-fm_recipe = FM(task.deep_fields, dim=S.dim, n_dense=len(task.dense_names), history_items=task.n_items)
+fm_recipe = MyFM(task.deep_fields, S.dim, len(task.dense_names), task.n_items)
 columns = task.train.tensors(fm_recipe.inputs)
 order = torch.randperm(len(columns[-1]), generator=torch.Generator().manual_seed(SEED))
 fm_batches = [tuple(c[order[s:s + S.batch_size]] for c in columns) for s in range(0, len(order), S.batch_size)]
@@ -657,8 +711,7 @@ display(Markdown(f"Platt scaling minus temperature scaling, test LogLoss: {extra
 # %%
 grid = Results.required(LESSON, f"selection_{DATASET}", "06/metric_choice")
 chosen = metric_choice.choices(grid)
-grid_table = grid.frame().groupby("model", sort=False)[["best epoch", "valid rmse", "valid auc", "rmse", "auc",
-                                                        "uauc"]].mean()
+grid_table = grid.frame().groupby("model", sort=False)[["valid rmse", "valid auc", "rmse", "auc"]].mean()
 display(grid_table.round(4))
 runs = grid.frame().drop_duplicates("model").set_index("model")
 picked = {metric: runs.loc[name, ["dim", "weight decay", "stopped on"]] for metric, name in chosen.items()}
@@ -773,10 +826,10 @@ display(Markdown(f"Both runs take the same batches in the same order, so their p
 # %% [markdown]
 # ## 10. The verdicts
 #
-# Every verdict of this lesson, by the course's rule:
+# Every verdict of this lesson, by the course's rule
+# ([lesson 01, "How the course reaches a verdict"](01_mlp_vs_dot_product.ipynb#How-the-course-reaches-a-verdict)):
 
 # %%
-print(evidence.RULE)
 claims = (chart_claims + sampler_claims + default_claims + patience_claims + dropout_claims + clip_claims
           + calibration_claims + selection_claims + cold_claims + speed_claims)
 data_name = None if (DATASET == "ml-100k" and not ml.is_synthetic) else ml.name
@@ -785,11 +838,9 @@ verdicts = evidence.claims_table(claims)
 display(verdicts["verdict"].value_counts().rename("claims"))
 
 # %% [markdown]
-# One line per claim; [`CLAIMS.md`](../CLAIMS.md) holds each record in full - what was measured,
-# why the rule decided as it did, and what would settle an open claim.
-
-# %%
-display(Markdown(evidence.conclusion(claims, brief=True)))
+# Each claim's verdict stands in its section's table above; [`CLAIMS.md`](../CLAIMS.md) holds
+# each record in full - what was measured, why the rule decided as it did, and what would
+# settle an open claim - beside every other lesson's.
 
 # %% [markdown]
 # ## What to remember
@@ -816,16 +867,17 @@ check = exercises("06", ml)
 
 # %% [markdown]
 # **1. Your own benchmark row.** Train MF at the rate and weight decay the benchmark chose, on seed 0:
-# `model, history = ctr_benchmark.train_model("MF", task, S, SETTINGS["MF"], SEED)`, and score it with
-# `ctr_metrics(task.test.user, task.test.label, 1 / (1 + np.exp(-predict_logits(model, task.test))))`.
-# Give its test AUC. Then try a rate the grid did not (`ctr_benchmark.train_model("FM", task, S, {"lr": 5e-3, "weight_decay": 0.0}, SEED)`)
-# or a smaller DeepFM (`replace(S, hidden=(64, 32))`, with `from dataclasses import replace`): how
-# big must a change be before it leaves the seed-to-seed spread of chart 1?
+# `model, history = ctr_benchmark.train_model("MF", task, S, SETTINGS["MF"], SEED)`, and hand it to the
+# check with the task, `check(1, model, task=task)`: it measures the test AUC itself and compares it with
+# the benchmark's five seeds. Then predict, and try: a rate the grid did not try
+# (`ctr_benchmark.train_model("FM", task, S, {"lr": 5e-3, "weight_decay": 0.0}, SEED)`) or a smaller
+# DeepFM (`replace(S, hidden=(64, 32))`, with `from dataclasses import replace`) - how big must a change
+# be before it leaves the seed-to-seed spread of chart 1?
 
 # %%
-answer_1 = None  # MF's test AUC
+model = None   # your trained MF
 
-check(1, answer_1)
+check(1, model, task=task)
 
 # %% [markdown]
 # **2. Replay early stopping.** Write `stop_and_keep(values, patience)`: `values` is a validation
@@ -842,18 +894,21 @@ def stop_and_keep(values, patience):
 check(2, stop_and_keep)
 
 # %% [markdown]
-# **3. Calibrate DeepFM on another seed.** Train DeepFM at its chosen setting on seed 1, stopping
-# with patience 5 as section 7's full-size run did: `defaults.train("DeepFM", task,
-# defaults.settings(), seed=1, **SETTINGS["DeepFM"])`, with
-# `from recsys_course.lessons.l06_training_discipline import defaults`. Fit a temperature on its
-# validation logits as section 7 did (`fit_temperature`) and give T. Is it above or below 1, and what does that
-# say about the probabilities before scaling? Divide the test logits by it and compare the LogLoss
-# and the AUC before and after; draw the reliability chart with `figures.reliability_chart`.
+# **3. Calibrate DeepFM on another seed.** Predict first: will seed 1's DeepFM need its logits
+# shrunk (T above 1) or stretched (T below 1)? Then train DeepFM at its chosen setting on seed
+# 1, stopping with patience 5 as section 7's full-size run did: `deepfm = defaults.train("DeepFM",
+# task, defaults.settings(), seed=1, **SETTINGS["DeepFM"])`, with
+# `from recsys_course.lessons.l06_training_discipline import defaults`. Fit a temperature `t` on
+# its validation logits as section 7 did (`fit_temperature`), and hand both to the check,
+# `check(3, deepfm, T=t, task=task)`: it fits the model's temperature itself, confirms yours,
+# and compares it with the full-size run's. What does T say about the probabilities before
+# scaling? Divide the test logits by it and compare the LogLoss and the AUC before and after;
+# draw the reliability chart with `figures.reliability_chart`.
 
 # %%
-answer_3 = None  # the temperature T fitted on validation
+deepfm, t = None, None   # your trained DeepFM and the temperature you fitted on its validation logits
 
-check(3, answer_3)
+check(3, deepfm, T=t, task=task)
 
 # %% [markdown]
 # **4. A cold start with no genres.** Look at the all-movies mean start in section 8's committed
@@ -874,13 +929,19 @@ answer_4 = None  # "a", "b", "c" or "d"
 check(4, answer_4)
 
 # %% [markdown]
-# **5. Bigger batches on the committed machine's CPU.** From section 9's committed speed table
-# (`cpu`), take DeepFM with the plain tensor loader and the most threads. How many times as many
-# training examples per second does batch 4096 process as batch 1024? Then compare batch 1024 with
-# batch 256: how many epochs over `len(task.train)` impressions does one minute buy at each batch
-# size, and what would you try next on this machine, and what on a GPU?
+# **5. Bigger batches on the committed machine's CPU.** Write `batch_speedup(speed, big,
+# small)`: from a speed table shaped like section 9's `cpu` (columns `device`, `model`,
+# `loader`, `threads`, `batch`, `examples per second`, ...), the examples per second at batch
+# `big` divided by those at batch `small`, for DeepFM on the CPU with the plain tensor loader
+# and the most threads the table holds. The check runs it on tables you do not see. Then
+# predict before you compute: on the committed 2-core machine, does batch 4096 train more
+# examples per second than batch 1024? Compute it on `cpu`, and compare batch 1024 with batch
+# 256 too: how many epochs over `len(task.train)` impressions does one minute buy at each
+# batch size, and what would you try next on this machine, and what on a GPU?
 
 # %%
-answer_5 = None  # examples per second at batch 4096 divided by those at batch 1024
+def batch_speedup(speed, big, small):
+    ...  # your code: one number
 
-check(5, answer_5)
+
+check(5, batch_speedup)

@@ -125,8 +125,14 @@ class Measured(Number):
     handed: str = "trained model"
 
     def judge(self, answer: Any, **context) -> Outcome:
+        if isinstance(answer, tuple):
+            return self._outcome(
+                FAILED,
+                f"Hint: you handed over a tuple; training functions return (model, history) - hand over the "
+                f"{self.handed} alone.",
+            )
         if isinstance(answer, (bool, str, int, float, np.number)) or (
-            np.ndim(answer) == 0 and hasattr(answer, "item")
+            hasattr(answer, "item") and hasattr(answer, "shape") and tuple(answer.shape) == ()
         ):
             return self._outcome(
                 FAILED, f"Hand over your {self.handed} itself, not a number: the check measures it for you."

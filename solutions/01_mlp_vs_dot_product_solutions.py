@@ -202,21 +202,27 @@ print(parity_likes(2))
 check(3, parity_likes)
 
 # %% [markdown]
-# ## Exercise 4 - Forster's bound for 32 kinds
+# ## Exercise 4 - Forster's bound for any number of kinds
 #
 # In $\pm 1$ form the parity pattern of $k$ traits is an $n \times n$ Hadamard matrix with
-# $n = 2^k$, and any matrix with its signs has rank at least $\sqrt{n}$. For $n = 32$ the root is
-# not a whole number and a rank is, so the rank must be at least the root rounded up. MF's
+# $n = 2^k$, and any matrix with its signs has rank at least $\sqrt{n}$. For odd $k$ the root
+# is not a whole number and a rank is, so the rank must be at least the root rounded up. MF's
 # score matrix is $P Q^\top$ (rank at most $d$) plus a user-bias term and an item-bias term
 # (rank one each, with the global bias folded into either), so its rank is at most $d + 2$:
-# the smallest $d$ the bound allows is the rounded-up root minus 2.
+# the smallest $d$ the bound allows is the rounded-up root minus 2. The
+# prediction: the biases alone are allowed while $\lceil\sqrt{2^k}\,\rceil \le 2$, that is for
+# $k = 1$ and $k = 2$ (the bound only rules sizes out: whether the biases alone fit those
+# patterns is another question).
 
 # %%
+def smallest_mf_dim(k):
+    return math.ceil(math.sqrt(2 ** k)) - 2
+
+
 K = 5
-rank_needed = math.ceil(math.sqrt(2 ** K))
-answer_4 = rank_needed - 2
-print(f"{2 ** K} kinds: rank >= {rank_needed}, so MF needs d >= {answer_4}")
-check(4, answer_4)
+answer_4 = smallest_mf_dim(K)
+print(", ".join(f"k = {k}: d >= {smallest_mf_dim(k)}" for k in range(1, 8)))
+check(4, smallest_mf_dim)
 
 # %% [markdown]
 # The bound only rules sizes out. Training MF on all 1,024 cells shows that below it the fit

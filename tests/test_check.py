@@ -4,7 +4,17 @@ import numpy as np
 import pytest
 import torch
 
-from recsys_course.check import CANNOT_CHECK, FAILED, NOT_ATTEMPTED, PASSED, Checker, Choice, Function, Number
+from recsys_course.check import (
+    CANNOT_CHECK,
+    FAILED,
+    NOT_ATTEMPTED,
+    PASSED,
+    Checker,
+    Choice,
+    Function,
+    Measured,
+    Number,
+)
 
 
 def _number(**kw):
@@ -152,3 +162,16 @@ def test_an_exact_reference_has_its_own_fallback_hint():
     exact = Number(2, "exact", reference=lambda: (4.0, 0.0), exact=True)
     assert "exact value" in exact.judge(5).message and "runs" not in exact.judge(5).message
     assert "runs" in _number().judge(0.9).message
+
+
+def test_a_measured_check_takes_the_object_and_never_raises_on_a_slip():
+
+    exercise = Measured(
+        1, "a model's mean weight", ("a number",), reference=lambda: (0.5, 0.01), measure=lambda m, **_: 0.5
+    )
+    checker = Checker("00", [exercise])
+    assert checker(1, torch.nn.Linear(2, 1)).passed
+    for number in (0.5, torch.tensor(0.5), np.float64(0.5)):
+        assert "not a number" in checker(1, number).message
+    pair = checker(1, (torch.nn.Linear(2, 1), {"history": []}))
+    assert pair.status == FAILED and "(model, history)" in pair.message

@@ -39,7 +39,9 @@ def test_the_records_are_what_the_committed_notebook_shows(stem):
         # the written-out conclusion, or its one-line-per-claim form (evidence.conclusion(brief=True))
         in_conclusion = f"**{claim.claim}** - **{claim.verdict}**" in text and claim.effect_text() in text
         cells = [f"<td>{part}</td>" for part in (claim.effect_text(), claim.verdict)]
-        in_table = any(html.escape(claim.claim) in row and all(c in row for c in cells) for row in rows)
+        in_table = any(
+            html.escape(claim.claim, quote=False) in row and all(c in row for c in cells) for row in rows
+        )
         assert in_conclusion or in_table, f"{stem}: the notebook does not show {claim.claim!r} as recorded"
 
 
@@ -47,7 +49,7 @@ def test_every_lesson_with_verdicts_is_in_the_ledger():
     notebooks = sorted(
         p.stem
         for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")
-        if "evidence.conclusion" in p.read_text()
+        if "evidence.save_claims" in p.read_text()
     )
     assert sorted(ledger.lesson_records(ROOT)) == notebooks
 

@@ -117,3 +117,13 @@ def test_other_data_cannot_be_checked():
     on_1m = lessons.exercises("03", "ml-1m")
     assert on_1m(4, object()).status == check.CANNOT_CHECK
     assert on_1m(1, lambda ranks, k: 0.0).status == check.FAILED  # a function is checked on any data
+
+
+def test_only_a_neumf_is_measured(checker):
+    rng = np.random.default_rng(0)
+    loo = SimpleNamespace(
+        test=pd.DataFrame({"user": np.arange(6)}), test_candidates=rng.integers(0, 30, (6, 100))
+    )
+    outcome = checker(4, GMF(6, 30, dim=4), loo=loo)
+    fails_with_hint(outcome)
+    assert "GMF" in outcome.message and "from_pretrained" in outcome.message

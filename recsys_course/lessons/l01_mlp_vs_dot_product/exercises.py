@@ -57,7 +57,7 @@ def _bound_cases():
         ("four traits (16 kinds: the root is a whole number)", (4,)),
         ("seven traits", (7,)),
         ("ten traits", (10,)),
-        ("one trait, where the biases alone may suffice", (1,)),
+        ("one trait", (1,)),
     ]
 
 

@@ -58,10 +58,16 @@ def _rank_cases():
 def _fused_model_hr(model, loo=None, **_) -> float:
     """The model's mean test HR@10 on the split's 99 sampled negatives per user."""
     from ...evaluation import sampled
+    from ...models import NeuMF
 
     if loo is None:
         raise NotMeasurable(
             "pass the split too, so that the check can score the model: check(4, fused, loo=loo)."
+        )
+    if not isinstance(model, NeuMF):
+        raise NotMeasurable(
+            f"this is a {type(model).__name__}; hand over the NeuMF that NeuMF.from_pretrained(gmf, mlp, alpha=0.5) "
+            "makes from the two trained models."
         )
     return sampled.means(model, loo.test["user"].to_numpy(), loo.test_candidates)["hr@10"]
 

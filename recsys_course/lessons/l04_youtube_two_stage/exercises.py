@@ -101,8 +101,6 @@ def _last_item_tower_recall(model, data=None, **_) -> float:
         raise NotMeasurable(
             "pass the task too, so that the check can score the tower: check(3, model, data=data)."
         )
-    if isinstance(model, tuple):
-        raise NotMeasurable("towers.train_tower returns (model, history): hand over the model alone.")
     if not hasattr(model, "pool"):
         raise NotMeasurable(
             "hand over the tower that towers.train_tower returns for the 'last item only' variant."
