@@ -402,18 +402,22 @@ assert mlp_over_mf_b.low > 0.1, mlp_over_mf_b
 #    the test users, both models' numbers for a user together (a *paired* bootstrap), and
 #    adding how much the result moves from seed to seed gives a 95% interval: the range of
 #    effects this data cannot tell apart from the one measured.
-# 3. **Read the verdict off the interval.** *Supported*: the whole interval lies beyond the
-#    threshold, on the claimed side - above it for "A beats B" (shown as `> +1.00%`), below it
-#    for "A does no better than B" (`< +1.00%`). *Contradicted*: the whole interval lies on the
-#    other side (an effect in the opposite direction included). *Inconclusive*: the interval straddles the threshold - the data
-#    cannot tell, and more seeds or users might. A lesson may instead call a claim
-#    *confounded* when it has shown that something else changed with the factor under test,
-#    and then names the experiment that would settle it.
+# 3. **Read the verdict off the interval.** The claim holds when the whole interval lies
+#    beyond the threshold, on the claimed side - above it for "A beats B" (shown as
+#    `> +1.00%`), below it for "A does no better than B" (`< +1.00%`). It fails when the whole
+#    interval lies on the other side (an effect in the opposite direction included). When the
+#    interval straddles the threshold, the data cannot tell, and more seeds or users might. A
+#    lesson may instead set the rule aside for a claim when it has shown that something else
+#    changed with the factor under test, and then names the experiment that would settle it.
 #
 # Here both claims read "an MLP learns this XOR and a dot product does not": the MLP's
 # held-out accuracy must exceed MF's by at least 10 points - a smaller gap would not deserve
 # the word *cannot*. Each case is judged separately, from the seeds above. The package keeps
-# the rule as `evidence.RULE`, so that every lesson applies the same one.
+# the rule as `evidence.RULE`, so that every lesson applies the same one; here it is, with the
+# names the verdict tables use:
+
+# %%
+print(evidence.RULE)
 
 # %%
 SOURCE = ("the article; no primary source. Cheng et al. (2016) add crossed features to a linear model "

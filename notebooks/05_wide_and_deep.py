@@ -389,10 +389,11 @@ my_train_step = build.use("train", my_train_step)
 # batches of 1,024: FTRL with L1 on the wide table and the bias (the bias belongs to the wide
 # half, as in a linear model), AdaGrad on everything else. AdaGrad runs at the joint model's
 # rate; FTRL at the wide model's settings, β and λ1 divided by the batch size as section 3
-# said. (The joint model's own validation search chose an L1 so strong that it holds every
-# wide weight at zero - section 4's table shows it - which would hide what your FTRL step
-# does.) Validation AUC before and after, the share of the wide weights that training uses
-# which L1 holds at exactly zero, and how far the bias moved:
+# said. (The joint model's own validation search chose an even stronger L1 - section 4's
+# table shows what it leaves.) Validation AUC before and after, the share of the wide weights
+# that training uses which L1 holds at exactly zero, and how far the bias moved: after one
+# epoch few weights have gathered the evidence L1 asks for, so the bias, which FTRL trains
+# too, is where your FTRL step shows first.
 
 # %%
 from recsys_course.evaluation.metrics import auc

@@ -189,6 +189,16 @@ def copied_into(cls, reference: nn.Module, args: tuple) -> nn.Module:
     return model
 
 
+def _weights_after(model: nn.Module, before: list, what: str, checked: bool) -> list:
+    """The model's weights after a learner's training code ran; :class:`Mismatch` when ``checked`` and none moved."""
+    after = [p.detach().clone() for p in model.parameters()]
+    if checked and all(torch.equal(a, b) for a, b in zip(after, before)):
+        raise Mismatch(
+            f"the weights did not move: does your {what} call optimizer.step() after loss.backward()?"
+        )
+    return after
+
+
 def _step(number, title, reference, cases, run, known_mistakes, mistakes) -> Step:
     return Step(
         number,
@@ -254,11 +264,7 @@ def update_step(
                     "batch's graph in memory for as long as the list of losses lives."
                 )
             losses.append(float(loss))
-        after = [p.detach().clone() for p in model.parameters()]
-        if update is not reference and all(torch.equal(a, b) for a, b in zip(after, before)):
-            raise Mismatch(
-                "the weights did not move: does your step call optimizer.step() after loss.backward()?"
-            )
+        after = _weights_after(model, before, what="step", checked=update is not reference)
         return [torch.tensor(losses, dtype=torch.float64), *after]
 
     return _step(number, title, reference, cases, run, known_mistakes, mistakes)
@@ -286,11 +292,7 @@ def loop_step(
         model = case["model"]()
         before = [p.detach().clone() for p in model.parameters()]
         out = train(model, *case["data"], **case.get("settings", {}))
-        after = [p.detach().clone() for p in model.parameters()]
-        if train is not reference and all(torch.equal(a, b) for a, b in zip(after, before)):
-            raise Mismatch(
-                "the weights did not move: does your loop call optimizer.step() after loss.backward()?"
-            )
+        after = _weights_after(model, before, what="loop", checked=train is not reference)
         extra = [] if trace is None else [torch.tensor(trace, dtype=torch.float64)]
         if not returns:
             return [*after, *extra]
