@@ -23,6 +23,7 @@ ORDER = [
     "04/serving",
     "05/wide_deep_tuning",
     "05/wide_deep",
+    "05/input_scaling",
     "06/ctr_tuning",
     "06/ctr_benchmark",
     "06/dynamics",

@@ -26,4 +26,10 @@ EXPERIMENTS = (
         "cross), three optimizers and an ensemble on MovieLens at 05/wide_deep_tuning's settings; linear vs "
         "Wide & Deep on UCI Adult",
     ),
+    Experiment(
+        "input_scaling",
+        "full_size:run_input_scaling",
+        "Wide & Deep on UCI Adult with its five numbers raw (TensorFlow's tutorial) against log1p and standardised "
+        "(the course), three seeds, at 05/wide_deep's Adult settings",
+    ),
 )

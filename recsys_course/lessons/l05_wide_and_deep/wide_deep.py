@@ -16,7 +16,7 @@ import torch
 
 from ...evaluation.ctr import per_user
 from ...evaluation.inference import predict_logits
-from ...evidence import Results
+from ...evidence import Results, committed_file
 from ...models import WideAndDeep
 from ...tasks.ctr import CTRTask
 from ...tasks.features import pair_frequency
@@ -98,10 +98,14 @@ def label(optimizer: str, parts: dict) -> str:
     return "FTRL+L1" if parts.get("deep") is False else "AdaGrad" if parts.get("wide") is False else PAPER
 
 
-def run_movielens(task: CTRTask, tuned: dict[str, Settings], seeds=(0,), log=print) -> dict[str, Results]:
+def run_movielens(
+    task: CTRTask, tuned: dict[str, Settings], seeds=(0,), log=print, ladder_only: bool = False
+) -> dict[str, Results]:
     """Every MovieLens model on every seed: ``{"all": Results, <slice>: Results, ...}`` on the test users.
 
     ``tuned`` holds the settings of each of :data:`recsys_course.training.wide_deep.KINDS` (see :func:`tune`).
+    ``ladder_only`` trains the paper's ladder alone - LR on ids, wide, deep, joint (and the ensemble) with the
+    paper's optimizers - leaving out the joint model without the cross and with either Adam.
     """
     slices = slice_rows(task)
     results = {"all": Results(), **{name: Results() for name in slices}}
@@ -151,6 +155,8 @@ def run_movielens(task: CTRTask, tuned: dict[str, Settings], seeds=(0,), log=pri
         ("joint", task, {}, "one Adam"),
         ("joint", task, {}, "Adam split"),
     ]
+    if ladder_only:
+        plan = [step for step in plan if step[3] == PAPER and step[1] is not no_cross]
     for seed in seeds:
         kept = {}
         for model_name, model_task, parts, optimizer in plan:
@@ -255,13 +261,26 @@ def fast(tuned: dict[str, Settings]) -> dict[str, Settings]:
 
 
 def load_results(dataset: str = "ml-100k") -> dict | None:
-    """The committed full-size results (``results/05_wide_and_deep/``), or None where there are none."""
+    """The committed full-size results (``results/05_wide_and_deep/``), or None where there are none: MovieLens'
+    runs (``"all"`` and the memorisation ``"slices"``), Adult's (``"adult"``) and the scaling runs with their rate
+    grid (``"scaling"``: ``05/input_scaling``)."""
     everything = Results.committed(LESSON, f"wide_deep_{dataset}")
     if everything is None:
         return None
     slices = {name: Results.committed(LESSON, f"wide_deep_{dataset}_{slug(name)}") for name in SLICES}
     slices = {name: results for name, results in slices.items() if results is not None}
-    return {"all": everything, "slices": slices, "adult": Results.committed(LESSON, "wide_deep_adult")}
+    scaling = Results.committed(LESSON, "wide_deep_adult_scaling")
+    rates = (
+        None
+        if scaling is None
+        else committed_file(LESSON, "wide_deep_adult_scaling_rates.csv", "05/input_scaling")
+    )
+    return {
+        "all": everything,
+        "slices": slices,
+        "adult": Results.committed(LESSON, "wide_deep_adult"),
+        "scaling": None if scaling is None else (scaling, pd.read_csv(rates)),
+    }
 
 
 def slug(name: str) -> str:
