@@ -134,10 +134,9 @@ print(f"{same_second.mean():.0%} of test targets share their second with the val
 # is the top). **Recall@K** is the share of users whose held-out movie lands in the top K - with
 # one held-out movie, lesson 03's HR@K - and **NDCG@10** also rewards being near the top.
 #
-# Lesson 03 ranked the held-out movie against 99 sampled negatives instead. Krichene and Rendle
-# (KDD 2020) showed that such *sampled* metrics need not agree with the full ranking, and a
-# candidate generator's whole job is the top of the real list: so here we rank everything, and
-# section 2 measures how far the two protocols disagree.
+# Lesson 03 ranked it against 99 sampled negatives instead; Krichene and Rendle (KDD 2020)
+# showed that such *sampled* metrics need not agree with the full ranking, which a candidate
+# generator serves. Section 2 measures how far the two disagree.
 #
 # **What every model knows.** At the test target a tower reads every movie rated in a strictly
 # earlier second, usually the validation movie included. The models that read no history get
@@ -492,7 +491,9 @@ print(f"spread {spread:g}: local dimension {fitted['local dimension']:.1f} at {S
 # choose the HNSW setting - the fastest that finds at least 95% of the exact top 10 - and
 # 1,000 **test queries** from the other half measure every index: recall@10 against exact
 # search, latency per query one at a time (batch 1, as a server answers a user), the speed-up
-# over exact search, build time and memory. Here, on one catalogue of 100,000 items (FAST: 10,000):
+# over exact search, build time and memory (`value` is efSearch or nprobe). Here one HNSW build
+# (efConstruction 64) on 100,000 items (FAST: 10,000); the full-size run's better builds can
+# change which index wins:
 
 # %%
 LIVE_SWEEPS = {"hnsw": (16, 32, 64, 128, 256, 512), "ivf": (1, 4, 16, 64, 256)}   # the full-size run adds 1024
@@ -503,7 +504,8 @@ sweep[columns].round(3)   # sweep.columns also holds the batched latency, the sp
 
 # %% [markdown]
 # The full-size run (`python -m recsys_course run 04/serving`) adds a catalogue of 10^6 items
-# and four HNSW builds. Per catalogue size: recall against latency on the test queries (each
+# and four HNSW builds, on its own trained tower (so its learned vectors' local dimension is
+# its own). Per catalogue size: recall against latency on the test queries (each
 # point an `efSearch` or `nprobe` setting; the star is the setting chosen on validation). The
 # last panel asks when two stages pay, timing a **whole request** for one user both ways:
 # rank every item (the user vector, every item's ranking features, the ranker of section 4), or
@@ -592,8 +594,9 @@ assert np.allclose(ratios, predicted, rtol=0.1)          # what is left is the l
 # watch time each depend on both kinds and on the pair, with a quarter of the pairs never shown
 # (`engagement.feature_watch_log`). Plain and weighted LR get one weight per user kind and one
 # per video kind and rank each user kind's hidden video kinds; NDCG@3 with the expected watch
-# time as the gain says how much watch time lands on top (1 is the best order). Twenty
-# simulated logs:
+# time as the gain says how much watch time lands on top (1 is the best order, which ordering
+# by the `true expected watch` gives; the `true click rate` is shown too). `odds / E[T] - 1` is
+# weighted LR's bias, the number its claim reads. Twenty simulated logs:
 
 # %%
 engagement_runs = engagement.compare_on_logs(range(20))
@@ -602,15 +605,17 @@ display(engagement_runs.drop(columns="seed").agg(["mean", "min", "max"]).round(3
 # %% [markdown]
 # **The ranker on MovieLens.** A ranker learns from **impressions**, which MovieLens lacks: the
 # 100 movies the tower retrieved for an example stand for what was shown, the movie rated next
-# for what was watched. Its negatives come from the retrieved movies, since its job is to order
-# plausible ones. Each user's 10 latest training examples train the ranker and are held out of
-# a second tower, so that the tower's score is not more reliable here than on new data.
+# for what was watched. Its negatives come from the retrieved movies (`negatives from top`: the
+# top 20 or all 100), since its job is to order plausible ones. Each user's 10 latest training
+# examples train the ranker and are held out of a second tower, so that the tower's score is
+# not more reliable here than on new data.
 #
-# *Features beyond the tower*: the candidate's genres, year and popularity; how much of the
-# user's history shares its genres; days since the user's previous rating; its cosine with
-# the history's mean vector; and the tower's score, which the ranker refines (its last layer
-# starts at zero). *Engagement*: MovieLens has no watch time, so weighted LR weighs each
-# positive by its rating (1-5), each negative by 1.
+# The ranker is a small ReLU network; plain or weighted *LR* names its loss. Its inputs beyond
+# the tower: the candidate's genres, year and popularity; how much of the user's history shares
+# its genres; days since the user's previous rating; its cosine with the history's mean vector;
+# and the tower's score. Its last layer starts at zero, so an untrained ranker keeps the
+# candidate order - and early stopping may keep that epoch 0. *Engagement*: MovieLens has no
+# watch time, so weighted LR weighs each positive by its rating (1-5), each negative by 1.
 #
 # Three orderings of the same 100 candidates per test user: the tower's score alone, a plain-LR
 # and a weighted-LR ranker, by **HR@10** and an **engagement-weighted NDCG@10** (each user's
@@ -638,16 +643,16 @@ display(Markdown(
     f"{table.loc[best, 'recall@100']:.1%}). In the top 10, the candidate score alone finds {live_rankers.loc['candidate score', 'hr@10']:.1%} "
     f"({used['candidate score']:.0%} of the ceiling), plain LR {live_rankers.loc['plain LR', 'hr@10']:.1%} "
     f"({used['plain LR']:.0%}) and weighted LR {live_rankers.loc['weighted LR', 'hr@10']:.1%} "
-    f"({used['weighted LR']:.0%}), on this run's one seed; the verdicts below use the full-size run."))
+    f"({used['weighted LR']:.0%}), on this run's one seed; the verdicts below use the full-size run."
+    + "".join(f" The {name} ranker kept epoch 0: it serves retrieval's order." for name in ("plain LR", "weighted LR")
+              if live_rankers.loc[name, "best epoch"] == 0)))
 
 # %% [markdown]
 # ## 5. End to end: `recommend(user, k)`
 #
-# `TwoStageRecommender` puts the pieces together: the user's latest 20 movies and
-# demographics go through the tower; HNSW returns the nearest 100 movies the user has not
-# rated; the ranker reorders them; the top k come back as titles, with the time each stage
-# took. Each request is served as if right after the user's latest rating. `retrieval rank`
-# is where the candidate stage had put the movie, so it shows what the ranker changed.
+# `TwoStageRecommender` puts the pieces together: the tower, HNSW's nearest 100 unrated movies,
+# the ranker, and the top k as titles with each stage's time. `retrieval rank` is where the
+# candidate stage had put the movie, so it shows what the ranker changed.
 
 # %%
 served_index = FaissIndex("hnsw", cut_tower.item_vectors().detach().cpu().numpy())
@@ -664,9 +669,7 @@ print("milliseconds per stage (median of the two requests):",
       pd.DataFrame(timings).median().round(3).to_dict())
 
 # %% [markdown]
-# **Chart 4: the two-stage pipeline**, drawn from the objects just used - the tower's
-# embedding sizes and layer widths, the index's type, size and settings, the number of
-# candidates, and the ranker's inputs and layers.
+# **Chart 4: the two-stage pipeline**, drawn from the objects just used:
 
 # %%
 fig, ax = plt.subplots(figsize=(11, 5.5))
@@ -710,9 +713,9 @@ print("claims saved to", evidence.save_claims(claims, evidence.claims_file("04_y
 display(Markdown(evidence.conclusion(claims, brief=True)))
 
 # %% [markdown]
-# Where the best tower stands against each baseline, in Recall@50 over the whole catalogue.
-# Popularity is a floor every trained model must clear (the cell checks it); MF and EASE are
-# the bars that say whether the tower earns its cost.
+# Where the best tower stands against each baseline, in Recall@50 over the whole catalogue:
+# against popularity, the best loss variant at the shared settings (a floor the cell checks);
+# against MF and EASE, each side at its own tuned best, as the claims read them.
 
 # %%
 vs_popularity = paired_effect(tower_runs, "recall@50", {"model": best}, {"model": "popularity"}, relative=False,
@@ -739,7 +742,7 @@ for baseline, one_run in ((mf_name, False), ("EASE", True)):
 # - Negatives drawn by popularity - in-batch negatives included - bias the model against popular items unless each logit is corrected by $\log q$.
 # - Evaluate retrieval against the whole catalogue: metrics on 99 sampled negatives are much higher and stretch or shrink the gaps between models.
 # - Judge an ANN index by its speed-up at the recall you need, on a catalogue like yours; whether one stage is enough depends on the latency budget of the whole request.
-# - Weighted logistic regression turns a click model into an engagement model: its odds are the expected watch time of an impression times $1/(1 - P)$.
+# - Weighted logistic regression's odds are the expected watch time of an impression, times $1/(1 - P)$.
 # - A ranker learns from impressions the first stage produced, on data the first stage did not train on; it earns its place only with information the first stage lacks.
 #
 # ## Exercises
@@ -767,10 +770,9 @@ def rank_in_catalogue(scores, target, seen):
 check(1, rank_in_catalogue)
 
 # %% [markdown]
-# **2. The logQ correction.** Write `logq_correct(logits, q)`: `logits` holds the logits of
-# a set of items (a 1-D array, or a 2-D array with one row per example and one column per
-# item), and `q[j]` is the probability that item `j` is drawn as a negative. Return the
-# corrected logits of section 2, as an array of the same shape.
+# **2. The logQ correction.** Write `logq_correct(logits, q)`: `logits` holds items' logits
+# (1-D, or 2-D with one column per item), `q[j]` the probability that item `j` is drawn as a
+# negative. Return section 2's corrected logits, in the same shape.
 
 # %%
 def logq_correct(logits, q):
@@ -780,12 +782,11 @@ def logq_correct(logits, q):
 check(2, logq_correct)
 
 # %% [markdown]
-# **3. A tower that reads only the last movie.** Train the `last item only` variant on seed 0 -
-# `model, _ = towers.train_tower("last item only", data, towers.Settings(), seed=0)`, under a
-# minute - and hand it to `check(3, model, data=data)`, which scores it against the whole
-# catalogue and compares its Recall@50 with the full-size run's seeds. Then score your own
-# `my_tower` on the test split, as section 2's `valid_recall` scores validation: how much do
-# the other nineteen movies of a history add?
+# **3. A tower that reads only the last movie.** Train the `last item only` variant at the
+# default settings on seed 0 with `towers.train_tower` (under a minute) and hand it to
+# `check(3, model, data=data)`, which scores it against the whole catalogue and compares its
+# Recall@50 with the full-size run's seeds. Predict first: how much do the other nineteen movies
+# of a history add, against the `full softmax` tower it ablates?
 
 # %%
 model = None   # your trained "last item only" tower

@@ -124,12 +124,11 @@ for name in ("FM", "DeepFM"):
 # %% [markdown]
 # ### FM's pairwise sum in O(kn), yourself
 #
-# FM's interaction term adds up the dot products of every pair of feature vectors. Written
-# pair by pair it costs O(k n²) for n features of k numbers; Rendle's identity above needs
-# only the sum of the vectors and the sum of their squares, O(k n). Write it: `v` holds each
-# row's feature vectors, `[batch, n, k]`, and the result is one number per row. The check
-# compares it with the course's on vectors this notebook never shows (`build.use` goes on
-# with the course's if yours is not there yet).
+# FM's interaction term adds up the dot products of every pair of feature vectors: O(k n²) for
+# n features of k numbers, pair by pair. Rendle's identity,
+# Σ_{i<j} ⟨v_i, v_j⟩ = ½ (‖Σ_i v_i‖² − Σ_i ‖v_i‖²), needs only O(k n). Write it: `v` is
+# `[batch, n, k]`, the result one number per row. The check compares it with the course's on
+# vectors this notebook never shows (`build.use` goes on with the course's until yours runs).
 
 # %%
 import torch
@@ -230,8 +229,9 @@ display(build.source(FM.forward, FM.pairwise))   # the course's FM, from recsys_
 
 # %% [markdown]
 # `python -m recsys_course run 06/ctr_tuning` (the grid) and `06/ctr_benchmark` trained every
-# model on five seeds, with DIN without attention (the DIN paper's BaseModel) and DIN with Dice
-# besides. The notebook's run above is their seed 0:
+# model on five seeds, with DIN without attention (the DIN paper's BaseModel) and DIN with the
+# Dice activation besides. The notebook's run above is their seed 0, to within 0.003 AUC
+# (arithmetic differs between machines):
 
 # %%
 bench_grid = pd.read_csv(committed_file(LESSON, f"ctr_benchmark_{DATASET}_tuning.csv", "06/ctr_tuning"))
@@ -342,7 +342,7 @@ display(Markdown(
 #
 # - **uniform**: 4 unseen items per positive - lesson 03's choice;
 # - **popularity**: drawn in proportion to count^0.75 (word2vec's smoothing);
-# - **in-batch**: a softmax over the batch's other positives, as in lesson 04;
+# - **in-batch**: a softmax over the batch's other positives, as in lesson 04, at a temperature T;
 # - **in-batch + logQ**: the same, each logit lowered by the log of its sampling probability;
 # - **hard**: 20 unseen items scored by the current model, 4 of them drawn in proportion to
 #   exp(score / T): a low temperature T keeps the hardest, a high one approaches uniform.
@@ -464,10 +464,10 @@ display(Markdown(
     f"{len(default_claims)}."))
 
 # %% [markdown]
-# **Patience, in the article's regime.** The recipe's runs went on until patience 10 would
-# stop them; since the schedule watches the validation *loss*, patience 1, 3, 5 and 10 replay
-# exactly from one run each. The claim: patience 5 keeps a better model than patience 1, by
-# at least a tenth of an AUC point:
+# **Patience, in the article's regime.** The recipe's runs trained on until patience 10 would
+# stop them. Stopping only ends a run (the schedule watches the loss, not the counter), so
+# patience 1, 3, 5 and 10 replay exactly from one run each. The claim: patience 5 keeps a better
+# model than patience 1, by at least a tenth of an AUC point:
 
 # %%
 recipe_runs = dflt.frame()[dflt.frame()["setting"] == "recipe"]
@@ -627,7 +627,8 @@ display(Markdown(f"Platt scaling minus temperature scaling, test LogLoss: {extra
 # %% [markdown]
 # **Does the metric change the model you choose?** The same run trained MF to predict the
 # stars (squared error) at sizes 4, 16, 64 and weight decays 0, 1e-4, 1e-3, on five seeds,
-# each run kept at its best validation RMSE or at its best validation AUC. One choice takes the
+# each run kept at its best validation RMSE or at its best validation AUC (how well the
+# predicted stars rank the clicks). One choice takes the
 # candidate best by RMSE, the other the one best by AUC; both are scored on test:
 
 # %%
@@ -646,8 +647,8 @@ display(Markdown(
        "They differ in size or weight decay.")))
 strong_decay = grid.frame().query("`weight decay` == 0.001 and `stopped on` == 'rmse'")
 if strong_decay.groupby("dim")[["valid rmse", "valid auc"]].mean().round(4).drop_duplicates().shape[0] == 1:
-    display(Markdown("With weight decay 1e-3 every size gives the same numbers to four decimals: the decay "
-                     "leaves the size of the vectors no say."))
+    display(Markdown("In the grid (`grid_table`), with weight decay 1e-3 every size gives the same numbers to "
+                     "four decimals: the decay leaves the size of the vectors no say."))
 selection_claims = [] if chosen["rmse"] == chosen["auc"] else advice_claims.selection_claims(
     grid, chosen, f"lesson 06 section 7; full-size run, {grid.frame()['seed'].nunique()} seeds (results/{LESSON}/)")
 if selection_claims:
@@ -710,10 +711,9 @@ speed_claims = advice_claims.speed_claims(speed, f"lesson 06 section 9; results/
 display(evidence.claims_table(speed_claims)[["claim", "effect [95% interval]", "claim holds if", "verdict"]])
 
 # %% [markdown]
-# When one machine is not enough, DistributedDataParallel (DDP) runs one process per device,
-# each on its own shard of every batch, averaging gradients before each step. The committed
-# runs of `torchrun --standalone --nproc_per_node=2 -m recsys_course run 06/distributed
-# --epochs 3`, one process against two, DeepFM on lesson 05's task:
+# Beyond one machine, DistributedDataParallel runs one process per device, each on a shard of
+# every batch, averaging gradients. `torchrun --standalone --nproc_per_node=2 -m recsys_course
+# run 06/distributed` trained DeepFM on one process and on two:
 
 # %%
 ddp = pd.DataFrame([json.loads(committed_file(LESSON, f"distributed_{DATASET}_{n}.json", "06/distributed")
@@ -753,7 +753,6 @@ display(verdicts["verdict"].value_counts().rename("claims"))
 # - Record the validation curve every epoch: early stopping keeps the best epoch's weights, and a recorded curve replays any patience.
 # - The evaluation protocol can change which choice looks best: check on the whole catalogue as well as on sampled candidates.
 # - Defaults are a starting point; a small validation grid per model is cheap. Ranking and calibration can disagree.
-# - Dropout, clipping and schedules are knobs to measure with an interval, not rules.
 # - Pick the metric for the decision the model serves. Temperature scaling cannot change a ranking; whether it mends calibration is a measurement.
 # - Measure speed, in examples per second, where you will train.
 
@@ -773,8 +772,9 @@ check = exercises("06", ml)
 # **1. Your own benchmark row.** Train MF at the rate and weight decay the benchmark chose, on seed 0:
 # `model, history = ctr_benchmark.train_model("MF", task, S, SETTINGS["MF"], SEED)`, and hand it to the
 # check with the task, `check(1, model, task=task)`: it measures the test AUC itself and compares it with
-# the benchmark's five seeds. Then predict, and try a change the grid did not (another rate, or
-# `replace(S, hidden=(64, 32))` for DeepFM): how big must it be to leave chart 1's seed spread?
+# the benchmark's five seeds. Then predict, and try a change the grid did not (a rate as
+# `{"lr": 5e-3, "weight_decay": 0.0}`, or DeepFM with `dataclasses.replace(S, hidden=(64, 32))`):
+# how big must it be to leave chart 1's seed spread?
 
 # %%
 model = None   # your trained MF
