@@ -2,6 +2,8 @@
 
 - :mod:`.registry` - where each official archive lives and its pinned sha256;
 - :mod:`.download` - verified download, cache and atomic extraction;
+- :mod:`.checks` - each extracted MovieLens file checked by its own sha256 before it is parsed;
+- :mod:`.adult_download` - UCI Adult's two files from the legacy address or the zip, each checked;
 - :mod:`.load` - :func:`load_movielens` and :func:`load_adult`, the entry points;
 - :mod:`.movielens`, :mod:`.adult` - the tidy frames and strict readers of the official files;
 - :mod:`.synthetic` - the synthetic twin of MovieLens, and a simulated watch log;

@@ -1,8 +1,7 @@
 """UCI Adult (census income), the classic Wide & Deep demo: its columns and a strict reader.
 
 :func:`read_adult` parses the official ``adult.data`` and ``adult.test`` into
-tidy frames; the download and hash checks live in :mod:`.download`,
-beside MovieLens's.
+tidy frames; the download and hash checks live in :mod:`.adult_download`.
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """Verified download and cache: fetch an official archive once, check its sha256, extract it atomically.
 
-A cache folder that already holds the extracted archive is used as is; otherwise the zip is
-downloaded with pooch (a 10-second timeout), checked, and extracted under a temporary name that
-is moved into place only when complete - so a failure never leaves a half-written file behind.
+A cache folder that already holds the extracted archive is used once each member the parser reads
+passes its sha256 check (:mod:`.checks`); otherwise the zip is downloaded with pooch (a 10-second
+timeout), checked, and extracted under a temporary name that is moved into place only when complete -
+so a failure never leaves a half-written file behind.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import zipfile
 import zlib
 from pathlib import Path
 
+from .checks import check_members, sha256_of, write_manifest
 from .errors import DataError, DownloadError
 from .registry import DatasetSpec
 
@@ -21,7 +23,11 @@ DOWNLOAD_TIMEOUT_S = 10  # connect/read timeout: an offline machine fails fast
 
 
 def fetch(spec: DatasetSpec, cache: Path, *, verbose: bool = True) -> Path:
-    """Return the folder holding the extracted archive, downloading it if needed."""
+    """Return the folder holding the extracted archive, downloading it if needed.
+
+    A folder already in the cache has its members hashed (:func:`.checks.check_members`); one
+    extracted here comes from a zip whose own sha256 was just checked, so it is not hashed again.
+    """
     folder = cache / spec.folder
     if folder.is_dir():
         missing = [f for f in spec.files if not (folder / f).is_file()]
@@ -31,6 +37,7 @@ def fetch(spec: DatasetSpec, cache: Path, *, verbose: bool = True) -> Path:
                 f"Fix: delete the folder {folder} so that it is extracted again from "
                 f"{spec.archive}, or restore the missing file(s)."
             )
+        check_members(spec, folder)
         return folder
     archive = cache / spec.archive
     if archive.is_file():
@@ -41,18 +48,8 @@ def fetch(spec: DatasetSpec, cache: Path, *, verbose: bool = True) -> Path:
     return folder
 
 
-def _sha256(path: Path) -> str:
-    import hashlib
-
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def check_hash(archive: Path, spec: DatasetSpec) -> None:
-    actual = _sha256(archive)
+    actual = sha256_of(archive)
     if actual != spec.sha256:
         raise DataError(
             f"{archive} has sha256 {actual}, but the official {spec.archive} has "
@@ -90,7 +87,7 @@ def retrieve(spec: DatasetSpec, cache: Path, *, verbose: bool) -> Path:
         )
     except (requests.exceptions.RequestException, OSError) as err:
         # Checked first: requests' URL errors (MissingSchema, InvalidURL) are ValueErrors too.
-        raise DownloadError(f"Could not download {spec.url}: {type(err).__name__}: {err}") from err
+        raise _failed(spec.url, err) from err
     except ValueError as err:  # pooch's hash mismatch; it has already deleted the download
         raise DataError(
             f"The file downloaded from {spec.url} does not match the pinned sha256 "
@@ -101,8 +98,29 @@ def retrieve(spec: DatasetSpec, cache: Path, *, verbose: bool) -> Path:
     return Path(path)
 
 
+def download_file(url: str, dest: Path, *, verbose: bool) -> None:
+    """Download ``url`` to ``dest`` with pooch's downloader, unchecked: for a file whose own hash is not
+    known (the caller checks what it holds); ``dest`` should be a temporary name the caller cleans up."""
+    import pooch
+    import requests
+
+    downloader = pooch.HTTPDownloader(progressbar=verbose, timeout=DOWNLOAD_TIMEOUT_S)
+    try:
+        downloader(url, str(dest), None)
+    except (requests.exceptions.RequestException, OSError) as err:
+        raise _failed(url, err) from err
+
+
+def _failed(url: str, err: Exception) -> DownloadError:
+    return DownloadError(f"Could not download {url}: {type(err).__name__}: {err}")
+
+
 def _extract(archive: Path, spec: DatasetSpec, cache: Path) -> None:
-    """Extract the members the parser needs, atomically (temp folder, then rename)."""
+    """Extract the archive's folder atomically (temp folder, then rename).
+
+    Where the registry pins no member hashes (ML-1M), the members' sha256 are recorded in the temporary
+    folder first (:func:`.checks.write_manifest`), so later loads can check them.
+    """
     try:
         with zipfile.ZipFile(archive) as zf:
             bad = zf.testzip()
@@ -120,6 +138,8 @@ def _extract(archive: Path, spec: DatasetSpec, cache: Path) -> None:
                 members = [n for n in names if n.startswith(spec.folder + "/") and not n.endswith("/")]
                 for member in members:
                     zf.extract(member, tmp)
+                if not spec.member_sha256:
+                    write_manifest(spec, tmp / spec.folder)
                 os.replace(tmp / spec.folder, cache / spec.folder)
             finally:
                 shutil.rmtree(tmp, ignore_errors=True)

@@ -7,8 +7,9 @@
 How a dataset is found (docs/methods.md, "Data"):
 
 1. The cache folder is ``$RECSYS_COURSE_DATA`` or ``data/`` in the repository.
-2. If it already holds the extracted archive (``ml-100k/u.data`` ...), that is
-   read as is: nothing is downloaded and nothing is written.
+2. If it already holds the extracted archive (``ml-100k/u.data`` ...), each
+   file the parser reads is checked by its sha256 (:mod:`.checks`) and read:
+   nothing is downloaded and nothing is written.
 3. Otherwise the official zip is downloaded from GroupLens with pooch, checked
    against its pinned sha256, and extracted (:mod:`.download`).
 4. If the download cannot connect (offline), a synthetic twin with the same
@@ -24,8 +25,9 @@ import os
 from pathlib import Path
 
 from .. import config
-from . import download, registry
+from . import download
 from .adult import Adult, read_adult
+from .adult_download import fetch_adult
 from .errors import DownloadError
 from .movielens import MovieLens, read_ml1m, read_ml100k, tidy
 from .registry import DatasetSpec, get_spec
@@ -68,25 +70,13 @@ def load_movielens(
 def load_adult(cache_dir: str | os.PathLike | None = None, *, verbose: bool = True) -> Adult:
     """Load UCI Adult from ``<cache>/adult/`` (downloading the two official files once if needed).
 
-    Files found in the cache are checked against their pinned sha256 (they
-    are small), downloaded ones by pooch before they are kept. There is no
-    synthetic twin: offline and without the files, this is a clear error.
+    Each file, found in the cache or downloaded - from UCI's legacy address or,
+    failing that, from the zip it now serves - is checked against its own
+    pinned sha256 (:mod:`.adult_download`). There is no synthetic twin:
+    offline and without the files, this is a clear error.
     """
     cache = Path(cache_dir) if cache_dir is not None else config.data_dir()
-    folder = cache / "adult"
-    for name, spec in registry.ADULT_FILES.items():
-        path = folder / name
-        if path.is_file():
-            download.check_hash(path, spec)
-            continue
-        try:
-            download.retrieve(spec, folder, verbose=verbose)
-        except DownloadError as err:
-            raise DownloadError(
-                f"{err}\nFix: connect to the internet, or place the official {name} (sha256 {spec.sha256}) "
-                f"in {folder}, or point RECSYS_COURSE_DATA at a folder whose adult/ holds it."
-            ) from err
-    return read_adult(folder)
+    return read_adult(fetch_adult(cache, verbose=verbose))
 
 
 def _print_banner(spec: DatasetSpec, err: Exception) -> None:

@@ -1,7 +1,8 @@
 """Where each dataset comes from and how it is checked: the registry of official archives and their sha256.
 
-:data:`REGISTRY` lists the MovieLens archives (URL, pinned sha256, the members the parser needs),
-:data:`ADULT_FILES` UCI Adult's two files; :func:`get_spec` looks a dataset up by name.
+:data:`REGISTRY` lists the MovieLens archives (URL, pinned sha256, the members the parser reads and,
+for ML-100K, each member's own sha256); :data:`ADULT_FILES` UCI Adult's two files and
+:data:`ADULT_ZIP_URL` the zip that also holds them; :func:`get_spec` looks a dataset up by name.
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ class DatasetSpec:
     folder: str  # the folder the zip extracts to
     files: tuple[str, ...]  # members the parser needs
     parser: str  # "ml-100k" or "ml-1m" format
+    # (member, sha256) for each member the parser reads, where the official members' hashes are known.
+    # Empty for ML-1M, whose zip alone is pinned: see recsys_course/data/checks.py for what that means.
+    member_sha256: tuple[tuple[str, str], ...] = ()
 
     @property
     def archive(self) -> str:
@@ -37,6 +41,11 @@ REGISTRY: dict[str, DatasetSpec] = {
         folder="ml-100k",
         files=("u.data", "u.item", "u.user"),
         parser="ml-100k",
+        member_sha256=(  # ../shared/datasets/SOURCES.md lists the same
+            ("u.data", "06416e597f82b7342361e41163890c81036900f418ad91315590814211dca490"),
+            ("u.item", "553841ebc7de3a0fd0d6b62a204ea30c1e651aacfb2814c7a6584ac52f2c5701"),
+            ("u.user", "f120e114da2e8cf314fd28f99417c94ae9ddf1cb6db8ce0e4b5995d40e90e62c"),
+        ),
     ),
     "ml-1m": DatasetSpec(
         name="ml-1m",
@@ -50,7 +59,8 @@ REGISTRY: dict[str, DatasetSpec] = {
 
 
 UCI_ADULT = "https://archive.ics.uci.edu/ml/machine-learning-databases/adult/"
-# UCI Adult's two files, each pinned by its own sha256 (../shared/datasets/SOURCES.md lists the same).
+# UCI Adult's two files, each pinned by its own sha256 (../shared/datasets/SOURCES.md lists the same),
+# fetched from the legacy address above first.
 ADULT_FILES: dict[str, DatasetSpec] = {
     name: DatasetSpec(
         name=f"adult/{name}",
@@ -65,6 +75,9 @@ ADULT_FILES: dict[str, DatasetSpec] = {
         ("adult.test", "a2a9044bc167a35b2361efbabec64e89d69ce82d9790d2980119aac5fd7e9c05"),
     )
 }
+# UCI's current address for the same set: a zip whose members include adult.data and adult.test. Its own
+# hash is not pinned (UCI may repack it), so the two members are checked against ADULT_FILES instead.
+ADULT_ZIP_URL = "https://archive.ics.uci.edu/static/public/2/adult.zip"
 
 
 def get_spec(name: str) -> DatasetSpec:

@@ -83,6 +83,7 @@ def test_offline_without_the_files_says_where_to_put_them(tmp_path, monkeypatch)
         name: replace(spec, url=f"http://127.0.0.1:9/{name}") for name, spec in registry.ADULT_FILES.items()
     }
     monkeypatch.setattr(registry, "ADULT_FILES", unreachable)
+    monkeypatch.setattr(registry, "ADULT_ZIP_URL", "http://127.0.0.1:9/adult.zip")  # the fallback fails too
     with pytest.raises(DownloadError, match="place the official adult.data"):
         load_adult(tmp_path, verbose=False)
     leftovers = list((tmp_path / "adult").glob("*")) if (tmp_path / "adult").exists() else []

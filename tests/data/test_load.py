@@ -1,25 +1,23 @@
 """Tests for ``recsys_course.data``: the MovieLens loader, its cache and its errors.
 
 Most tests write tiny files in the official MovieLens formats into a temporary
-folder, and some serve them from a local HTTP server on 127.0.0.1 that the test
-starts itself, so nothing here needs the internet. The ``real`` tests read the
-extracted ML-100K from ``$RECSYS_COURSE_DATA`` (default ``../shared/datasets``
-next to the repository) and are skipped when it is not there.
+folder (pinning the tiny files' own sha256 where the loader checks ML-100K's
+members), and some serve them from a local HTTP server on 127.0.0.1 that the
+test starts itself (``local_server``, in conftest.py), so nothing here needs the
+internet. The ``real`` tests read the extracted ML-100K from
+``$RECSYS_COURSE_DATA`` (default ``../shared/datasets`` next to the repository)
+and are skipped when it is not there.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import functools
 import hashlib
-import http.server
 import io
 import os
 import socket
-import threading
 import zipfile
 from pathlib import Path
-from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -120,6 +118,16 @@ def use_spec(monkeypatch, name: str = "ml-100k", **changes) -> registry.DatasetS
     return spec
 
 
+def pin_members(monkeypatch, files: dict[str, bytes]) -> None:
+    """Pin the sha256 of tiny ML-100K files as if they were the official members, for one test.
+
+    The loader hashes each member before parsing it, so a test that means to reach the parser (or
+    loads tiny files at all) pins what it wrote; the real hashes are tested in test_checks.py.
+    """
+    parsed = registry.REGISTRY["ml-100k"].files
+    use_spec(monkeypatch, member_sha256=tuple((n, sha256(files[n])) for n in parsed if n in files))
+
+
 def listing(folder: Path) -> list[str]:
     """Names in ``folder`` (hidden temp folders included); [] if it does not exist."""
     return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
@@ -154,36 +162,6 @@ def ml_no_strict_env(monkeypatch):
 
 
 @pytest.fixture
-def ml_server(tmp_path, monkeypatch):
-    """A local HTTP server on 127.0.0.1 serving ``served/``; ``requests`` lists the paths asked for."""
-    root = tmp_path / "served"
-    root.mkdir()
-    seen: list[str] = []
-
-    class Handler(http.server.SimpleHTTPRequestHandler):
-        def do_GET(self):
-            seen.append(self.path)
-            super().do_GET()
-
-        def log_message(self, format, *args):  # keep the test output quiet
-            pass
-
-    server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(Handler, directory=str(root))
-    )
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    for var in ("NO_PROXY", "no_proxy"):  # a proxy setting must not capture 127.0.0.1
-        monkeypatch.setenv(var, "127.0.0.1,localhost")
-    try:
-        yield SimpleNamespace(root=root, url=f"http://127.0.0.1:{server.server_address[1]}/", requests=seen)
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
-
-
-@pytest.fixture
 def ml_closed_url():
     """A URL on a local port that nothing listens on: connecting is refused at once."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
@@ -193,9 +171,10 @@ def ml_closed_url():
 
 
 @pytest.fixture
-def ml_tiny(tmp_path):
+def ml_tiny(tmp_path, monkeypatch):
     """The tiny ML-100K, extracted into a cache folder and loaded."""
     write_ml100k(tmp_path / "cache")
+    pin_members(monkeypatch, _ml100k_files())
     return data.load_movielens("ml-100k", cache_dir=tmp_path / "cache", verbose=False)
 
 
@@ -329,9 +308,11 @@ RATINGS_HEAD = ML100K_RATINGS[:2]
         "after-blank-line",
     ],
 )
-def test_malformed_ratings_line(tmp_path, lines, line_number, expected):
+def test_malformed_ratings_line(tmp_path, monkeypatch, lines, line_number, expected):
     """A damaged u.data line gives a DataError naming the file, the line and the fix."""
-    folder = write_ml100k(tmp_path, _ml100k_files(ratings=lines))
+    files = _ml100k_files(ratings=lines)
+    folder = write_ml100k(tmp_path, files)
+    pin_members(monkeypatch, files)
     with pytest.raises(DataError) as info:
         data.load_movielens("ml-100k", cache_dir=tmp_path, strict=False, verbose=False)
     message = str(info.value)
@@ -340,18 +321,21 @@ def test_malformed_ratings_line(tmp_path, lines, line_number, expected):
     assert "Fix:" in message
 
 
-def test_empty_ratings_file(tmp_path):
+def test_empty_ratings_file(tmp_path, monkeypatch):
     """An empty u.data is a DataError, not a pandas error."""
     files = _ml100k_files()
     files["u.data"] = b""
     write_ml100k(tmp_path, files)
+    pin_members(monkeypatch, files)
     with pytest.raises(DataError, match=r"u\.data, it is empty"):
         data.load_movielens("ml-100k", cache_dir=tmp_path, verbose=False)
 
 
-def test_ratings_naming_an_unknown_movie(tmp_path):
+def test_ratings_naming_an_unknown_movie(tmp_path, monkeypatch):
     """A rating of a movie that u.item does not list is reported, not silently dropped."""
-    write_ml100k(tmp_path, _ml100k_files(ratings=ML100K_RATINGS + ["3\t99\t4\t881250960"]))
+    files = _ml100k_files(ratings=ML100K_RATINGS + ["3\t99\t4\t881250960"])
+    write_ml100k(tmp_path, files)
+    pin_members(monkeypatch, files)
     with pytest.raises(DataError, match="1 an item"):
         data.load_movielens("ml-100k", cache_dir=tmp_path, verbose=False)
 
@@ -370,15 +354,16 @@ def test_unknown_dataset_name_lists_known_ones(tmp_path):
 # ----------------------------------------------------------------------------------
 
 
-def test_download_extracts_and_caches(ml_server, tmp_path, monkeypatch):
+def test_download_extracts_and_caches(local_server, tmp_path, monkeypatch):
     """First load downloads and extracts; later loads use the cache and make no request."""
     archive = ml100k_zip()
-    (ml_server.root / "ml-100k.zip").write_bytes(archive)
-    use_spec(monkeypatch, url=ml_server.url + "ml-100k.zip", sha256=sha256(archive))
+    (local_server.root / "ml-100k.zip").write_bytes(archive)
+    use_spec(monkeypatch, url=local_server.url + "ml-100k.zip", sha256=sha256(archive))
+    pin_members(monkeypatch, _ml100k_files())  # the later loads check the extracted members
     cache = tmp_path / "cache"  # does not exist yet
 
     first = data.load_movielens("ml-100k", cache_dir=cache, strict=True, verbose=False)
-    assert ml_server.requests == ["/ml-100k.zip"]
+    assert local_server.requests == ["/ml-100k.zip"]
     assert first.source == "grouplens"
     assert (first.n_users, first.n_items, first.n_ratings) == (3, 4, 6)
     assert original_triples(first) == ML100K_TRIPLES
@@ -388,7 +373,7 @@ def test_download_extracts_and_caches(ml_server, tmp_path, monkeypatch):
     assert listing(cache / "ml-100k") == ["README", "u.data", "u.item", "u.user"]
 
     second = data.load_movielens("ml-100k", cache_dir=cache, strict=True, verbose=False)
-    assert len(ml_server.requests) == 1
+    assert len(local_server.requests) == 1
     pd.testing.assert_frame_equal(second.ratings, first.ratings)
     pd.testing.assert_frame_equal(second.movies, first.movies)
 
@@ -397,23 +382,23 @@ def test_download_extracts_and_caches(ml_server, tmp_path, monkeypatch):
         path.unlink()
     (cache / "ml-100k").rmdir()
     third = data.load_movielens("ml-100k", cache_dir=cache, strict=True, verbose=False)
-    assert len(ml_server.requests) == 1
+    assert len(local_server.requests) == 1
     pd.testing.assert_frame_equal(third.ratings, first.ratings)
     assert listing(cache) == ["ml-100k", "ml-100k.zip"]
 
 
-def test_download_with_wrong_hash(ml_server, tmp_path, monkeypatch):
+def test_download_with_wrong_hash(local_server, tmp_path, monkeypatch):
     """A download that does not match the pinned sha256 is an error (never the twin) and is discarded."""
-    (ml_server.root / "ml-100k.zip").write_bytes(ml100k_zip())
+    (local_server.root / "ml-100k.zip").write_bytes(ml100k_zip())
     pinned = sha256(b"the official archive")
-    use_spec(monkeypatch, url=ml_server.url + "ml-100k.zip", sha256=pinned)
+    use_spec(monkeypatch, url=local_server.url + "ml-100k.zip", sha256=pinned)
     cache = tmp_path / "cache"
     with pytest.raises(DataError) as info:
         data.load_movielens("ml-100k", cache_dir=cache, strict=False, verbose=False)
     assert not isinstance(info.value, DownloadError)  # so no synthetic fallback
     message = str(info.value)
     assert pinned in message and "Fix:" in message
-    assert len(ml_server.requests) == 1
+    assert len(local_server.requests) == 1
     assert listing(cache) == []  # no archive, no partial download
 
 
