@@ -46,20 +46,15 @@
 # `--kinds joint`) and `05/wide_deep`, and committed with the course.
 
 # %%
-# Setup: on Colab, fetch the course once - its package and the committed results the lessons read - and
-# install it; running this cell again, or after a restart, reuses the copy. Locally and on Binder it does nothing.
+# Setup: on Colab, fetch and install the course: its package and the committed results the lessons read.
+# Run it again, or after a restart: it reuses the copy and updates it. Locally and on Binder it does nothing.
 import sys
 if "google.colab" in sys.modules:
-    import os
-    import subprocess
-    from importlib.util import find_spec
-    if not os.path.isdir("/content/recsys-course/.git"):
-        subprocess.run(["git", "clone", "-q", "--depth", "1", "https://github.com/recsys-course/recsys-course",
-                        "/content/recsys-course"], check=True)
-    if find_spec("recsys_course") is None:  # not installed yet: install it, with what it needs
-        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-e", "/content/recsys-course"], check=True)
-    if "/content/recsys-course" not in sys.path:
-        sys.path.insert(0, "/content/recsys-course")
+    import os, runpy, subprocess
+    REPO, URL = "/content/recsys-course", "https://github.com/recsys-course/recsys-course"
+    if not os.path.isdir(REPO + "/.git"):  # a fresh runtime: clone first, the setup is part of the course
+        subprocess.run(["git", "clone", "-q", "--depth", "1", URL, REPO], check=True)
+    runpy.run_path(REPO + "/recsys_course/colab.py")["setup"](REPO, URL)  # see recsys_course/colab.py
 
 # %%
 from dataclasses import asdict, replace

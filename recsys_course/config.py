@@ -21,13 +21,14 @@ from pathlib import Path
 import numpy as np
 import torch
 
+# The course's GitHub repository, "owner/name": set in colab.py, which the Colab setup runs before any of
+# the course's dependencies is installed, and re-exported here. `python scripts/sync_repository.py` writes it
+# into the badges (Colab, Binder) and the notebooks' Colab setup cells; tests/test_repository.py fails when
+# one of them names another repository.
+from recsys_course.colab import REPOSITORY  # noqa: F401
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 _REPO_CANDIDATE = PACKAGE_DIR.parent
-
-# The course's GitHub repository, "owner/name": the one place it is set. The badges (Colab, Binder) and the
-# Colab setup cells of the notebooks and the README are written from it by `python scripts/sync_repository.py`,
-# and tests/test_repository.py fails when one of them names another repository.
-REPOSITORY = "recsys-course/recsys-course"
 
 
 def _truthy(value: str | None) -> bool:

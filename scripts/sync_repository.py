@@ -1,10 +1,10 @@
-"""Write the course's repository (``recsys_course.config.REPOSITORY``) into every badge, and the one Colab
+"""Write the course's repository (``recsys_course.colab.REPOSITORY``) into every badge, and the one Colab
 setup cell into every lesson.
 
     python scripts/sync_repository.py          # rewrite README.md and notebooks/*.py and *.ipynb
     python scripts/sync_repository.py --check  # exit 1 if any of them names another repository or setup
 
-Change ``REPOSITORY`` in ``recsys_course/config.py`` (or :data:`SETUP` here), then run this: the
+Change ``REPOSITORY`` in ``recsys_course/colab.py`` (or :data:`SETUP` here), then run this: the
 notebooks' text twins and their committed ``.ipynb`` files change the same way.
 """
 
@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from recsys_course.config import REPOSITORY  # noqa: E402
+from recsys_course.colab import REPOSITORY  # noqa: E402
 
 NAME = r"[A-Za-z0-9_.\-]+/[A-Za-z0-9_.\-]+"
 # every place a link or a setup cell names the repository; group 1 keeps what comes before the name
@@ -33,24 +33,20 @@ PATTERNS = [
 ]
 
 
-# The first code cell of every lesson: the one Colab setup. It clones the course once (the lessons read its
-# committed results), installs it in editable mode once, and is safe to run again or after a restart (a
-# restarted kernel finds the editable install; this kernel finds the clone on sys.path); elsewhere it does
-# nothing. To fetch a newer course, delete /content/recsys-course and run it again.
-SETUP = f"""# Setup: on Colab, fetch the course once - its package and the committed results the lessons read - and
-# install it; running this cell again, or after a restart, reuses the copy. Locally and on Binder it does nothing.
+# The first code cell of every lesson: the one Colab setup. A fresh runtime has nothing of the course, so the
+# cell clones it when the folder is missing; then it runs recsys_course/colab.py from the clone, whose setup()
+# updates the clone when it can, installs the package while it is not importable and puts the clone on
+# sys.path - safe to run again, or after a restart. Elsewhere it does nothing and prints nothing.
+SETUP = f"""# Setup: on Colab, fetch and install the course: its package and the committed results the lessons read.
+# Run it again, or after a restart: it reuses the copy and updates it. Locally and on Binder it does nothing.
 import sys
 if "google.colab" in sys.modules:
-    import os
-    import subprocess
-    from importlib.util import find_spec
-    if not os.path.isdir("/content/recsys-course/.git"):
-        subprocess.run(["git", "clone", "-q", "--depth", "1", "https://github.com/{REPOSITORY}",
-                        "/content/recsys-course"], check=True)
-    if find_spec("recsys_course") is None:  # not installed yet: install it, with what it needs
-        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-e", "/content/recsys-course"], check=True)
-    if "/content/recsys-course" not in sys.path:
-        sys.path.insert(0, "/content/recsys-course")"""
+    import os, runpy, subprocess
+    REPO, URL = "/content/recsys-course", "https://github.com/{REPOSITORY}"
+    if not os.path.isdir(REPO + "/.git"):  # a fresh runtime: clone first, the setup is part of the course
+        subprocess.run(["git", "clone", "-q", "--depth", "1", URL, REPO], check=True)
+    runpy.run_path(REPO + "/recsys_course/colab.py")["setup"](REPO, URL)  # see recsys_course/colab.py"""
+
 SETUP_MARK = "# Setup: on Colab"
 
 

@@ -17,6 +17,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "recsys_course"
 
 # The layers, lowest first: a module may import its own unit and any unit of a lower layer.
 LAYERS = [
+    {"colab"},  # the Colab setup: standard library only, run before the course's dependencies are installed
     {"__init__", "config"},
     {"data"},
     {"tasks"},

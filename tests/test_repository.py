@@ -1,9 +1,10 @@
-"""The repository address is set once (config.REPOSITORY): every badge and Colab setup cell uses it."""
+"""The repository's address is set once (colab.REPOSITORY): every badge and Colab setup cell uses it."""
 
 from __future__ import annotations
 
 import importlib.util
-import sys
+import json
+import re
 from pathlib import Path
 
 import pytest
@@ -34,52 +35,22 @@ def test_changing_the_constant_reaches_every_mention(path):
     assert sync.named(moved) == {"someone/fork"}
 
 
+def _first_code_cell(text: str) -> str:
+    """The source of a lesson's first code cell, from its .ipynb or its percent-format twin."""
+    if text.lstrip().startswith("{"):
+        return next("".join(c["source"]) for c in json.loads(text)["cells"] if c["cell_type"] == "code")
+    return re.search(r"(?ms)^# %%\n(.*?)(?=\n\n# %%)", text).group(1)
+
+
 @pytest.mark.parametrize(
     "path", [p for p in sync.files() if p.parent.name == "notebooks"], ids=lambda p: p.name
 )
-def test_every_lesson_has_the_one_colab_setup_cell(path):
-    """One setup, written by the script into every lesson's twin and notebook; a hand-edited copy fails."""
-    assert sync.setup_of(path.read_text()) == sync.SETUP, (
-        f"{path.name}: run `python scripts/sync_repository.py`"
-    )
-
-
-def _run_setup(monkeypatch, cloned: bool, installed: bool, colab: bool = True) -> list[list[str]]:
-    """Execute the setup cell as Colab would, with git, pip and the file system stood in for; return the commands."""
-    import importlib.util
-    import os
-    import subprocess
-    import types
-
-    commands = []
-    monkeypatch.setattr(subprocess, "run", lambda cmd, check: commands.append(cmd))
-    monkeypatch.setattr(os.path, "isdir", lambda path: cloned and path == "/content/recsys-course/.git")
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name: object() if installed else None)
-    monkeypatch.setattr(sys, "path", list(sys.path))
-    if colab:
-        monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
-    else:
-        monkeypatch.delitem(sys.modules, "google.colab", raising=False)
-    exec(compile(sync.SETUP, "setup-cell", "exec"), {})
-    assert not colab or "/content/recsys-course" in sys.path
-    return commands
-
-
-def test_the_setup_cell_clones_and_installs_on_a_fresh_runtime(monkeypatch):
-    git, pip = _run_setup(monkeypatch, cloned=False, installed=False)
-    assert git[:2] == ["git", "clone"] and git[-1] == "/content/recsys-course"
-    assert f"https://github.com/{REPOSITORY}" in git
-    assert pip[1:] == ["-m", "pip", "install", "-q", "-e", "/content/recsys-course"]
-
-
-def test_the_setup_cell_reuses_the_clone_and_the_install(monkeypatch):
-    assert _run_setup(monkeypatch, cloned=True, installed=True) == []  # run again, or after a restart
-    [pip] = _run_setup(monkeypatch, cloned=True, installed=False)  # an install that failed is retried
-    assert "pip" in pip
-
-
-def test_the_setup_cell_does_nothing_off_colab(monkeypatch):
-    assert _run_setup(monkeypatch, cloned=False, installed=False, colab=False) == []
+def test_every_lesson_opens_with_the_one_colab_setup_cell(path):
+    """The first code cell is the one short setup, which runs recsys_course/colab.py; the script writes it
+    into every lesson's twin and notebook. A hand-edited copy, or a setup moved below other code, fails."""
+    text = path.read_text()
+    assert sync.setup_of(text) == sync.SETUP, f"{path.name}: run `python scripts/sync_repository.py`"
+    assert _first_code_cell(text) == sync.SETUP, f"{path.name}: the setup is not the first code cell"
 
 
 def test_the_setup_cell_can_be_rewritten():
