@@ -2,6 +2,8 @@
 
     python scripts/lock_versions.py                      # write both from this environment
     python scripts/lock_versions.py --check              # exit 1, and show what differs, when either is stale
+    python scripts/lock_versions.py --verified-results   # also record this environment in every committed
+                                                         # results/<lesson>/versions.json entry no run wrote
 
 Run it in the environment CI installs (README's test command, the CPU build of PyTorch first) once the
 tests pass there. The lock holds pyproject.toml's dependencies and its test and course extras with all
@@ -30,6 +32,7 @@ except ModuleNotFoundError:  # Python 3.10, the course's floor, has no tomllib
     sys.exit("scripts/lock_versions.py reads pyproject.toml with tomllib: run it with Python 3.11 or newer")
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 
 LOCK, ENVIRONMENT = "requirements-lock.txt", "environment.yml"
 CPU_INDEX = "https://download.pytorch.org/whl/cpu"  # where the CPU builds of PyTorch (+cpu) live
@@ -118,9 +121,21 @@ def environment_text(lock: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def record_verified_results() -> None:
+    """This environment as the "verified" entry of every experiment whose committed results no run recorded."""
+    from recsys_course import lessons
+    from recsys_course.evidence import versions
+
+    for key, experiment in lessons.experiments().items():
+        folder = ROOT / "results" / lessons.package(experiment.lesson).LESSON
+        if folder.is_dir() and versions.record(folder, key, how="verified"):
+            print(f"recorded {key} in {folder.relative_to(ROOT)}/{versions.FILE}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--check", action="store_true", help="exit 1 when a written file would change")
+    parser.add_argument("--verified-results", action="store_true", help="record this environment in results/")
     args = parser.parse_args(argv)
     lock = lock_text(installed(requirements("test", "course")))
     stale = []
@@ -137,6 +152,8 @@ def main(argv: list[str] | None = None) -> int:
         else:
             path.write_text(text)
             print(f"wrote {name}")
+    if args.verified_results:
+        record_verified_results()
     return 1 if args.check and stale else 0
 
 
