@@ -8,8 +8,9 @@ learner's code once it passes, or the course's to go on with."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import torch

@@ -6,7 +6,8 @@
 
 Every experiment takes the same four flags; ``--fast`` (or ``RECSYS_COURSE_FAST=1``) shrinks models and
 epochs and writes under ``results/fast/`` and ``figures/fast/``, so a quick run never overwrites the
-committed results. ``run <experiment> --help`` lists an experiment's own options.
+committed results. ``run <experiment> --help`` lists an experiment's own options. A run records the
+versions it ran with beside its results, in ``versions.json`` (:mod:`recsys_course.evidence.versions`).
 """
 
 from __future__ import annotations
@@ -91,11 +92,16 @@ def run(argv: list[str]) -> int:
 
     matplotlib.use("Agg")  # figures are written to files, never shown
     from . import config
+    from .evidence import versions
 
     config.seed_everything(args["seeds"][0])
     args["seeds"] = tuple(args["seeds"])
     start = time.perf_counter()
-    written = experiment.function()(**args)
+    written = list(experiment.function()(**args))
+    folder = Path(args["out"] or config.results_dir(lessons.package(experiment.lesson).LESSON))
+    # the versions beside the results it wrote (a redraw of figures, or torchrun's other ranks, wrote none)
+    if any(Path(path).parent.resolve() == folder.resolve() for path in written):
+        written.append(versions.record(folder, key))
     for path in written:
         print(f"wrote {path}")
     print(f"{key}: {time.perf_counter() - start:.0f} s")

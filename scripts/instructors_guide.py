@@ -17,9 +17,10 @@ import difflib
 import json
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from string import Template
-from typing import Callable, NamedTuple
+from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))

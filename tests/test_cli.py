@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from recsys_course import cli, config, data, lessons
+from recsys_course.evidence import versions
 
 # the order a fresh clone would run them in: the benchmark's tuning first, as five others reuse its settings
 ORDER = [
@@ -110,3 +111,22 @@ def test_every_experiment_runs_from_the_command_line(tiny_course, capsys):
         tiny_course / "results" / "fast" / "06_training_discipline" / "ctr_benchmark_ml-100k_settings.json"
     ).is_file()
     assert not (tiny_course / "results" / "06_training_discipline").exists()  # FAST never touches these
+
+
+def test_a_run_records_its_versions_beside_the_results_it_wrote(tmp_path, monkeypatch):
+    """versions.json joins the folder the experiment wrote its results in; a run that wrote only a figure adds none."""
+
+    def stand_in(dataset="ml-100k", seeds=(0,), out=None, figure_only=False):
+        path = tmp_path / "figure.png" if figure_only else out / f"x_{dataset}.csv"
+        path.write_text("x\n")
+        return [path]
+
+    flag = {"--figure-only": {"action": "store_true", "help": "write only a figure"}}
+    monkeypatch.setattr(lessons.Experiment, "function", lambda self: stand_in)
+    stand_ins = {"03/x": lessons.Experiment("x", "", "a stand-in", flag, lesson="03")}
+    monkeypatch.setattr(lessons, "experiments", lambda: stand_ins)
+    for folder, extra in ((tmp_path / "figure", ["--figure-only"]), (tmp_path / "results", [])):
+        folder.mkdir()
+        assert cli.main(["run", "03/x", "--out", str(folder), *extra]) == 0
+    assert not (tmp_path / "figure" / versions.FILE).exists()
+    assert versions.load(tmp_path / "results")["03/x"]["recorded"] == "run"

@@ -8,7 +8,7 @@ the validation examples. Unlike the sampled protocol, no negatives are drawn: no
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd

@@ -9,7 +9,7 @@ and resampling users gives it an interval). :func:`scored` gives the three metri
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd

@@ -8,7 +8,7 @@ validation users' means after each epoch, and :func:`report` scores a trained mo
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd

@@ -4,7 +4,8 @@
 - :mod:`.claims` - the rule (:data:`RULE`), :func:`verdict`, :class:`Claim` records, tables and conclusions;
 - :mod:`.grids` - :func:`edge_report`: which tuned settings sit at an end of the grid they were chosen on;
 - :mod:`.results` - :class:`Results`: runs with their per-user numbers, saved under ``results/<lesson>/``;
-- :mod:`.ledger` - ``CLAIMS.md``, the course-wide page written from every lesson's claim records.
+- :mod:`.ledger` - ``CLAIMS.md``, the course-wide page written from every lesson's claim records;
+- :mod:`.versions` - ``results/<lesson>/versions.json``: the versions each experiment's results came from.
 
 A verdict is computed, never typed: a lesson measures, :mod:`.intervals` gives the interval,
 :mod:`.claims` applies the rule, and the ledger gathers the records.

@@ -22,9 +22,9 @@ from __future__ import annotations
 
 import importlib
 import inspect
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from types import ModuleType
-from typing import Callable
 
 PACKAGES = {
     "01": "l01_mlp_vs_dot_product",

@@ -25,9 +25,8 @@ import copy
 import math
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import pandas as pd
 import torch

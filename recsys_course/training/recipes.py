@@ -7,7 +7,7 @@ Each builds the epoch's batches from its task, picks its protocol's validation
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import torch

@@ -13,9 +13,9 @@ them on five seeds, each within the full-size budget; they commit the CSVs and c
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import pandas as pd
