@@ -8,6 +8,8 @@ read: the run times from docs/lesson_times.json (written by `scripts/execute_not
 learning goals, section headings and word counts from the committed notebooks, the expected numbers from
 the full-size results under results/ (lesson 01 has none: its claim records), the common mistakes from
 the exercise checks (each lesson folder's exercises.py), the links from recsys_course.config.REPOSITORY.
+Each lesson's 90-minute session plan takes its rows from the source; a reading row's minutes are counted from
+the words of the notebook sections it names, every other row's minutes are the source's planning estimates.
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ PAGE, SOURCE, TIMES = "docs/instructors.md", "docs/instructors.in.md", "docs/les
 WORDS_PER_MINUTE = 150  # a careful reading speed for technical prose
 READ_AND_RUN_BUDGET = 40  # minutes a lesson may take to read, with its outputs, and to run
 DATASET = "ml-100k"  # the dataset of the committed full-size results
+SESSION = 90  # minutes of one class session; each lesson's plan must fit in it
+ACTIVITIES = ("framing", "read", "build", "discuss", "exercises", "wrap-up")  # the kinds of a plan's rows
 
 
 class Table(NamedTuple):
@@ -212,9 +216,18 @@ def source_blocks(root: Path) -> dict:
     return {name.strip(): body.strip() for name, body in zip(parts[1::2], parts[2::2])}
 
 
+class Row(NamedTuple):
+    """One row of a session plan, as the source writes it."""
+
+    activity: str
+    minutes: str  # a whole number of minutes, or for a reading row the sections it covers
+    what: str
+
+
 def lesson_prose(body: str, lesson: str, known: list) -> dict:
-    """A lesson block's paragraphs by key; each heading a ``discuss:`` names must exist in the notebook."""
-    prose = {"prerequisites": "", "discuss": [], "notes": ""}
+    """A lesson block's paragraphs by key; each heading a ``discuss:`` names must exist in the notebook, and
+    each ``discuss:`` must be followed by its ``answer:``."""
+    prose = {"prerequisites": "", "discuss": [], "notes": "", "plan": [], "homework": "", "prepare": ""}
     for paragraph in re.split(r"\n\s*\n", body):
         key, _, rest = paragraph.partition(":")
         if key == "discuss":
@@ -223,12 +236,143 @@ def lesson_prose(body: str, lesson: str, known: list) -> dict:
                 raise SystemExit(
                     f"{SOURCE}, lesson {lesson}: the notebook has no section '## {heading.strip()}'"
                 )
-            prose["discuss"].append((heading.strip(), " ".join(why.split())))
-        elif key in ("prerequisites", "notes"):
+            prose["discuss"].append([heading.strip(), " ".join(why.split()), ""])
+        elif key == "answer":
+            if not prose["discuss"] or prose["discuss"][-1][2]:
+                raise SystemExit(f"{SOURCE}, lesson {lesson}: an answer follows no discussion prompt")
+            prose["discuss"][-1][2] = " ".join(rest.split())
+        elif key == "plan":
+            for line in rest.strip().splitlines():
+                fields = [f.strip() for f in line.lstrip("- ").split("|")]
+                if len(fields) != 3 or fields[0] not in ACTIVITIES:
+                    raise SystemExit(
+                        f"{SOURCE}, lesson {lesson}: a plan row is '- activity | minutes | what', with an "
+                        f"activity of {', '.join(ACTIVITIES)}; not {line.strip()!r}"
+                    )
+                prose["plan"].append(Row(*fields))
+        elif key in ("prerequisites", "notes", "homework", "prepare"):
             prose[key] = " ".join(rest.split())
         else:
             raise SystemExit(f"{SOURCE}, lesson {lesson}: unknown paragraph key {key!r}")
+    for heading, _, answer in prose["discuss"]:
+        if not answer:
+            raise SystemExit(
+                f"{SOURCE}, lesson {lesson}: the prompt on '{heading}' has no answer (an answer: paragraph after it)"
+            )
+    if not prose["plan"]:
+        raise SystemExit(f"{SOURCE}, lesson {lesson}: no session plan (a plan: paragraph)")
     return prose
+
+
+OPENING = "opening"  # a plan's name for the text before a notebook's first section
+
+
+def section_words(path: Path) -> dict:
+    """Per section of the notebook (its "## " heading; OPENING before the first), the words a reader meets:
+    its heading and text, links and formulas left out as in :func:`words`, and its outputs, counted as in
+    :func:`output_words`. They add up to the lesson's own counts."""
+    counts, current = {OPENING: 0}, OPENING
+    for cell in json.loads(path.read_text())["cells"]:
+        if cell["cell_type"] == "markdown":
+            for part in re.split(r"^(## .+)$", "".join(cell["source"]), flags=re.M):
+                if part.startswith("## "):
+                    current = part[3:].strip()
+                    counts.setdefault(current, 0)
+                text = re.sub(r"\]\([^)]*\)|\$[^$]*\$", " ", part)
+                counts[current] += len(re.findall(r"[A-Za-z][A-Za-z'-]*", text))
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            text = out.get("text") or data.get("text/markdown") or data.get("text/plain") or ""
+            counts[current] += len(re.findall(r"[A-Za-z][A-Za-z'-]*|\d[\d.,%]*", "".join(text)))
+    return counts
+
+
+def named_sections(spec: str, counts: dict, lesson: str) -> list:
+    """The sections a reading row names: OPENING, a section's number ("2" for "## 2. ..."), or a heading."""
+    found = []
+    for name in (n.strip() for n in spec.split(",")):
+        match = [h for h in counts if h == name or (name.isdigit() and h.startswith(f"{name}. "))]
+        if len(match) != 1:
+            raise SystemExit(f"{SOURCE}, lesson {lesson}: a reading row names '{name}', which is no section")
+        found.append(match[0])
+    return found
+
+
+def plan_rows(lesson: str, path: Path, rows: list, fields: dict) -> list:
+    """(minutes, activity, what, where the minutes come from) per row; reading rows counted from the words."""
+    counts, steps = section_words(path), builds(lesson).exercises
+    out = []
+    for row in rows:
+        what = Template(row.what).substitute(fields)
+        if row.activity == "read":
+            sections = named_sections(row.minutes, counts, lesson)
+            minutes = max(1, int(sum(counts[h] for h in sections) / WORDS_PER_MINUTE + 0.5))
+            names = ", ".join("the opening" if h == OPENING else f"*{h}*" for h in sections)
+            out.append((minutes, "read", f"Read {names}" + (f". {what}" if what else ""), "word count"))
+            continue
+        if not row.minutes.isdigit():
+            raise SystemExit(
+                f"{SOURCE}, lesson {lesson}: a {row.activity} row needs whole minutes, not {row.minutes!r}"
+            )
+        for name in re.findall(r"`([a-z_]+)`", what) if row.activity == "build" else []:
+            if name not in steps:
+                raise SystemExit(
+                    f"{SOURCE}, lesson {lesson}: the plan names a build-it step `{name}` it lacks"
+                )
+        out.append((int(row.minutes), row.activity, what, "estimate"))
+    total = sum(r[0] for r in out)
+    if total > SESSION:
+        raise SystemExit(
+            f"{SOURCE}, lesson {lesson}: the session plan takes {total} min, more than {SESSION}: shorten it"
+        )
+    return out
+
+
+def _clock(minute: int) -> str:
+    return f"{minute // 60}:{minute % 60:02d}"
+
+
+def session_plan(lesson: str, path: Path, prose: dict, fields: dict) -> list:
+    """The lesson's session plan, homework, preparation and model answers, in Markdown."""
+    rows, start = plan_rows(lesson, path, prose["plan"], fields), 0
+    lines = [
+        f"**Session plan ({SESSION} minutes).** A reading row's minutes are counted from the words of the "
+        f"sections it names (text and outputs, at {WORDS_PER_MINUTE} words a minute); every other row's "
+        "minutes are a planning estimate, not timed with a class.",
+        "",
+        "| clock | min | activity | what | minutes from |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for minutes, activity, what, source in rows:
+        lines.append(
+            f"| {_clock(start)}-{_clock(start + minutes)} | {minutes} | {activity} | {_text(what)} | {source} |"
+        )
+        start += minutes
+    if start < SESSION:
+        lines.append(
+            f"| {_clock(start)}-{_clock(SESSION)} | {SESSION - start} | spare | questions, or a step that "
+            "takes longer than planned | what is left |"
+        )
+    homework = Template(prose["homework"]).substitute(fields)
+    commands = re.findall(r"run (\d\d/[a-z_]+)", homework)
+    unknown = [c for c in commands if c not in lessons.experiments()]
+    if unknown:
+        raise SystemExit(f"{SOURCE}, lesson {lesson}: the homework names no experiment {', '.join(unknown)}")
+    planned = " ".join(r[2] for r in rows if r[1] == "build") + " " + homework
+    skipped = [name for name in builds(lesson).exercises if f"`{name}`" not in planned]
+    if skipped:
+        raise SystemExit(
+            f"{SOURCE}, lesson {lesson}: build-it step(s) {', '.join(skipped)} in neither the plan nor the homework"
+        )
+    lines += ["", f"**Homework.** {homework}", ""]
+    if prose["prepare"]:
+        lines += [f"**To prepare.** {Template(prose['prepare']).substitute(fields)}", ""]
+    lines += [
+        "**Answers to the discussion prompts.** Short model answers; each number is from the section named.",
+        "",
+    ]
+    lines += [f"- *{heading}*: {answer}" for heading, _, answer in prose["discuss"]]
+    return lines + [""]
 
 
 def links(stem: str) -> tuple:
@@ -376,8 +520,26 @@ def build(root: Path, notes: list | None = None) -> str:
             + f" | [Binder]({binder}), [Colab]({colab}) |"
         )
     lines += ["", "## Running the course for a class", "", Template(blocks["running"]).substitute(fields), ""]
+    proses = {
+        lesson: lesson_prose(blocks[f"lesson {lesson}"], lesson, headings(path))
+        for lesson, path in paths.items()
+    }
+    lines += [f"## Six {SESSION}-minute sessions", "", Template(blocks["sessions"]).substitute(fields), ""]
+    lines += [
+        "| lesson | " + " | ".join(ACTIVITIES) + " | spare |",
+        "| --- |" + " --- |" * (len(ACTIVITIES) + 1),
+    ]
     for lesson, path in paths.items():
-        prose = lesson_prose(blocks[f"lesson {lesson}"], lesson, headings(path))
+        rows = plan_rows(lesson, path, proses[lesson]["plan"], {**fields, "run": run_time(times, path.stem)})
+        used = {a: sum(r[0] for r in rows if r[1] == a) for a in ACTIVITIES}
+        lines.append(
+            f"| {lesson} | "
+            + " | ".join(str(used[a]) for a in ACTIVITIES)
+            + f" | {SESSION - sum(used.values())} |"
+        )
+    lines.append("")
+    for lesson, path in paths.items():
+        prose = proses[lesson]
         binder, colab = links(path.stem)
         solution = sorted((root / "solutions").glob(f"{lesson}_*_solutions.ipynb"))
         lines += [
@@ -396,7 +558,7 @@ def build(root: Path, notes: list | None = None) -> str:
         ]
         lines += [f"- {g}" for g in goals(path)]
         lines += ["", "**Sections worth discussing in class.**", ""]
-        lines += [f"- [{h}](../notebooks/{path.name}): {why}" for h, why in prose["discuss"]]
+        lines += [f"- [{h}](../notebooks/{path.name}): {why}" for h, why, _ in prose["discuss"]]
         lines += ["", "**Expected numbers.**", ""] + expected(root, lesson, path.stem)
         lines += [
             "**What the learner builds.** Each step is checked against the course's own code on hidden cases; "
@@ -406,6 +568,7 @@ def build(root: Path, notes: list | None = None) -> str:
         lines += ["**Common mistakes the checks catch.**", ""] + mistakes(lesson)
         if prose["notes"]:
             lines += [f"**In class.** {prose['notes']}", ""]
+        lines += session_plan(lesson, path, prose, {**fields, "run": run_time(times, path.stem)})
     return "\n".join(lines).rstrip() + "\n"
 
 

@@ -95,3 +95,53 @@ def test_check_says_what_differs(tmp_path, monkeypatch, capsys):
     assert guide.main(["--check"]) == 1
     assert "+## Running the course for a class" in capsys.readouterr().out
     assert guide.main([]) == 0 and guide.main(["--check"]) == 0
+
+
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_every_lesson_has_a_session_plan_and_every_prompt_an_answer(lesson):
+    path = guide.notebook(ROOT, lesson)
+    prose = guide.lesson_prose(guide.source_blocks(ROOT)[f"lesson {lesson}"], lesson, guide.headings(path))
+    assert prose["discuss"], f"lesson {lesson} has no discussion prompt"
+    for heading, prompt, answer in prose["discuss"]:
+        assert prompt and len(answer.split()) >= 30, (
+            f"lesson {lesson}: the prompt on '{heading}' has no real answer"
+        )
+    rows = guide.plan_rows(lesson, path, prose["plan"], {"run": "RUN"})
+    activities = {activity for _, activity, _, _ in rows}
+    assert {"framing", "read", "build", "discuss", "exercises"} <= activities, (
+        f"lesson {lesson}: {activities}"
+    )
+    assert sum(minutes for minutes, *_ in rows) <= guide.SESSION
+    assert prose["homework"], f"lesson {lesson} has no homework"
+    page = (ROOT / guide.PAGE).read_text()
+    section = page.split(f"## {guide.title(path)}\n", 1)[1].split("\n## ", 1)[0]
+    assert "**Session plan" in section and "**Homework.**" in section
+    assert all(answer in section for _, _, answer in prose["discuss"])
+
+
+def test_reading_rows_count_the_same_words_as_the_lesson_table():
+    for lesson in LESSONS:
+        path = guide.notebook(ROOT, lesson)
+        assert sum(guide.section_words(path).values()) == guide.words(path) + guide.output_words(path)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda s: s.replace("\nanswer: ", "\nnotes2: ", 1), "unknown paragraph key"),
+        (lambda s: s.replace("\n\nanswer: ", "\n\nprerequisites: ", 1), "has no answer"),
+        (lambda s: s.replace("plan:\n", "notes:\n", 1), "no session plan"),
+        (lambda s: s.replace("- build | 20 |", "- build | 80 |", 1), "more than 90"),
+        (lambda s: s.replace("- read | 2 |", "- read | 42 |", 1), "which is no section"),
+        (lambda s: s.replace("`additive`", "`additve`", 1), "build-it step"),
+        (lambda s: s.replace("run 02/dimensions", "run 02/dimension", 1), "no experiment 02/dimension"),
+    ],
+)
+def test_an_incomplete_session_plan_breaks_the_build(tmp_path, change, message):
+    root = _copy(tmp_path)
+    source = root / guide.SOURCE
+    changed = change(source.read_text())
+    assert changed != source.read_text()
+    source.write_text(changed)
+    with pytest.raises(SystemExit, match=message):
+        guide.build(root)
