@@ -9,6 +9,12 @@ and saves a screenshot per lesson (``$RECSYS_COURSE_ARTIFACTS``, default
 JupyterLab it is skipped - unless ``RECSYS_COURSE_BROWSER=1`` (CI sets it),
 which turns a missing piece into a failure. The copy's outputs are cleared first,
 so a cell counts as run only once the browser has run it.
+
+It also opens the course's static site (``python scripts/build_site.py`` builds it into
+``site/_build/html``; CI builds it after the other tests, then runs this test alone) from its files:
+each lesson's page has the lesson's title, shows every figure the committed notebook holds, and its
+links to other lessons and to the claims ledger lead to pages that exist. Without a built site the
+test is skipped, or fails when ``RECSYS_COURSE_BROWSER=1``.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -36,9 +43,13 @@ LAB_SETTINGS = {  # a quiet, read-only session: no autosave, no news or update p
 }
 
 
-def _missing() -> list[str]:
+SITE = ROOT / "site" / "_build" / "html"
+SMART_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
+
+
+def _missing(modules: tuple[str, ...] = ("selenium", "jupyterlab")) -> list[str]:
     missing = [tool for tool in ("chromium", "chromedriver") if shutil.which(tool) is None]
-    for module in ("selenium", "jupyterlab"):
+    for module in modules:
         try:
             __import__(module)
         except ImportError:
@@ -144,9 +155,8 @@ def _shut_down_kernels(lab) -> None:
         urllib.request.urlopen(request, timeout=30).close()
 
 
-@pytest.fixture
-def browser(lab):
-    """A fresh headless Chromium per lesson; the lesson's kernels are shut down after it."""
+def _chromium():
+    """The system's Chromium, headless, driven by Selenium."""
     from selenium import webdriver
     from selenium.webdriver.chrome.options import Options
     from selenium.webdriver.chrome.service import Service
@@ -156,7 +166,19 @@ def browser(lab):
     options.binary_location = shutil.which("chromium")
     for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,1000"):
         options.add_argument(argument)
-    driver = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
+    return webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
+
+
+def _artifacts() -> Path:
+    artifacts = Path(os.environ.get("RECSYS_COURSE_ARTIFACTS", ROOT / "artifacts" / "browser"))
+    artifacts.mkdir(parents=True, exist_ok=True)
+    return artifacts
+
+
+@pytest.fixture
+def browser(lab):
+    """A fresh headless Chromium per lesson; the lesson's kernels are shut down after it."""
+    driver = _chromium()
     yield driver
     driver.quit()
     _shut_down_kernels(lab)
@@ -230,8 +252,7 @@ def test_setup_and_data_cells_run_in_the_browser(lab, browser, notebook):
         )
         return ran or failed(outputs())  # an error stops the queued cells: no use waiting for them
 
-    artifacts = Path(os.environ.get("RECSYS_COURSE_ARTIFACTS", ROOT / "artifacts" / "browser"))
-    artifacts.mkdir(parents=True, exist_ok=True)
+    artifacts = _artifacts()
     try:
         WebDriverWait(browser, float(os.environ.get("RECSYS_COURSE_BROWSER_TIMEOUT", 600)), 1).until(finished)
     except TimeoutException:
@@ -245,3 +266,85 @@ def test_setup_and_data_cells_run_in_the_browser(lab, browser, notebook):
     errors = failed(shown)
     assert not errors, f"{notebook.name}: error output in the browser: {errors[0][:1500]}"
     assert any(shown), f"{notebook.name}: the first cells printed nothing"
+
+
+@pytest.fixture(scope="module")
+def site_browser():
+    """A headless Chromium for the built site, which it reads from its files: no server."""
+    missing = _missing(("selenium",))
+    if not (SITE / "index.html").is_file():
+        missing.append("the built site (run `python scripts/build_site.py`, which needs the site extra)")
+    if missing:
+        message = f"the site's browser test needs {', '.join(missing)}"
+        if REQUIRED:
+            pytest.fail(message)
+        pytest.skip(message)
+    driver = _chromium()
+    yield driver
+    driver.quit()
+
+
+def _file(url: str) -> Path:
+    return Path(urllib.parse.unquote(urllib.parse.urlparse(url).path))
+
+
+def test_the_site_shows_each_lesson_with_its_figures_and_working_links(site_browser):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    for notebook in NOTEBOOKS:
+        cells = json.loads(notebook.read_text())["cells"]
+        heading = next(
+            line[2:].strip()
+            for c in cells
+            if c["cell_type"] == "markdown"
+            for line in "".join(c["source"]).splitlines()
+            if line.startswith("# ")
+        )
+        figures = sum("image/png" in o.get("data", {}) for c in cells for o in c.get("outputs", []))
+        page = SITE / "notebooks" / f"{notebook.stem}.html"
+        site_browser.get(page.as_uri())
+        WebDriverWait(site_browser, 30, 0.2).until(
+            lambda d: d.execute_script("return document.readyState") == "complete"
+        )
+        title = site_browser.title.translate(SMART_QUOTES)  # Sphinx writes the article's as the article’s
+        assert title.startswith(heading), f"{page.name}: title {site_browser.title!r}"
+
+        images = site_browser.find_elements(By.CSS_SELECTOR, "article img[src$='.png']")
+        assert len(images) >= figures > 0, f"{page.name}: {len(images)} images for {figures} figures"
+        unloaded = [
+            image.get_attribute("src")
+            for image in images
+            if not site_browser.execute_script(
+                "return arguments[0].complete && arguments[0].naturalWidth", image
+            )
+        ]
+        assert not unloaded, f"{page.name}: figures that did not load: {unloaded}"
+        site_browser.execute_script("arguments[0].scrollIntoView()", images[0])
+        site_browser.save_screenshot(str(_artifacts() / f"site_{notebook.stem}.png"))  # its first figure
+
+        links = [
+            a.get_attribute("href") for a in site_browser.find_elements(By.CSS_SELECTOR, "article a[href]")
+        ]
+        local = [url for url in links if url.startswith("file:") and _file(url) != page]
+        for url in local:  # every link of the lesson's text to a page of the site leads to one, at its anchor
+            assert _file(url).is_file(), f"{page.name} links to {url}, which does not exist"
+            anchor = urllib.parse.urlparse(url).fragment
+            assert not anchor or f'id="{anchor}"' in _file(url).read_text(), (
+                f"{page.name}: {url}: no {anchor}"
+            )
+        if notebook != NOTEBOOKS[0]:  # lessons 02 to 06 point at lesson 01's verdict rule
+            assert any(_file(url) == SITE / "notebooks" / f"{NOTEBOOKS[0].stem}.html" for url in local), (
+                f"{page.name}: no link to lesson 01"
+            )
+        if "../CLAIMS.md" in "".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown"):
+            assert SITE / "CLAIMS.html" in [_file(url) for url in local], f"{page.name}: no link to CLAIMS"
+
+    # a lesson's link, followed in the browser, opens the other lesson at the section it names
+    site_browser.get((SITE / "notebooks" / f"{NOTEBOOKS[1].stem}.html").as_uri())
+    link = site_browser.find_element(By.CSS_SELECTOR, f"article a[href*='{NOTEBOOKS[0].stem}.html#']")
+    target = link.get_attribute("href")
+    site_browser.get(target)
+    assert site_browser.title.startswith("Lesson 01"), site_browser.title
+    fragment = urllib.parse.urlparse(target).fragment
+    assert site_browser.execute_script("return document.getElementById(arguments[0]) !== null", fragment)
