@@ -106,7 +106,9 @@ display(pd.DataFrame(SETTINGS).T.rename_axis("Adam settings the benchmark chose 
 
 # %%
 ml = load_movielens(DATASET)
-task = movielens_ctr(ml)
+task = movielens_ctr(ml)          # lesson 05's click task
+
+# %%
 live, live_metrics = {}, {}
 for name in ("FM", "DeepFM"):
     model, history = ctr_benchmark.train_model(name, task, S, SETTINGS[name], SEED)
