@@ -380,9 +380,7 @@ plt.show()
 print(f"shared settings: learning rate {SETTINGS.lr:g}, temperature {SETTINGS.temperature:g}")
 if full is not None and full["tuned_towers"] is not None:
     tower_grid = full["tower_grid"]       # every variant's 3 x 3 grid of validation Recall@50
-    edges = tuning.edges(tower_grid)       # evidence.edge_note(edges) names each one
-    print(f"{(edges['at edge'] != '').sum()} of {len(edges)} tuned settings sit at an end of their grid: a wider grid "
-          "might choose otherwise")
+    print(evidence.edge_note(tuning.edges(tower_grid), brief=True))   # without brief=True, it names each one
     own = full["tuned_towers"].frame().groupby("model", sort=False)
     runner_up = tower_grid.groupby("variant", sort=False)["valid"].apply(lambda v: v.nlargest(2).diff().abs().iloc[-1])
     # how sure is each choice? the margin by which the grid's best setting won, beside how much the validation

@@ -594,7 +594,7 @@ if adult is not None:
 # standardises all five numbers, where the tutorial fed them raw. That one is measured here:
 # Wide & Deep trained both ways on three seeds, everything else equal, the raw side with its
 # own AdaGrad rate chosen on validation AUC (on a tuning seed, 5). The lesson reads the runs of
-# `python -m recsys_course run 05/input_scaling` (half a minute on two cores):
+# `python -m recsys_course run 05/input_scaling`:
 
 # %%
 if adult is not None:

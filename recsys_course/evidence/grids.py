@@ -51,11 +51,17 @@ def edge_report(choices: dict) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["setting", "grid", "chosen", "at edge"]).set_index("setting")
 
 
-def edge_note(report: pd.DataFrame) -> str:
-    """A sentence for the lesson: which tuned settings sit at an end of their grid (or that none does)."""
+def edge_note(report: pd.DataFrame, brief: bool = False) -> str:
+    """A sentence for the lesson: which tuned settings sit at an end of their grid (or that none does);
+    ``brief`` counts them instead of naming each."""
     flagged = report[report["at edge"] != ""]
     if flagged.empty:
         return f"Every tuned setting ({len(report)}) lies inside its grid."
+    if brief:
+        return (
+            f"{len(flagged)} of {len(report)} tuned settings sit at an end of their grid: a wider grid might "
+            "choose otherwise"
+        )
     parts = [
         f"{name} = {row['chosen']:g} (every value of {row['grid']} ties on validation)"
         if row["at edge"] == "every value ties"

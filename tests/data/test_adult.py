@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import replace
 from pathlib import Path
 
@@ -10,6 +9,8 @@ import pytest
 
 from recsys_course.data import DataError, DownloadError, load_adult, registry
 from recsys_course.data.adult import CATEGORICAL, COLUMNS, NUMERIC, TEST_COMMENT, read_adult
+
+from .real_data import ADULT, needs_real_adult
 
 ROWS = [
     "39, State-gov, 77516, Bachelors, 13, Never-married, Adm-clerical, Not-in-family, White, Male, 2174, 0, "
@@ -26,17 +27,9 @@ def _write(folder: Path, train_rows=ROWS, test_rows=None, comment=TEST_COMMENT) 
     return folder
 
 
-def _shared_adult() -> Path | None:
-    root = os.environ.get("RECSYS_COURSE_DATA")
-    folder = Path(root) / "adult" if root else None
-    return folder if folder is not None and (folder / "adult.data").is_file() else None
-
-
-@pytest.mark.skipif(
-    _shared_adult() is None, reason="the official UCI Adult files are not in RECSYS_COURSE_DATA"
-)
+@needs_real_adult
 def test_official_files_load_with_their_published_counts():
-    adult = load_adult(_shared_adult().parent, verbose=False)
+    adult = load_adult(ADULT.parent, verbose=False)
     assert (len(adult.train), len(adult.test)) == (32_561, 16_281)
     assert (int(adult.train["label"].sum()), int(adult.test["label"].sum())) == (7_841, 3_846)
     assert list(adult.train.columns) == [c for c in COLUMNS if c != "income"] + ["label"]

@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import io
-import os
 import zipfile
 from pathlib import Path
 
@@ -18,26 +17,17 @@ import pytest
 
 from recsys_course.data import DataError, DownloadError, load_adult, registry
 
+from .real_data import ADULT, needs_real_adult
+
 LEGACY = "ml/machine-learning-databases/adult/"  # the paths as UCI lays them out
 ZIP = "static/public/2/adult.zip"
 NAMES = list(registry.ADULT_FILES)  # adult.data, adult.test
 
 
-def _official() -> Path | None:
-    root = os.environ.get("RECSYS_COURSE_DATA")
-    folder = Path(root) / "adult" if root else None
-    return folder if folder is not None and all((folder / n).is_file() for n in NAMES) else None
-
-
-needs_official = pytest.mark.skipif(
-    _official() is None, reason="the official UCI Adult files are not in RECSYS_COURSE_DATA"
-)
-
-
 def adult_zip(changed: dict[str, bytes] | None = None) -> bytes:
     """A zip laid out like UCI's adult.zip (members at the top, with the description files) from the
     official files, with the members in ``changed`` replaced."""
-    members = {name: (_official() / name).read_bytes() for name in NAMES}
+    members = {name: (ADULT / name).read_bytes() for name in NAMES}
     members.update(changed or {})
     members["adult.names"] = b"A stand-in for the description UCI ships, made by the tests.\n"
     members["Index"] = b"Index of adult\n"
@@ -69,7 +59,7 @@ def uci(local_server, monkeypatch):
 
 def _serve_legacy(uci, *names: str) -> None:
     for name in names:
-        (uci.root / LEGACY / name).write_bytes((_official() / name).read_bytes())
+        (uci.root / LEGACY / name).write_bytes((ADULT / name).read_bytes())
 
 
 def _check_cached(folder: Path) -> None:
@@ -78,7 +68,7 @@ def _check_cached(folder: Path) -> None:
         assert hashlib.sha256((folder / name).read_bytes()).hexdigest() == spec.sha256
 
 
-@needs_official
+@needs_real_adult
 def test_the_legacy_files_come_first(uci, tmp_path):
     _serve_legacy(uci, *NAMES)
     (uci.root / ZIP).write_bytes(adult_zip())
@@ -88,7 +78,7 @@ def test_the_legacy_files_come_first(uci, tmp_path):
     _check_cached(tmp_path / "adult")
 
 
-@needs_official
+@needs_real_adult
 def test_when_the_legacy_address_fails_the_zip_serves_both_files(uci, tmp_path):
     (uci.root / ZIP).write_bytes(adult_zip())
     adult = load_adult(tmp_path, verbose=False)
@@ -100,7 +90,7 @@ def test_when_the_legacy_address_fails_the_zip_serves_both_files(uci, tmp_path):
     assert len(uci.requests) == 2
 
 
-@needs_official
+@needs_real_adult
 def test_the_zip_supplies_only_what_the_legacy_address_did_not(uci, tmp_path):
     _serve_legacy(uci, "adult.data")
     never_read = {"adult.data": b"not the official file, and never asked for: the legacy copy came first\n"}
@@ -110,9 +100,9 @@ def test_the_zip_supplies_only_what_the_legacy_address_did_not(uci, tmp_path):
     _check_cached(tmp_path / "adult")
 
 
-@needs_official
+@needs_real_adult
 def test_a_damaged_member_of_the_zip_is_refused_and_nothing_is_kept(uci, tmp_path):
-    official = (_official() / "adult.data").read_bytes()
+    official = (ADULT / "adult.data").read_bytes()
     damaged = official.replace(b"39, State-gov", b"38, State-gov", 1)  # one byte; it would still parse
     (uci.root / ZIP).write_bytes(adult_zip(changed={"adult.data": damaged}))
     with pytest.raises(DataError) as info:

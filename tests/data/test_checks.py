@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import io
-import os
 import re
 import shutil
 import zipfile
@@ -21,22 +20,7 @@ import pytest
 from recsys_course import data
 from recsys_course.data import DataError, DownloadError, checks, load, registry
 
-REPO = Path(__file__).resolve().parents[2]
-
-
-def _real_root() -> Path:
-    env = os.environ.get("RECSYS_COURSE_DATA")
-    if env:
-        path = Path(env).expanduser()
-        return path if path.is_absolute() else REPO / path
-    return REPO.parent / "shared" / "datasets"
-
-
-REAL_ROOT = _real_root()
-needs_real_ml100k = pytest.mark.skipif(
-    not (REAL_ROOT / "ml-100k" / "u.data").is_file(),
-    reason=f"the extracted ML-100K is not at {REAL_ROOT / 'ml-100k'} (set RECSYS_COURSE_DATA)",
-)
+from .real_data import REAL_ROOT, needs_real_ml100k
 
 
 def snapshot(folder: Path) -> dict[str, tuple[int, int]]:

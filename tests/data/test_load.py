@@ -14,7 +14,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import io
-import os
 import socket
 import zipfile
 from pathlib import Path
@@ -26,23 +25,7 @@ import pytest
 from recsys_course import data
 from recsys_course.data import DataError, DownloadError, download, movielens, registry
 
-REPO = Path(__file__).resolve().parents[2]
-
-
-def _real_data_root() -> Path:
-    """Where the real datasets live: $RECSYS_COURSE_DATA (relative to the repo) or ../shared/datasets."""
-    env = os.environ.get("RECSYS_COURSE_DATA")
-    if env:
-        path = Path(env).expanduser()
-        return path if path.is_absolute() else REPO / path
-    return Path(__file__).resolve().parents[3] / "shared" / "datasets"
-
-
-REAL_ROOT = _real_data_root()
-needs_real_ml100k = pytest.mark.skipif(
-    not (REAL_ROOT / "ml-100k" / "u.data").is_file(),
-    reason=f"the extracted ML-100K is not at {REAL_ROOT / 'ml-100k'} (set RECSYS_COURSE_DATA)",
-)
+from .real_data import REAL_ROOT, needs_real_ml100k
 
 # ----------------------------------------------------------------------------------
 # Tiny datasets in the official formats

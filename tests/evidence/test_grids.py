@@ -29,6 +29,9 @@ def test_edge_report_and_note():
     note = edge_note(report)
     assert note.startswith("1 of 2 tuned settings") and "rate = 0.1 (the highest of 0.001, 0.01, 0.1)" in note
     assert edge_note(report.drop(index="rate")) == "Every tuned setting (1) lies inside its grid."
+    brief = edge_note(report, brief=True)
+    assert brief == "1 of 2 tuned settings sit at an end of their grid: a wider grid might choose otherwise"
+    assert edge_note(report.drop(index="rate"), brief=True) == "Every tuned setting (1) lies inside its grid."
 
 
 def test_a_grid_where_every_value_ties_is_said_to_have_chosen_nothing():
