@@ -8,6 +8,7 @@ notebook its checker.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -201,11 +202,17 @@ class Function(Exercise):
         return self._outcome(FAILED, "Hint: wrong on " + "; ".join(failed[:3]) + ".")
 
 
+def sealed(number: int, key: str) -> str:
+    """The right key of choice ``number`` as the student release carries it (:mod:`recsys_course.release`): a
+    digest, so that reading the check's file does not show the answer."""
+    return "sha256:" + hashlib.sha256(f"exercise {number}: {key}".encode()).hexdigest()
+
+
 @dataclass
 class Choice(Exercise):
     """A short choice: one of ``options``' keys. ``hints`` gives, per wrong option, why it is wrong.
 
-    ``correct`` is the right key, or a function that reads it off the committed results.
+    ``correct`` is the right key, its :func:`sealed` digest, or a function that reads it off the committed results.
     """
 
     options: dict[str, str] = field(default_factory=dict)
@@ -223,7 +230,7 @@ class Choice(Exercise):
             correct = self.answer()
         except FileNotFoundError as err:
             return self._no_reference(err)
-        if key == correct:
+        if key == correct or sealed(self.number, key) == correct:
             return self._outcome(PASSED, "Right.")
         return self._outcome(FAILED, "Hint: " + self.hints.get(key, "reread the section the exercise names."))
 
@@ -237,6 +244,10 @@ def _close(got, expected, rtol: float = 1e-6, atol: float = 1e-9) -> bool:
     return got.shape == expected.shape and bool(
         np.allclose(got, expected, rtol=rtol, atol=atol, equal_nan=True)
     )
+
+
+class NotPassed(AssertionError):
+    """A graded item that has not passed, while a submission is graded: the cell's error costs its points."""
 
 
 class Checker:
@@ -290,6 +301,25 @@ class Checker:
                 f"{self.noun} {number} ({exercise.title}): {outcome.status if outcome else NOT_ATTEMPTED}"
             )
         return "\n".join(lines)
+
+    def grade(self, number: int | str, points: int) -> None:
+        """A graded cell of the student release (:mod:`recsys_course.release`): where item ``number`` stands.
+
+        While nbgrader grades a submission (``RECSYS_COURSE_GRADING=1``) an item that has not passed raises
+        :class:`NotPassed`, and nbgrader gives the cell no points; otherwise the cell prints one line.
+        """
+        if number not in self.exercises:
+            raise KeyError(f"Lesson {self.lesson} has no {self.noun.lower()} {number!r}.")
+        outcome = self.outcomes.get(number)
+        passed = outcome is not None and outcome.passed
+        status = outcome.status if outcome else NOT_ATTEMPTED
+        line = (
+            f"{self.noun} {number} ({self.exercises[number].title}): {status} - "
+            f"{points if passed else 0} of {points} point{'s' if points != 1 else ''} when graded."
+        )
+        if config.grading() and not passed:
+            raise NotPassed(line)
+        print(line)
 
     def assert_all_passed(self) -> None:
         """For the solution notebooks: fail loudly unless every exercise's check has passed.

@@ -1,8 +1,10 @@
-"""The course's command line: run a lesson's full-size experiment, or write the claims ledger.
+"""The course's command line: run a lesson's full-size experiment, write the claims ledger, release, grade.
 
     python -m recsys_course run --list                         # every full-size experiment, by lesson
     python -m recsys_course run 03/ncf [--dataset ml-100k] [--seeds 0 1 2] [--fast] [--out DIR] [options]
     python -m recsys_course ledger [--check]                   # CLAIMS.md from the lessons' claim records
+    python -m recsys_course release student OUT/ [--repository OWNER/NAME]   # the copy students get
+    python -m recsys_course grade 06 SUBMISSIONS/ [--out grades.csv]       # grade their lessons (nbgrader)
 
 Every experiment takes the same four flags; ``--fast`` (or ``RECSYS_COURSE_FAST=1``) shrinks models and
 epochs and writes under ``results/fast/`` and ``figures/fast/``, so a quick run never overwrites the
@@ -116,5 +118,13 @@ def main(argv: list[str] | None = None) -> int:
         from .evidence import ledger
 
         return ledger.main(argv[1:])
+    if argv and argv[0] == "release":
+        from . import release
+
+        return release.main(argv[1:])
+    if argv and argv[0] == "grade":
+        from . import grading
+
+        return grading.main(argv[1:])
     print(__doc__.strip().split("\n\n")[1])  # the usage lines
     return 0 if not argv or argv[0] in ("-h", "--help") else 2

@@ -84,7 +84,7 @@ def committed_results_dir(lesson: str) -> Path | None:
 
 
 def _output_dir(name: str) -> Path:
-    root = repo_root()
+    root = None if grading() else repo_root()
     path = root / name if root is not None else Path.cwd() / name
     if fast_mode():
         path = path / "fast"
@@ -95,6 +95,13 @@ def _output_dir(name: str) -> Path:
 def fast_mode() -> bool:
     """True when RECSYS_COURSE_FAST=1: smaller models, fewer epochs."""
     return _truthy(os.environ.get("RECSYS_COURSE_FAST"))
+
+
+def grading() -> bool:
+    """True while nbgrader grades a submission (RECSYS_COURSE_GRADING=1, set by :mod:`recsys_course.grading`):
+    a graded item that has not passed raises, and a lesson writes its figures and claim records into its own
+    working folder instead of the course's."""
+    return _truthy(os.environ.get("RECSYS_COURSE_GRADING"))
 
 
 def strict_data() -> bool:

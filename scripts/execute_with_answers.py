@@ -55,17 +55,19 @@ def switched_off(lesson: Path, solution: Path) -> tuple[nbformat.NotebookNode, i
         if cell.cell_type != "code" or "build.use(" not in cell.source:
             continue
         steps += cell.source.count("build.use(")
-        tree = ast.parse(cell.source)
-        lines = cell.source.splitlines()
-        for node in sorted(
-            tree.body, key=lambda n: n.lineno, reverse=True
-        ):  # from the bottom: line numbers hold
-            name = getattr(node, "name", None)
-            if name in defs:
-                start = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])]) - 1
-                lines[start : node.end_lineno] = defs[name].splitlines()
-        cell.source = "\n".join(imports + lines)
+        cell.source = put_in(cell.source, defs, imports)
     return nb, steps
+
+
+def put_in(source: str, defs: dict[str, str], imports: list[str]) -> str:
+    """A scaffold cell's ``source``: each definition ``defs`` names in place of the scaffold's, after ``imports``."""
+    lines = source.splitlines()
+    for node in sorted(ast.parse(source).body, key=lambda n: n.lineno, reverse=True):  # from the bottom up
+        name = getattr(node, "name", None)
+        if name in defs:
+            start = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])]) - 1
+            lines[start : node.end_lineno] = defs[name].splitlines()
+    return "\n".join(imports + lines)
 
 
 def run(lesson: Path, copy: Path) -> float:

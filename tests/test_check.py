@@ -13,7 +13,9 @@ from recsys_course.check import (
     Choice,
     Function,
     Measured,
+    NotPassed,
     Number,
+    sealed,
 )
 
 
@@ -175,3 +177,36 @@ def test_a_measured_check_takes_the_object_and_never_raises_on_a_slip():
         assert "not a number" in checker(1, number).message
     pair = checker(1, (torch.nn.Linear(2, 1), {"history": []}))
     assert pair.status == FAILED and "(model, history)" in pair.message
+
+
+def test_a_sealed_choice_judges_as_the_plain_one():
+    """The student release writes each choice's answer as a digest: the same outcomes, no readable answer."""
+    plain = _choice()
+    sealed_choice = Choice(
+        plain.number, plain.title, options=plain.options, correct=sealed(plain.number, "b")
+    )
+    assert sealed(plain.number, "b") != sealed(plain.number, "a") != sealed(plain.number + 1, "a")
+    for key in ("a", "B", "c", "z"):
+        assert sealed_choice.judge(key).status == plain.judge(key).status
+
+
+def test_a_graded_cell_reports_the_item_and_raises_only_while_graded(monkeypatch, capsys):
+    check = Checker("99", [_number(), _function()])
+    check(1, 0.6)
+    check(2, lambda x: x)
+    monkeypatch.delenv("RECSYS_COURSE_GRADING", raising=False)
+    check.grade(1, points=1)
+    check.grade(2, points=2)
+    assert capsys.readouterr().out.splitlines() == [
+        "Exercise 1 (a share): passed - 1 of 1 point when graded.",
+        "Exercise 2 (double): not yet - 0 of 2 points when graded.",
+    ]
+    monkeypatch.setenv("RECSYS_COURSE_GRADING", "1")
+    check.grade(1, points=1)  # passed: no error, nbgrader gives the points
+    with pytest.raises(NotPassed, match="Exercise 2 \\(double\\): not yet - 0 of 2 points"):
+        check.grade(2, points=2)
+    fresh = Checker("99", [_number()])
+    with pytest.raises(NotPassed, match="not attempted yet"):
+        fresh.grade(1, points=1)  # its check never ran
+    with pytest.raises(KeyError, match="no exercise 3"):
+        fresh.grade(3, points=1)

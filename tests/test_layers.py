@@ -29,6 +29,8 @@ LAYERS = [
     {"plots", "check"},
     {"build"},  # the build-it steps' checks, on top of the exercises' (check)
     {"lessons"},
+    {"release"},  # the student release: the lessons with graded cells, the choices' answers sealed
+    {"grading"},  # nbgrader grading of the release's lessons
     {"cli"},
     {"__main__"},
 ]

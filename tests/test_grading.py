@@ -1,0 +1,81 @@
+"""Grading (recsys_course.grading): what it refuses before nbgrader runs, and how it writes its table.
+
+nbgrader itself runs in CI, after the test suite: scripts/check_grading.py grades three submissions of the
+student release's lesson 06 and fails unless each earns exactly the points it should.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import nbformat
+import pandas as pd
+import pytest
+
+from recsys_course import config, grading
+from recsys_course.cli import main
+
+
+def notebook(path):
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")]), path)
+
+
+def test_each_notebook_is_a_student_by_its_file_name(tmp_path):
+    notebook(tmp_path / "ada.ipynb")
+    notebook(tmp_path / "grace_h.ipynb")
+    (tmp_path / "notes.txt").write_text("not a submission")
+    assert list(grading.submissions_in(tmp_path)) == ["ada", "grace_h"]
+
+
+@pytest.mark.parametrize(
+    "setup, message",
+    [
+        (lambda d: None, "holds no .ipynb file"),
+        (lambda d: notebook(d / "ada lovelace.ipynb"), "cannot use \\['ada lovelace'\\] as student ids"),
+        (lambda d: (d / "ada.ipynb").write_text('{"cells": [tr'), "ada.ipynb is not a readable notebook"),
+    ],
+)
+def test_a_folder_that_cannot_be_graded_is_refused_with_the_fix(tmp_path, setup, message):
+    setup(tmp_path)
+    with pytest.raises(grading.GradingError, match=message):
+        grading.submissions_in(tmp_path)
+
+
+def test_a_missing_folder_or_lesson_is_refused(tmp_path):
+    with pytest.raises(grading.GradingError, match="is not a folder"):
+        grading.submissions_in(tmp_path / "nowhere")
+    with pytest.raises(grading.GradingError, match="there is no lesson '09'"):
+        grading.lesson_notebook("09")
+
+
+def test_without_nbgrader_it_says_how_to_install_it(tmp_path, monkeypatch, capsys):
+    notebook(tmp_path / "ada.ipynb")
+    monkeypatch.setitem(sys.modules, "nbgrader", None)  # as if not installed: importing it raises ImportError
+    assert main(["grade", "06", str(tmp_path)]) == 2
+    assert 'grading needs nbgrader: pip install -e ".[grade]"' in capsys.readouterr().err
+
+
+def test_the_table_is_written_whole_or_not_at_all(tmp_path, monkeypatch):
+    out = tmp_path / "grades.csv"
+    table = pd.DataFrame({"exercise-1": [1.0, 0.0], "total": [1.0, 0.0]}, index=[grading.OUT_OF, "ada"])
+    grading.write_table(table, out)
+    before = out.read_text()
+    assert before.splitlines()[1].startswith("(out of),1.0")
+
+    def broken(self, path, *args, **kwargs):
+        path.write_text("exercise-1,to")  # half a file, then the disk fills
+        raise OSError("disk full")
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", broken)
+    with pytest.raises(OSError, match="disk full"):
+        grading.write_table(table, out)
+    assert out.read_text() == before and [p.name for p in tmp_path.iterdir()] == ["grades.csv"]
+
+
+def test_while_graded_a_lesson_writes_into_its_own_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("RECSYS_COURSE_FAST", raising=False)
+    monkeypatch.setenv("RECSYS_COURSE_GRADING", "1")
+    assert config.figures_dir() == tmp_path / "figures" and config.claims_dir() == tmp_path / "claims"
+    monkeypatch.delenv("RECSYS_COURSE_GRADING")
+    assert config.figures_dir() == config.repo_root() / "figures"
