@@ -44,6 +44,7 @@ class Step(Exercise):
     known_mistakes: tuple[tuple[str, Any], ...] = ()
     rtol: float = 1e-4
     atol: float = 1e-5
+    takes_code = True
 
     def _outcome(self, status: str, message: str = "") -> Outcome:
         return Outcome(self.number, status, message, kind="Step")
@@ -389,6 +390,6 @@ class Builder(Checker):
     def __call__(self, number, answer, **context) -> Outcome:
         if number in self.exercises and unattempted(answer):
             outcome = self.exercises[number]._outcome(NOT_ATTEMPTED, "Write it in place of the placeholder.")
-            self.outcomes[number] = outcome
+            self.outcomes[number], self.borrowed[number] = outcome, ""
             return outcome
         return super().__call__(number, answer, **context)

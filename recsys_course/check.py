@@ -38,6 +38,12 @@ class Outcome:
         return f"{self.kind} {self.exercise}: {self.status}. {self.message}".rstrip()
 
 
+def course_code(answer: Any) -> str:
+    """The module of the course ``answer`` was defined in ("recsys_course.models.ctr"), or "" for the learner's."""
+    module = getattr(answer, "__module__", None) or ""
+    return module if module == "recsys_course" or module.startswith("recsys_course.") else ""
+
+
 def unattempted(answer: Any) -> bool:
     """The scaffold's placeholders - None or ... - mean the learner has not answered yet."""
     return answer is None or answer is Ellipsis
@@ -52,6 +58,9 @@ class Exercise:
     mistakes: tuple[str, ...] = ()
     dataset: str | None = None  # the data the reference belongs to; None when any data will do
     full_size: bool = False  # the reference was trained at the lesson's default settings, which FAST shrinks
+    takes_code = (
+        False  # the answer is code the learner writes (a function, a model class): never the course's own
+    )
 
     def judge(self, answer: Any, **context) -> Outcome:
         raise NotImplementedError
@@ -176,6 +185,7 @@ class Function(Exercise):
     reference: Callable = None
     cases: Callable[[], list[tuple[str, tuple]]] = None
     same: Callable[[Any, Any], bool] = None
+    takes_code = True
 
     def judge(self, answer: Any, **context) -> Outcome:
         if not callable(answer):
@@ -232,7 +242,10 @@ class Choice(Exercise):
             return self._no_reference(err)
         if key == correct or sealed(self.number, key) == correct:
             return self._outcome(PASSED, "Right.")
-        return self._outcome(FAILED, "Hint: " + self.hints.get(key, "reread the section the exercise names."))
+        hint = self.hints.get(key) or self.hints.get(
+            sealed(self.number, key)
+        )  # the release seals hints' keys too
+        return self._outcome(FAILED, "Hint: " + (hint or "reread the section the exercise names."))
 
 
 def _close(got, expected, rtol: float = 1e-6, atol: float = 1e-9) -> bool:
@@ -264,6 +277,7 @@ class Checker:
         self.exercises = {exercise.number: exercise for exercise in exercises}
         self.dataset = dataset
         self.outcomes: dict[int, Outcome] = {}
+        self.borrowed: dict[int, str] = {}  # the course module whose code the learner handed over, if any
 
     def __call__(self, number: int, answer: Any, **context) -> Outcome:
         if number not in self.exercises:
@@ -290,6 +304,7 @@ class Checker:
         else:
             outcome = exercise.judge(answer, **context)
         self.outcomes[number] = outcome
+        self.borrowed[number] = course_code(answer) if exercise.takes_code else ""
         return outcome
 
     def summary(self) -> str:
@@ -302,22 +317,27 @@ class Checker:
             )
         return "\n".join(lines)
 
-    def grade(self, number: int | str, points: int) -> None:
+    def grade(self, number: int | str, points: int, strict: bool = False) -> None:
         """A graded cell of the student release (:mod:`recsys_course.release`): where item ``number`` stands.
 
-        While nbgrader grades a submission (``RECSYS_COURSE_GRADING=1``) an item that has not passed raises
-        :class:`NotPassed`, and nbgrader gives the cell no points; otherwise the cell prints one line.
+        The learner's copy prints one line. The grader's copy says ``strict=True``, and nbgrader writes it over the
+        learner's before it runs a notebook: there an item that has not passed raises :class:`NotPassed`, and
+        nbgrader gives the cell no points.
         """
         if number not in self.exercises:
             raise KeyError(f"Lesson {self.lesson} has no {self.noun.lower()} {number!r}.")
         outcome = self.outcomes.get(number)
-        passed = outcome is not None and outcome.passed
+        borrowed = self.borrowed.get(number, "")
+        passed = outcome is not None and outcome.passed and not borrowed
         status = outcome.status if outcome else NOT_ATTEMPTED
-        line = (
-            f"{self.noun} {number} ({self.exercises[number].title}): {status} - "
-            f"{points if passed else 0} of {points} point{'s' if points != 1 else ''} when graded."
-        )
-        if config.grading() and not passed:
+        if status == CANNOT_CHECK:
+            status += " (the grader judges it on the real data, at the default settings)"
+        if borrowed:
+            status += f", but with the course's own code ({borrowed}), not yours"
+        unit = "point" if points == 1 else "points"
+        line = f"{self.noun} {number} ({self.exercises[number].title}): {status} - "
+        line += f"{points if passed else 0} of {points} {unit} when graded."
+        if strict and not passed:
             raise NotPassed(line)
         print(line)
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -21,7 +20,7 @@ import nbformat
 import pandas as pd
 
 from . import config
-from .release import graded_items, graded_lesson, lessons
+from .release import graded_items, graded_items_of, graded_lesson, lessons
 
 STUDENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]*")
 OUT_OF = "(out of)"  # the first row of the table: what each item is worth
@@ -68,22 +67,88 @@ def submissions_in(folder: Path) -> dict[str, Path]:
     return found
 
 
-def _nbgrader(*args: str, course: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run(
+# code in a submission that reaches into the checks instead of answering: the table notes it for a human to read
+TAMPERING = re.compile(
+    r"\.outcomes\b|\.borrowed\b|RECSYS_COURSE_GRADING|\bsealed\(|\.grade\s*=|Outcome\(|PASSED\b"
+)
+DATASETS = {"05": ("ml-100k", "adult")}  # the data each lesson loads, beyond MovieLens 100K
+
+
+def restored(nb: nbformat.NotebookNode, source: nbformat.NotebookNode) -> list[str]:
+    """Put back each graded cell the student deleted, after the cell that hands its item to the check (else at
+    the end, where it scores nothing); the ids of the cells put back."""
+    present = {item for item in graded_items(nb)}
+    put_back = []
+    for cell in source.cells:
+        [item] = graded_items_of(cell) or [None]
+        if item is None or item in present:
+            continue
+        kind, number = item
+        call = f'build.use("{number}"' if kind == "step" else f"check({number},"
+        at = next(
+            (i for i, c in enumerate(nb.cells) if c.cell_type == "code" and call in c.source),
+            len(nb.cells) - 1,
+        )
+        nb.cells.insert(at + 1, cell)
+        put_back.append(f"{kind}-{number}")
+    return put_back
+
+
+def notes_on(nb: nbformat.NotebookNode, put_back: list[str]) -> str:
+    """What a teacher should look at in a submission: graded cells it lacked, code that reaches into the checks."""
+    notes = [f"graded cells missing, put back: {', '.join(put_back)}"] if put_back else []
+    reaching = sorted(
+        {
+            m.group(0).strip()
+            for cell in nb.cells
+            if cell.cell_type == "code" and not graded_items_of(cell)
+            for m in TAMPERING.finditer(cell.source)
+        }
+    )
+    if reaching:
+        notes.append("its code reaches into the checks (" + ", ".join(reaching) + "): read it")
+    return "; ".join(notes)
+
+
+def _nbgrader(*args: str, course: Path, env: dict[str, str], echo: bool = False) -> tuple[int, str]:
+    """Run one nbgrader command in ``course``; its log, with each notebook it starts echoed to stderr."""
+    process = subprocess.Popen(
         [sys.executable, "-m", "nbgrader", *args, f"--CourseDirectory.root={course}"],
         cwd=course,
         env=env,
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
         text=True,
     )
+    log = []
+    for line in process.stdout:
+        log.append(line)
+        if echo and ("Autograding" in line or "ERROR" in line):
+            print(line.rstrip(), file=sys.stderr, flush=True)
+    return process.wait(), "".join(log)
+
+
+def _data_ready(lesson: str, env: dict[str, str]) -> None:
+    """Fail before grading when the data the lesson loads is missing: strict data would score every notebook 0."""
+    loads = {"ml-100k": "load_movielens('ml-100k')", "adult": "load_adult()"}
+    code = "from recsys_course.data import load_adult, load_movielens; " + "; ".join(
+        loads[name] for name in DATASETS.get(lesson, ("ml-100k",))
+    )
+    run = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    if run.returncode:
+        raise GradingError(
+            "the lesson's data is not there to grade with (strict data, no synthetic stand-in): set "
+            f"RECSYS_COURSE_DATA to the folder that holds it, or let it download once.\n{run.stderr[-2000:]}"
+        )
 
 
 def grade(lesson: str, submissions: Path, *, timeout: int = 900, keep: Path | None = None) -> pd.DataFrame:
-    """The points each student's notebook earns per graded item, with a ``total`` column and an ``(out of)`` row.
+    """The points each student's notebook earns per graded item, with a ``total`` and a ``notes`` column and an
+    ``(out of)`` row; an item nbgrader could not score (the notebook failed to run) is NaN.
 
-    Each notebook runs from the top, as nbgrader runs it, with ``RECSYS_COURSE_GRADING=1`` (an item that has not
-    passed raises) and strict data (no synthetic stand-in); ``timeout`` bounds each cell, in seconds. ``keep``, a
-    new folder, keeps nbgrader's course folder: the graded notebooks with their outputs, and the gradebook."""
+    nbgrader writes the grader's graded cells (``strict``) over the student's, puts back deleted ones, and runs
+    each notebook from the top, with strict data and without FAST mode; ``timeout`` bounds each cell, in
+    seconds. ``keep``, a new folder, keeps nbgrader's course folder: the notebooks as they ran, the gradebook."""
     if keep is not None and Path(keep).exists():
         raise GradingError(f"{keep} already exists: name a new folder for --keep, or delete this one first.")
     try:
@@ -93,50 +158,74 @@ def grade(lesson: str, submissions: Path, *, timeout: int = 900, keep: Path | No
     path = lesson_notebook(lesson)
     students = submissions_in(submissions)
     assignment = path.stem
-    source = graded_lesson(path)
+    source = graded_lesson(path, strict=True)
     items = [f"{kind}-{number}" for kind, number in graded_items(source)]
     env = {k: v for k, v in os.environ.items() if k != "RECSYS_COURSE_FAST"}
     env.update(RECSYS_COURSE_GRADING="1", RECSYS_COURSE_STRICT_DATA="1")
     # nbgrader runs the `alembic` command of its environment, which need not be on PATH (a venv not activated)
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    _data_ready(lesson, env)
+    notes = {}
     with tempfile.TemporaryDirectory(prefix="recsys-grading-") as tmp:
         course = Path(tmp) if keep is None else Path(keep).resolve()
         course.mkdir(parents=True, exist_ok=True)
         (course / "nbgrader_config.py").write_text(f"c = get_config()\nc.Execute.timeout = {int(timeout)}\n")
         (course / "source" / assignment).mkdir(parents=True)
         nbformat.write(source, course / "source" / assignment / path.name)
-        made = _nbgrader("generate_assignment", assignment, "--create", "--force", course=course, env=env)
-        if made.returncode:
-            raise GradingError(f"nbgrader could not take in lesson {lesson}:\n{made.stdout}{made.stderr}")
+        code, log = _nbgrader(
+            "generate_assignment", assignment, "--create", "--force", course=course, env=env
+        )
+        if code:
+            raise GradingError(f"nbgrader could not take in lesson {lesson}:\n{log}")
         for student, notebook in students.items():
             folder = course / "submitted" / student / assignment
             folder.mkdir(parents=True)
-            shutil.copy2(notebook, folder / path.name)
-        graded = _nbgrader("autograde", assignment, "--create", "--force", course=course, env=env)
-        scores, points = _scores(course, assignment, path.stem, students)
-    missing = [student for student in students if student not in scores]
-    if missing:
-        raise GradingError(f"nbgrader graded no notebook of {missing}:\n{graded.stdout}{graded.stderr}")
-    table = pd.DataFrame([points] + [scores[s] for s in students], index=[OUT_OF, *students])[items]
-    table["total"] = table.sum(axis=1)
+            nb = nbformat.read(notebook, as_version=4)
+            notes[student] = notes_on(nb, restored(nb, source))
+            nbformat.write(nb, folder / path.name)
+        code, log = _nbgrader(
+            "autograde", assignment, "--create", "--force", course=course, env=env, echo=True
+        )
+        scores = _scores(course, assignment, path.stem, students)
+    points = {
+        item: float(cell.metadata.nbgrader["points"]) for item, cell in zip(items, _graded_cells(source))
+    }
+    table = pd.DataFrame([points] + [scores.get(s, {}) for s in students], index=[OUT_OF, *students])
+    table = table.reindex(columns=items).astype(float)
+    table["total"] = table.sum(axis=1, min_count=len(items))  # NaN when any item went unscored
+    table["notes"] = [""] + [notes[s] for s in students]
+    for student in students:
+        if table.loc[student, items].isna().any():
+            table.loc[student, "notes"] = "; ".join(
+                filter(None, ["did not run to the end: see nbgrader's log", notes[student]])
+            )
     table.index.name = "student"
+    table.attrs["log"] = log
     return table
 
 
-def _scores(course: Path, assignment: str, notebook: str, students: dict) -> tuple[dict, dict]:
-    """Each student's points per graded item, read from nbgrader's gradebook, and what each item is worth."""
+def _graded_cells(nb: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
+    return [cell for cell in nb.cells if graded_items_of(cell)]
+
+
+def _scores(course: Path, assignment: str, notebook: str, students: dict) -> dict[str, dict[str, float]]:
+    """Each student's points per graded item, read from nbgrader's gradebook: an item nbgrader never scored (its
+    notebook failed to run) is left out, so that it shows as missing rather than as 0."""
     from nbgrader.api import Gradebook, MissingEntry
 
-    scores, points = {}, {}
+    scores = {}
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
         for student in students:
             try:
                 submitted = gradebook.find_submission_notebook(notebook, assignment, student)
             except MissingEntry:
                 continue
-            scores[student] = {grade.name: float(grade.score) for grade in submitted.grades}
-            points.update({grade.name: float(grade.max_score) for grade in submitted.grades})
-    return scores, points
+            scores[student] = {
+                grade.name: float(grade.score)
+                for grade in submitted.grades
+                if grade.auto_score is not None or grade.manual_score is not None
+            }
+    return scores
 
 
 def write_table(table: pd.DataFrame, out: Path) -> None:
@@ -175,4 +264,12 @@ def main(argv: list[str]) -> int:
     if args.out:
         write_table(table, args.out)
         print(f"wrote {args.out}")
+    failed = [s for s in table.index[1:] if pd.isna(table.loc[s, "total"])]
+    if failed:
+        print(
+            f"grade: nbgrader could not run the notebooks of {failed} to the end; its log:\n"
+            + table.attrs["log"][-4000:],
+            file=sys.stderr,
+        )
+        return 1
     return 0

@@ -8,6 +8,7 @@ Its lessons carry one graded cell per build-it step and exercise, with nbgrader'
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -45,6 +46,8 @@ EXERCISE_CALL = re.compile(r"^check\((\d+),", re.M)
 STEP_CALL = re.compile(r'\bbuild\.use\("(\w+)"')
 SOLUTIONS_SENTENCE = re.compile(r"The worked\s+solutions are in\s+`solutions/[^`]+`\.")
 CHOICE_ANSWER = re.compile(r'\bcorrect="(\w+)"')
+HINTS = re.compile(r"\bhints=\{.*?\n\s*\}", re.S)  # a choice's hints: the first dict of them after its answer
+HINT_KEY = re.compile(r'(\n\s*)"(\w+)":')
 
 
 class ReleaseError(Exception):
@@ -55,15 +58,16 @@ def lessons(root: Path) -> list[Path]:
     return sorted((root / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
 
-def grade_cell(kind: str, number: str) -> nbformat.NotebookNode:
-    """The locked cell nbgrader scores for one item: it reports where the item stands, and raises while graded."""
+def grade_cell(kind: str, number: str, strict: bool = False) -> nbformat.NotebookNode:
+    """The locked cell nbgrader scores for one item. It reports where the item stands; the grader's copy
+    (``strict``), which nbgrader writes over the learner's, raises unless the item has passed."""
     points = POINTS[kind]
     checker = "build" if kind == "step" else "check"
     item = f'{kind} "{number}"' if kind == "step" else f"{kind} {number}"
     label = f'"{number}"' if kind == "step" else number
     source = (
         f"# Graded: {item}, {points} point{'s' if points != 1 else ''}. Leave this cell as it is.\n"
-        f"{checker}.grade({label}, points={points})"
+        f"{checker}.grade({label}, points={points}{', strict=True' if strict else ''})"
     )
     cell = nbformat.v4.new_code_cell(source)
     cell.id = f"graded-{kind}-{number}".replace("_", "-")  # the same in every release, unlike a random one
@@ -76,23 +80,25 @@ def grade_cell(kind: str, number: str) -> nbformat.NotebookNode:
         "solution": False,
         "task": False,
     }
-    cell.metadata["tags"] = ["graded"]
+    cell.metadata.update(editable=False, deletable=False, tags=["graded"])  # JupyterLab keeps it as it is
     return cell
+
+
+def graded_items_of(cell: nbformat.NotebookNode) -> list[tuple[str, str]]:
+    """[(kind, number)] of a graded cell, [] of any other."""
+    meta = cell.metadata.get("nbgrader", {})
+    return [tuple(meta["grade_id"].split("-", 1))] if meta.get("grade") else []
 
 
 def graded_items(nb: nbformat.NotebookNode) -> list[tuple[str, str]]:
     """(kind, number) of every graded cell of a graded lesson, in order."""
-    return [
-        tuple(cell.metadata["nbgrader"]["grade_id"].split("-", 1))
-        for cell in nb.cells
-        if cell.metadata.get("nbgrader", {}).get("grade")
-    ]
+    return [item for cell in nb.cells for item in graded_items_of(cell)]
 
 
-def graded_lesson(path: Path, repository: str = REPOSITORY) -> nbformat.NotebookNode:
+def graded_lesson(path: Path, repository: str = REPOSITORY, strict: bool = False) -> nbformat.NotebookNode:
     """Lesson ``path`` as students get it: a graded cell after each cell that hands an item to its check, no
-    pointer to the solutions, and badges and setup naming ``repository``. Fails unless every build-it step and
-    exercise of the lesson has exactly one graded cell."""
+    pointer to the solutions, no saved output of the course's code, and badges and setup naming ``repository``.
+    ``strict`` gives the grader's copy. Fails unless every build-it step and exercise has one graded cell."""
     from .lessons import builds, exercises
 
     nb = nbformat.read(path, as_version=4)
@@ -109,6 +115,8 @@ def graded_lesson(path: Path, repository: str = REPOSITORY) -> nbformat.Notebook
             )
         if cell.cell_type != "code":
             continue
+        if "build.source(" in cell.source:  # the course's answer to a step: shown once the learner runs it
+            cell.outputs, cell.execution_count = [], None
         items = [("step", s) for s in STEP_CALL.findall(cell.source)]
         items += [("exercise", n) for n in EXERCISE_CALL.findall(cell.source)]
         for kind, number in items:
@@ -117,6 +125,10 @@ def graded_lesson(path: Path, repository: str = REPOSITORY) -> nbformat.Notebook
     if not already:
         nb.cells = cells
         _name_repository(nb, repository)
+    nb.cells = [
+        grade_cell(*graded_items_of(cell)[0], strict=strict) if graded_items_of(cell) else cell
+        for cell in nb.cells
+    ]
     lesson = path.name[:2]
     expected = [("step", s) for s in builds(lesson).exercises] + [
         ("exercise", str(n)) for n in exercises(lesson).exercises
@@ -149,13 +161,47 @@ def sealed_exercises(text: str, lesson: str) -> str:
             f"lesson {lesson}'s exercises.py writes the answers {written}, but its choices have "
             f'{[c.correct for c in choices]}: write each choice\'s answer once, as correct="key".'
         )
-    answers = iter(choices)
+    for choice in choices:  # the answer, then the hints of the wrong keys, whose missing key would name it
+        match = CHOICE_ANSWER.search(text)
+        hints = HINTS.search(text, match.end())
+        if not hints:
+            raise ReleaseError(
+                f"lesson {lesson}'s exercises.py: give choice {choice.number} its hints={{...}}."
+            )
+        keys = HINT_KEY.sub(lambda m: f'{m.group(1)}"{sealed(choice.number, m.group(2))}":', hints.group(0))
+        sealed_answer = f'correct="{sealed(choice.number, choice.correct)}"'
+        text = (
+            text[: match.start()]
+            + sealed_answer
+            + text[match.end() : hints.start()]
+            + keys
+            + text[hints.end() :]
+        )
+    return text
 
-    def seal(match: re.Match) -> str:
-        choice = next(answers)
-        return f'correct="{sealed(choice.number, choice.correct)}"'
 
-    return CHOICE_ANSWER.sub(seal, text)
+def without_mistakes(text: str) -> str:
+    """A module's source with every ``mistakes=(...)`` argument emptied: the instructors' guide lists those
+    mistakes, and they point at the answers. The checks' own ``known_mistakes`` stay: they name a mistake."""
+    import ast
+
+    lines = text.splitlines(keepends=True)
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line))
+    spans = [
+        (
+            starts[k.value.lineno - 1] + k.value.col_offset,
+            starts[k.value.end_lineno - 1] + k.value.end_col_offset,
+        )
+        for node in ast.walk(ast.parse(text))
+        if isinstance(node, ast.Call)
+        for k in node.keywords
+        if k.arg == "mistakes"
+    ]
+    for start, end in sorted(spans, reverse=True):
+        text = text[:start] + "()" + text[end:]
+    return text
 
 
 def readme(root: Path, repository: str) -> str:
@@ -188,19 +234,48 @@ def readme(root: Path, repository: str) -> str:
         "jupyter lab notebooks/",
         "```",
         "",
+        "To install the exact versions the course was tested with instead: "
+        "`pip install -r requirements-lock.txt && pip install --no-deps -e .`. "
         "Each lesson's badges open it on Colab or Binder. The datasets download on first use, checked "
         "against pinned hashes; `data/README.md` says where they are cached.",
         "",
         "## How your work is graded",
         "",
         "Each build-it step and each exercise ends with a check that tells you where you stand, with a hint "
-        "when something is wrong. After it comes a cell marked *Graded*: leave it as it is. When you hand in "
-        f"the notebook, your teacher's grader runs it from the top; a build-it step whose check passes earns "
-        f"{POINTS['step']} points, an exercise {POINTS['exercise']}. Run the whole notebook once before you "
-        "hand it in, and check that every graded cell says what you expect.",
+        "when something is wrong. After it comes a cell marked *Graded*: leave it as it is (JupyterLab will "
+        "not let you edit or delete it). It prints what the item will earn. When you hand in the notebook, "
+        "your teacher's grader puts every graded cell back as it was, runs your notebook from the top on the "
+        f"real data at the default settings, and gives a build-it step whose check passes {POINTS['step']} "
+        f"points, an exercise {POINTS['exercise']}. Handing back the course's own function or model instead "
+        "of yours passes the check but earns nothing. Before you hand in, restart the kernel and run the "
+        "whole notebook once, and check what each graded cell says.",
+        "",
+        "## How to hand in",
+        "",
+        "Hand in the lesson's notebook file (`.ipynb`) the way your teacher asks, named as your teacher asks "
+        "(for example `ada.ipynb`):",
+        "",
+        "- Colab: File, then Download, then Download .ipynb.",
+        "- Binder: right-click the notebook in the file browser, then Download; Binder forgets your work "
+        "when the session ends, so download before you close it.",
+        "- JupyterLab on your machine or a shared hub: the file is in `notebooks/`; your teacher may "
+        "collect it from there.",
         "",
     ]
     return "\n".join(lines)
+
+
+def provenance(root: Path, repository: str) -> dict:
+    """What the release was built from (the course's repository and commit) and where it is published."""
+    import subprocess
+
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        commit = None  # a copy without git history
+    return {"built from": REPOSITORY, "commit": commit, "published to": repository, "points": POINTS}
 
 
 def build_student_release(out: Path, repository: str = REPOSITORY) -> Path:
@@ -228,11 +303,10 @@ def build_student_release(out: Path, repository: str = REPOSITORY) -> Path:
             elif source.is_file():
                 target.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(source, target)
-        for exercises_file in sorted(
-            (partial / "recsys_course" / "lessons").glob("l[0-9][0-9]_*/exercises.py")
-        ):
-            lesson = exercises_file.parent.name[1:3]
-            exercises_file.write_text(sealed_exercises(exercises_file.read_text(), lesson))
+        for folder in sorted((partial / "recsys_course" / "lessons").glob("l[0-9][0-9]_*")):
+            checks, steps = folder / "exercises.py", folder / "build.py"
+            checks.write_text(without_mistakes(sealed_exercises(checks.read_text(), folder.name[1:3])))
+            steps.write_text(without_mistakes(steps.read_text()))
         colab = partial / "recsys_course" / "colab.py"
         colab.write_text(
             colab.read_text().replace(f'REPOSITORY = "{REPOSITORY}"', f'REPOSITORY = "{repository}"')
@@ -245,6 +319,7 @@ def build_student_release(out: Path, repository: str = REPOSITORY) -> Path:
         for path in lessons(root):
             nbformat.write(graded_lesson(path, repository), partial / "notebooks" / path.name)
         (partial / "README.md").write_text(readme(root, repository))
+        (partial / "release.json").write_text(json.dumps(provenance(root, repository), indent=2) + "\n")
         os.replace(partial, out)
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)

@@ -5,8 +5,10 @@
 RELEASE is a folder `python -m recsys_course release student RELEASE/` wrote. The three submissions are the
 release's lesson with the solutions' answers in place (full marks), the lesson as handed out (no points), and
 the solutions' answers with three items spoilt: one build-it step left as its scaffold, one function with a
-known mistake, one wrong choice (exactly those items' points lost). The grader is the release's own
-`python -m recsys_course grade`, with nbgrader, run as a teacher runs it; CI runs this after the test suite.
+known mistake, one wrong choice (exactly those items' points lost); that notebook also switches grading off in
+its first cell and deletes a graded cell, and the grader must ignore the one and put back the other. The grader
+is the release's own `python -m recsys_course grade`, with nbgrader, run as a teacher runs it; CI runs this after
+the test suite.
 """
 
 from __future__ import annotations
@@ -32,14 +34,14 @@ from execute_with_answers import answers, put_in  # noqa: E402
 SPOILT = {
     "06": {
         "step-loop": ("scaffold", "my_fit"),
-        "exercise-2": (
-            "replace",
-            "if value > best:",
-            "if value >= best:",
-        ),  # an equal value counted as better
+        "exercise-2": ("replace", "if value > best:", "if value >= best:"),  # equal counted as better
         "exercise-4": ("replace", 'check(4, "a")', 'check(4, "b")'),
     }
 }
+# and what the partly wrong notebook tries besides: switching the graded cells off, and deleting one of them
+# (exercise 5's, an item it answers right), which the grader puts back
+SWITCH_OFF = 'import os\nos.environ["RECSYS_COURSE_GRADING"] = "0"\n'
+DELETED = "exercise-5"
 
 
 def exercise_answers(solution: nbformat.NotebookNode) -> tuple[str, dict[int, str]]:
@@ -95,7 +97,11 @@ def main(argv: list[str] | None = None) -> int:
         folder = Path(tmp)
         nbformat.write(answered(lesson, solution_path, {}), folder / "full.ipynb")
         nbformat.write(lesson, folder / "untouched.ipynb")
-        nbformat.write(answered(lesson, solution_path, spoilt), folder / "partly_wrong.ipynb")
+        partly = answered(lesson, solution_path, spoilt)
+        partly.cells = [c for c in partly.cells if c.metadata.get("nbgrader", {}).get("grade_id") != DELETED]
+        first_code = next(c for c in partly.cells if c.cell_type == "code")
+        first_code.source = SWITCH_OFF + first_code.source
+        nbformat.write(partly, folder / "partly_wrong.ipynb")
         start = time.perf_counter()
         env = dict(
             os.environ, PYTHONPATH=str(release)
@@ -121,6 +127,16 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         table = pd.read_csv(folder / "g.csv", index_col="student")
     print(f"graded 3 submissions of lesson {args.lesson} in {time.perf_counter() - start:.0f} s")
+    notes = table.pop("notes").fillna("")
+    expected_notes = {
+        "full": "",
+        "untouched": "",
+        "partly_wrong": f"graded cells missing, put back: {DELETED}; its code reaches into the checks "
+        "(RECSYS_COURSE_GRADING): read it",
+    }
+    if notes.drop("(out of)").to_dict() != expected_notes:
+        print(f"the notes differ from what each submission should get: {notes.to_dict()}")
+        return 1
     points = table.loc["(out of)"]
     expected = pd.DataFrame(
         {

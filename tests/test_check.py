@@ -190,23 +190,39 @@ def test_a_sealed_choice_judges_as_the_plain_one():
         assert sealed_choice.judge(key).status == plain.judge(key).status
 
 
-def test_a_graded_cell_reports_the_item_and_raises_only_while_graded(monkeypatch, capsys):
+def test_a_graded_cell_reports_the_item_and_raises_only_in_the_graders_copy(monkeypatch, capsys):
     check = Checker("99", [_number(), _function()])
     check(1, 0.6)
     check(2, lambda x: x)
-    monkeypatch.delenv("RECSYS_COURSE_GRADING", raising=False)
+    monkeypatch.setenv(
+        "RECSYS_COURSE_GRADING", "0"
+    )  # what a learner might try: the grader's copy does not read it
     check.grade(1, points=1)
     check.grade(2, points=2)
     assert capsys.readouterr().out.splitlines() == [
         "Exercise 1 (a share): passed - 1 of 1 point when graded.",
         "Exercise 2 (double): not yet - 0 of 2 points when graded.",
     ]
-    monkeypatch.setenv("RECSYS_COURSE_GRADING", "1")
-    check.grade(1, points=1)  # passed: no error, nbgrader gives the points
+    check.grade(1, points=1, strict=True)  # passed: no error, nbgrader gives the points
     with pytest.raises(NotPassed, match="Exercise 2 \\(double\\): not yet - 0 of 2 points"):
-        check.grade(2, points=2)
+        check.grade(2, points=2, strict=True)
     fresh = Checker("99", [_number()])
     with pytest.raises(NotPassed, match="not attempted yet"):
-        fresh.grade(1, points=1)  # its check never ran
+        fresh.grade(1, points=1, strict=True)  # its check never ran
     with pytest.raises(KeyError, match="no exercise 3"):
         fresh.grade(3, points=1)
+
+
+def test_the_courses_own_code_earns_no_points(capsys):
+    """A reference handed back passes its check (the course's tests rely on that), but the grader gives it nothing."""
+    from recsys_course.training import stopping_point
+
+    curve = ("a curve", ([0.70, 0.74, 0.73, 0.72], 2))
+    check = Checker("99", [Function(2, "stop", reference=stopping_point, cases=lambda: [curve])])
+    assert check(2, stopping_point).passed
+    check.grade(2, points=1)
+    assert "passed, but with the course's own code (recsys_course.training" in capsys.readouterr().out
+    with pytest.raises(NotPassed, match="0 of 1 point"):
+        check.grade(2, points=1, strict=True)
+    check(2, lambda *args: stopping_point(*args))  # the learner's own function, even if it calls the course's
+    check.grade(2, points=1, strict=True)

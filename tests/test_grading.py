@@ -79,3 +79,36 @@ def test_while_graded_a_lesson_writes_into_its_own_folder(tmp_path, monkeypatch)
     assert config.figures_dir() == tmp_path / "figures" and config.claims_dir() == tmp_path / "claims"
     monkeypatch.delenv("RECSYS_COURSE_GRADING")
     assert config.figures_dir() == config.repo_root() / "figures"
+
+
+def test_a_deleted_graded_cell_is_put_back_after_its_check_and_noted():
+    from recsys_course.release import graded_items, graded_lesson, lessons
+
+    source = graded_lesson(lessons(config.repo_root())[-1], strict=True)
+    submission = nbformat.from_dict(source)
+    gone = [
+        c
+        for c in submission.cells
+        if c.metadata.get("nbgrader", {}).get("grade_id") in ("exercise-4", "step-fm")
+    ]
+    submission.cells = [c for c in submission.cells if c not in gone]
+    put_back = grading.restored(submission, source)
+    assert sorted(put_back) == ["exercise-4", "step-fm"]
+    assert graded_items(submission) == graded_items(source)
+    assert [c.source for c in submission.cells] == [c.source for c in source.cells]  # each where it was
+    assert grading.notes_on(submission, put_back) == "graded cells missing, put back: step-fm, exercise-4"
+
+
+def test_code_that_reaches_into_the_checks_is_noted_for_a_human():
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell("model = train()\ncheck(1, model)"),
+            nbformat.v4.new_code_cell("check.outcomes[2] = check.outcomes[1]"),
+            nbformat.v4.new_code_cell('import os; os.environ["RECSYS_COURSE_GRADING"] = "0"'),
+        ]
+    )
+    assert (
+        grading.notes_on(nb, [])
+        == "its code reaches into the checks (.outcomes, RECSYS_COURSE_GRADING): read it"
+    )
+    assert grading.notes_on(nbformat.v4.new_notebook(cells=nb.cells[:1]), []) == ""

@@ -67,8 +67,16 @@ def test_no_choice_answer_is_readable_and_each_sealed_choice_still_judges(studen
         ours = {e.number: e for e in exercises(lesson).exercises.values() if isinstance(e, Choice)}
         for choice in (e for e in module.exercises() if isinstance(e, Choice)):
             right = ours[choice.number].answer()
+            # the one option without a hint would name the answer: keys sealed, or a hint for every option
+            assert all(k.startswith("sha256:") for k in choice.hints) or set(choice.hints) == set(
+                choice.options
+            )
             for key in choice.options:
-                assert choice.judge(key).passed == (key == right), (lesson, choice.number, key)
+                outcome, plain = choice.judge(key), ours[choice.number].judge(key)
+                assert outcome.passed == (key == right) and outcome.message == plain.message, (lesson, key)
+        assert all(e.mistakes == () for e in module.exercises()), (
+            f"{path}: the guide's mistakes point at answers"
+        )
 
 
 def test_each_lesson_has_one_graded_cell_per_step_and_exercise_after_its_check(student):
@@ -86,6 +94,8 @@ def test_each_lesson_has_one_graded_cell_per_step_and_exercise_after_its_check(s
                 continue
             kind, number = meta["grade_id"].split("-", 1)
             assert meta["points"] == release.POINTS[kind] and meta["locked"] and not meta["solution"]
+            assert cell.metadata["editable"] is False and cell.metadata["deletable"] is False
+            assert "strict" not in cell.source  # the learner's copy reports; the grader's raises
             call = f'build.use("{number}"' if kind == "step" else f"check({number},"
             assert call in before.source, (
                 f"{path.name}: {meta['grade_id']}'s cell follows the cell of its check"
@@ -154,3 +164,41 @@ def test_the_command_line_builds_the_same_release_again_and_explains_a_refusal(s
         assert (tmp_path / "again" / path.relative_to(student)).read_bytes() == path.read_bytes(), path.name
     assert main(["release", "student", str(tmp_path / "again")]) == 2
     assert "already exists" in capsys.readouterr().err
+
+
+def test_the_graders_copy_differs_only_in_its_graded_cells_which_raise(student):
+    lesson = release.lessons(ROOT)[-1]
+    learners = nbformat.read(student / "notebooks" / lesson.name, as_version=4)
+    graders = release.graded_lesson(student / "notebooks" / lesson.name, strict=True)
+    assert len(graders.cells) == len(learners.cells)
+    for mine, theirs in zip(learners.cells, graders.cells):
+        if release.graded_items_of(mine):
+            assert theirs.source == mine.source.replace(")", ", strict=True)")
+        else:
+            assert theirs.source == mine.source
+
+
+def test_no_saved_output_shows_the_courses_answer_to_a_step(student):
+    shown = 0
+    for path in release.lessons(ROOT):
+        for cell in nbformat.read(student / "notebooks" / path.name, as_version=4).cells:
+            if cell.cell_type == "code" and "build.source(" in cell.source:
+                shown += 1
+                assert cell.outputs == [], f"{path.name}: the course's code for a step is in a saved output"
+    assert shown >= 6  # every lesson shows the course's code for at least one step, once the learner runs it
+
+
+def test_it_records_what_it_was_built_from(student):
+    import json
+    import subprocess
+
+    record = json.loads((student / "release.json").read_text())
+    head = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
+    assert record == {
+        "built from": REPOSITORY,
+        "commit": head,
+        "published to": TEACHER,
+        "points": release.POINTS,
+    }
