@@ -9,8 +9,10 @@ the notebook from the top, and scores a graded cell whose item has not passed wi
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -67,11 +69,53 @@ def submissions_in(folder: Path) -> dict[str, Path]:
     return found
 
 
-# code in a submission that reaches into the checks instead of answering: the table notes it for a human to read
+# code in a submission that reaches into the checks instead of answering: the table notes it for a person to read
 TAMPERING = re.compile(
-    r"\.outcomes\b|\.borrowed\b|RECSYS_COURSE_GRADING|\bsealed\(|\.grade\s*=|Outcome\(|PASSED\b"
+    r"\.outcomes\b|\.borrowed\b|RECSYS_COURSE_GRADING|\bsealed\(|\.grade\s*=|\bOutcome\b|\bPASSED\b|\bsetattr\("
+    r"|\.exercises\[|\.cases\b|\.reference\b|\b_LIVE\b|\bgraded\(|recsys_course\.check\b"
+    r"|^[ \t]*(?:check|build)[ \t]*=(?!=)(?![ \t]*(?:exercises|builds)\()",
+    re.M,
 )
-DATASETS = {"05": ("ml-100k", "adult")}  # the data each lesson loads, beyond MovieLens 100K
+DATASETS = {
+    "01": (),
+    "05": ("ml-100k", "adult"),
+}  # the data a lesson loads, where it is not MovieLens 100K alone
+TIMED_OUT = "CellTimeoutError"  # the error nbgrader puts in a cell that ran past --timeout
+
+
+def one_per_item(nb: nbformat.NotebookNode, source: nbformat.NotebookNode) -> list[str]:
+    """Keep one graded cell per item - the first after the cell that hands the item to its check - and make
+    every copy an ordinary cell (nbgrader stops grading everyone at a repeated grade id); the copies' ids."""
+    items = set(graded_items(source))
+    calls = {item: _call_cell(nb, item) for item in items}
+    keep = {}
+    for i, cell in enumerate(nb.cells):
+        for item in graded_items_of(cell):
+            if item in items and (item not in keep or keep[item] < calls[item] < i):
+                keep[item] = i
+    copies = []
+    for i, cell in enumerate(nb.cells):
+        if "nbgrader" in cell.metadata and not any(keep.get(item) == i for item in graded_items_of(cell)):
+            copies += ["-".join(item) for item in graded_items_of(cell)] or [f"cell {i}"]
+            del cell.metadata["nbgrader"]
+    return copies
+
+
+def _call_cell(nb: nbformat.NotebookNode, item: tuple[str, str]) -> int:
+    """The index of the code cell that hands ``item`` to its check, or -1."""
+    kind, number = item
+    call = f'build.use("{number}"' if kind == "step" else f"check({number},"
+    return next((i for i, c in enumerate(nb.cells) if c.cell_type == "code" and call in c.source), -1)
+
+
+def _after_timeout(nb: nbformat.NotebookNode) -> list[str]:
+    """The graded items after the first cell that ran past nbgrader's timeout, in a notebook as it ran."""
+    stopped = next(
+        (i for i, c in enumerate(nb.cells) for o in c.get("outputs", []) if o.get("ename") == TIMED_OUT), None
+    )
+    if stopped is None:
+        return []
+    return ["-".join(item) for cell in nb.cells[stopped:] for item in graded_items_of(cell)]
 
 
 def restored(nb: nbformat.NotebookNode, source: nbformat.NotebookNode) -> list[str]:
@@ -83,20 +127,18 @@ def restored(nb: nbformat.NotebookNode, source: nbformat.NotebookNode) -> list[s
         [item] = graded_items_of(cell) or [None]
         if item is None or item in present:
             continue
-        kind, number = item
-        call = f'build.use("{number}"' if kind == "step" else f"check({number},"
-        at = next(
-            (i for i, c in enumerate(nb.cells) if c.cell_type == "code" and call in c.source),
-            len(nb.cells) - 1,
-        )
-        nb.cells.insert(at + 1, cell)
-        put_back.append(f"{kind}-{number}")
+        at = _call_cell(nb, item)
+        nb.cells.insert(at + 1 if at >= 0 else len(nb.cells), cell)
+        put_back.append("-".join(item))
     return put_back
 
 
-def notes_on(nb: nbformat.NotebookNode, put_back: list[str]) -> str:
-    """What a teacher should look at in a submission: graded cells it lacked, code that reaches into the checks."""
+def notes_on(nb: nbformat.NotebookNode, put_back: list[str], copies: list[str] = ()) -> str:
+    """What a teacher should look at in a submission: graded cells it lacked or copied, code that reaches into
+    the checks."""
     notes = [f"graded cells missing, put back: {', '.join(put_back)}"] if put_back else []
+    if copies:
+        notes.append(f"copies of graded cells made ordinary: {', '.join(copies)}")
     reaching = sorted(
         {
             m.group(0).strip()
@@ -131,9 +173,10 @@ def _nbgrader(*args: str, course: Path, env: dict[str, str], echo: bool = False)
 def _data_ready(lesson: str, env: dict[str, str]) -> None:
     """Fail before grading when the data the lesson loads is missing: strict data would score every notebook 0."""
     loads = {"ml-100k": "load_movielens('ml-100k')", "adult": "load_adult()"}
-    code = "from recsys_course.data import load_adult, load_movielens; " + "; ".join(
-        loads[name] for name in DATASETS.get(lesson, ("ml-100k",))
-    )
+    needed = DATASETS.get(lesson, ("ml-100k",))
+    if not needed:
+        return
+    code = "from recsys_course.data import load_adult, load_movielens; " + "; ".join(loads[n] for n in needed)
     run = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     if run.returncode:
         raise GradingError(
@@ -144,11 +187,13 @@ def _data_ready(lesson: str, env: dict[str, str]) -> None:
 
 def grade(lesson: str, submissions: Path, *, timeout: int = 900, keep: Path | None = None) -> pd.DataFrame:
     """The points each student's notebook earns per graded item, with a ``total`` and a ``notes`` column and an
-    ``(out of)`` row; an item nbgrader could not score (the notebook failed to run) is NaN.
+    ``(out of)`` row; an item nbgrader could not score (the notebook failed, or a cell ran past ``timeout``
+    seconds) is NaN.
 
-    nbgrader writes the grader's graded cells (``strict``) over the student's, puts back deleted ones, and runs
-    each notebook from the top, with strict data and without FAST mode; ``timeout`` bounds each cell, in
-    seconds. ``keep``, a new folder, keeps nbgrader's course folder: the notebooks as they ran, the gradebook."""
+    Each notebook keeps one graded cell per item (deleted ones put back, copies made ordinary); nbgrader writes
+    the grader's graded cells over the student's and runs the notebook from the top, with strict data, without
+    FAST mode, on a read-only copy of the course. ``keep``, a new folder, keeps nbgrader's course folder: the
+    notebooks as they ran, and the gradebook."""
     if keep is not None and Path(keep).exists():
         raise GradingError(f"{keep} already exists: name a new folder for --keep, or delete this one first.")
     try:
@@ -157,15 +202,60 @@ def grade(lesson: str, submissions: Path, *, timeout: int = 900, keep: Path | No
         raise GradingError('grading needs nbgrader: pip install -e ".[grade]"') from err
     path = lesson_notebook(lesson)
     students = submissions_in(submissions)
-    assignment = path.stem
     source = graded_lesson(path, strict=True)
-    items = [f"{kind}-{number}" for kind, number in graded_items(source)]
     env = {k: v for k, v in os.environ.items() if k != "RECSYS_COURSE_FAST"}
     env.update(RECSYS_COURSE_GRADING="1", RECSYS_COURSE_STRICT_DATA="1")
+    env.setdefault("RECSYS_COURSE_DATA", str(config.data_dir()))
     # nbgrader runs the `alembic` command of its environment, which need not be on PATH (a venv not activated)
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
-    _data_ready(lesson, env)
-    notes = {}
+    with tempfile.TemporaryDirectory(prefix="recsys-course-") as copy, read_only_copy(Path(copy)) as course:
+        # every kernel imports this copy, which no graded notebook can change for the ones after it
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(course), env.get("PYTHONPATH")]))
+        _data_ready(lesson, env)
+        scores, notes, log = _autograded(path, source, students, env, timeout, keep)
+    items = ["-".join(item) for item in graded_items(source)]
+    points = {
+        "-".join(graded_items_of(c)[0]): float(c.metadata.nbgrader["points"]) for c in _graded_cells(source)
+    }
+    table = pd.DataFrame([points] + [scores.get(s, {}) for s in students], index=[OUT_OF, *students])
+    table = table.reindex(columns=items).astype(float)
+    table["total"] = table.sum(axis=1, min_count=len(items))  # NaN when any item went unscored
+    table["notes"] = [""] + [notes[s] for s in students]
+    for student in students:
+        if table.loc[student, items].isna().any() and "timeout" not in notes[student]:
+            table.loc[student, "notes"] = "; ".join(
+                filter(None, ["did not run to the end: see nbgrader's log", notes[student]])
+            )
+    table.index.name = "student"
+    table.attrs["log"] = log
+    return table
+
+
+@contextlib.contextmanager
+def read_only_copy(folder: Path):
+    """The course this package belongs to, copied into ``folder`` with its files made read-only while in use."""
+    from .release import KEEP, SKIP
+
+    root, target = config.repo_root(), folder / "course"
+    for name in (*KEEP, "notebooks"):
+        if (root / name).is_dir():
+            shutil.copytree(root / name, target / name, ignore=SKIP)
+        elif (root / name).is_file():
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(root / name, target / name)
+    paths = sorted(target.rglob("*"), reverse=True) + [target]
+    for path in paths:
+        path.chmod(0o555 if path.is_dir() else 0o444)
+    try:
+        yield target
+    finally:
+        for path in reversed(paths):
+            path.chmod(0o755 if path.is_dir() else 0o644)
+
+
+def _autograded(path: Path, source, students: dict, env: dict, timeout: int, keep: Path | None):
+    """nbgrader's part of :func:`grade`, in a course folder of its own: (scores, notes, nbgrader's log)."""
+    assignment, notes = path.stem, {}
     with tempfile.TemporaryDirectory(prefix="recsys-grading-") as tmp:
         course = Path(tmp) if keep is None else Path(keep).resolve()
         course.mkdir(parents=True, exist_ok=True)
@@ -176,32 +266,31 @@ def grade(lesson: str, submissions: Path, *, timeout: int = 900, keep: Path | No
             "generate_assignment", assignment, "--create", "--force", course=course, env=env
         )
         if code:
-            raise GradingError(f"nbgrader could not take in lesson {lesson}:\n{log}")
+            raise GradingError(f"nbgrader could not take in {path.name}:\n{log}")
         for student, notebook in students.items():
             folder = course / "submitted" / student / assignment
             folder.mkdir(parents=True)
             nb = nbformat.read(notebook, as_version=4)
-            notes[student] = notes_on(nb, restored(nb, source))
+            copies = one_per_item(nb, source)
+            notes[student] = notes_on(nb, restored(nb, source), copies)
             nbformat.write(nb, folder / path.name)
         code, log = _nbgrader(
             "autograde", assignment, "--create", "--force", course=course, env=env, echo=True
         )
         scores = _scores(course, assignment, path.stem, students)
-    points = {
-        item: float(cell.metadata.nbgrader["points"]) for item, cell in zip(items, _graded_cells(source))
-    }
-    table = pd.DataFrame([points] + [scores.get(s, {}) for s in students], index=[OUT_OF, *students])
-    table = table.reindex(columns=items).astype(float)
-    table["total"] = table.sum(axis=1, min_count=len(items))  # NaN when any item went unscored
-    table["notes"] = [""] + [notes[s] for s in students]
-    for student in students:
-        if table.loc[student, items].isna().any():
-            table.loc[student, "notes"] = "; ".join(
-                filter(None, ["did not run to the end: see nbgrader's log", notes[student]])
-            )
-    table.index.name = "student"
-    table.attrs["log"] = log
-    return table
+        for student in students:
+            ran = course / "autograded" / student / assignment / path.name
+            late = _after_timeout(nbformat.read(ran, as_version=4)) if ran.exists() else []
+            for item in late:
+                scores.get(student, {}).pop(item, None)
+            if late:
+                notes[student] = "; ".join(
+                    filter(
+                        None,
+                        [f"a cell ran past the timeout ({timeout} s): later items unscored", notes[student]],
+                    )
+                )
+    return scores, notes, log
 
 
 def _graded_cells(nb: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:

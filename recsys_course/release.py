@@ -30,7 +30,6 @@ KEEP = (
     "environment.yml",
     "requirements-lock.txt",
     "postBuild",
-    "jupytext.toml",
     ".gitignore",
     "recsys_course",
     "results",
@@ -58,17 +57,19 @@ def lessons(root: Path) -> list[Path]:
     return sorted((root / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
 
-def grade_cell(kind: str, number: str, strict: bool = False) -> nbformat.NotebookNode:
-    """The locked cell nbgrader scores for one item. It reports where the item stands; the grader's copy
-    (``strict``), which nbgrader writes over the learner's, raises unless the item has passed."""
+def grade_cell(kind: str, number: str, lesson: str, strict: bool = False) -> nbformat.NotebookNode:
+    """The locked cell nbgrader scores for one item. The learner's copy reports where the item stands; the
+    grader's (``strict``), which nbgrader writes over the learner's, raises unless the item has passed, asking
+    :func:`recsys_course.lessons.graded` rather than whatever the notebook's names hold by then."""
     points = POINTS[kind]
-    checker = "build" if kind == "step" else "check"
     item = f'{kind} "{number}"' if kind == "step" else f"{kind} {number}"
     label = f'"{number}"' if kind == "step" else number
-    source = (
-        f"# Graded: {item}, {points} point{'s' if points != 1 else ''}. Leave this cell as it is.\n"
-        f"{checker}.grade({label}, points={points}{', strict=True' if strict else ''})"
-    )
+    header = f"# Graded: {item}, {points} point{'s' if points != 1 else ''}. Leave this cell as it is.\n"
+    if strict:
+        source = header + "from recsys_course.lessons import graded\n"
+        source += f'graded("{lesson}", "{kind}", {label}, points={points})'
+    else:
+        source = header + f"{'build' if kind == 'step' else 'check'}.grade({label}, points={points})"
     cell = nbformat.v4.new_code_cell(source)
     cell.id = f"graded-{kind}-{number}".replace("_", "-")  # the same in every release, unlike a random one
     cell.metadata["nbgrader"] = {
@@ -81,6 +82,17 @@ def grade_cell(kind: str, number: str, strict: bool = False) -> nbformat.Noteboo
         "task": False,
     }
     cell.metadata.update(editable=False, deletable=False, tags=["graded"])  # JupyterLab keeps it as it is
+    return cell
+
+
+def intro_cell() -> nbformat.NotebookNode:
+    """What a learner reads before the first check whose item is graded."""
+    cell = nbformat.v4.new_markdown_cell(
+        "**Graded cells.** From here on, each check is followed by a cell marked *Graded*. Run it, and "
+        "leave it as it is: do not edit, delete or copy it. It says what the item will earn when your teacher "
+        f"grades the notebook: a build-it step {POINTS['step']} points, an exercise {POINTS['exercise']}."
+    )
+    cell.id = "graded-cells"
     return cell
 
 
@@ -101,6 +113,7 @@ def graded_lesson(path: Path, repository: str = REPOSITORY, strict: bool = False
     ``strict`` gives the grader's copy. Fails unless every build-it step and exercise has one graded cell."""
     from .lessons import builds, exercises
 
+    lesson = path.name[:2]
     nb = nbformat.read(path, as_version=4)
     already = graded_items(nb)  # a lesson of a student release: graded already, and checked all the same
     cells, found = [], list(already)
@@ -120,16 +133,17 @@ def graded_lesson(path: Path, repository: str = REPOSITORY, strict: bool = False
         items = [("step", s) for s in STEP_CALL.findall(cell.source)]
         items += [("exercise", n) for n in EXERCISE_CALL.findall(cell.source)]
         for kind, number in items:
-            cells.append(grade_cell(kind, number))
+            if not found:
+                cells.insert(-1, intro_cell())
+            cells.append(grade_cell(kind, number, lesson))
             found.append((kind, number))
     if not already:
         nb.cells = cells
         _name_repository(nb, repository)
     nb.cells = [
-        grade_cell(*graded_items_of(cell)[0], strict=strict) if graded_items_of(cell) else cell
+        grade_cell(*graded_items_of(cell)[0], lesson, strict=strict) if graded_items_of(cell) else cell
         for cell in nb.cells
     ]
-    lesson = path.name[:2]
     expected = [("step", s) for s in builds(lesson).exercises] + [
         ("exercise", str(n)) for n in exercises(lesson).exercises
     ]
@@ -244,11 +258,12 @@ def readme(root: Path, repository: str) -> str:
         "Each build-it step and each exercise ends with a check that tells you where you stand, with a hint "
         "when something is wrong. After it comes a cell marked *Graded*: leave it as it is (JupyterLab will "
         "not let you edit or delete it). It prints what the item will earn. When you hand in the notebook, "
-        "your teacher's grader puts every graded cell back as it was, runs your notebook from the top on the "
-        f"real data at the default settings, and gives a build-it step whose check passes {POINTS['step']} "
-        f"points, an exercise {POINTS['exercise']}. Handing back the course's own function or model instead "
-        "of yours passes the check but earns nothing. Before you hand in, restart the kernel and run the "
-        "whole notebook once, and check what each graded cell says.",
+        "your teacher's grader puts every graded cell back as it was, runs your notebook from the top on "
+        "MovieLens 100K at the lesson's settings, and gives a build-it step whose check passes "
+        f"{POINTS['step']} points, an exercise {POINTS['exercise']}. Keep `DATASET` and the settings as the "
+        "lesson gives them. Handing back the course's own function or model, or a wrapper around it, passes "
+        "the check but earns nothing. Do not copy a graded cell. Before you hand in, restart the kernel, "
+        "run the whole notebook once, and check what each graded cell says.",
         "",
         "## How to hand in",
         "",
@@ -273,9 +288,21 @@ def provenance(root: Path, repository: str) -> dict:
         commit = subprocess.run(
             ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True
         ).stdout.strip()
+        changed = subprocess.run(
+            ["git", "status", "--porcelain", "--", *KEEP, "notebooks"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
-        commit = None  # a copy without git history
-    return {"built from": REPOSITORY, "commit": commit, "published to": repository, "points": POINTS}
+        commit, changed = None, ""  # a copy without git history
+    return {
+        "built from": REPOSITORY,
+        "commit": commit,
+        "uncommitted changes": bool(changed),
+        "published to": repository,
+        "points": POINTS,
+    }
 
 
 def build_student_release(out: Path, repository: str = REPOSITORY) -> Path:

@@ -224,5 +224,36 @@ def test_the_courses_own_code_earns_no_points(capsys):
     assert "passed, but with the course's own code (recsys_course.training" in capsys.readouterr().out
     with pytest.raises(NotPassed, match="0 of 1 point"):
         check.grade(2, points=1, strict=True)
-    check(2, lambda *args: stopping_point(*args))  # the learner's own function, even if it calls the course's
-    check.grade(2, points=1, strict=True)
+    check(2, lambda *args: stopping_point(*args))  # a wrapper around the reference is the course's code too
+    with pytest.raises(NotPassed, match="with the course's own code"):
+        check.grade(2, points=1, strict=True)
+
+
+def test_a_wrapper_a_partial_or_a_subclass_of_the_courses_code_is_borrowed():
+    import functools
+
+    from torch import nn
+
+    from recsys_course.check import borrowed_from
+    from recsys_course.models import MF
+    from recsys_course.training import stopping_point
+
+    assert borrowed_from(stopping_point, stopping_point).startswith("recsys_course.training")
+    assert borrowed_from(lambda *a: stopping_point(*a), stopping_point)
+    assert borrowed_from(functools.partial(stopping_point), stopping_point)
+
+    class Mine(MF):
+        pass
+
+    class Own(nn.Module):
+        def forward(self, x):
+            return MF.forward(self, x)  # calls a course method that is not this exercise's reference
+
+    assert borrowed_from(Mine, MF) == "recsys_course.models.pairs.MF"
+    assert borrowed_from(Own, stopping_point) == ""
+
+    def own(values, patience):
+        best = max(values)
+        return len(values), values.index(best) + 1
+
+    assert borrowed_from(own, stopping_point) == ""

@@ -112,3 +112,89 @@ def test_code_that_reaches_into_the_checks_is_noted_for_a_human():
         == "its code reaches into the checks (.outcomes, RECSYS_COURSE_GRADING): read it"
     )
     assert grading.notes_on(nbformat.v4.new_notebook(cells=nb.cells[:1]), []) == ""
+
+
+def test_copies_of_a_graded_cell_become_ordinary_and_the_one_after_its_check_stays():
+    from recsys_course.release import graded_items, graded_lesson, lessons
+
+    source = graded_lesson(lessons(config.repo_root())[-1], strict=True)
+    submission = nbformat.from_dict(source)
+
+    def at(nb):
+        return [
+            i
+            for i, c in enumerate(nb.cells)
+            if c.metadata.get("nbgrader", {}).get("grade_id") == "exercise-4"
+        ]
+
+    copy = nbformat.from_dict(submission.cells[at(submission)[0]])
+    submission.cells.insert(3, copy)  # pasted near the top, before exercise 4's check
+    submission.cells.append(nbformat.from_dict(copy))  # and once more at the end
+    assert grading.one_per_item(submission, source) == ["exercise-4", "exercise-4"]
+    assert graded_items(submission) == graded_items(source)
+    assert "check(4," in submission.cells[at(submission)[0] - 1].source
+
+
+def test_items_after_a_cell_that_timed_out_are_unscored():
+    from recsys_course.release import grade_cell
+
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            grade_cell("exercise", "1", "06"),
+            nbformat.v4.new_code_cell("train()"),
+            grade_cell("exercise", "2", "06"),
+            grade_cell("step", "fm", "06"),
+        ]
+    )
+    assert grading._after_timeout(nb) == []
+    nb.cells[1].outputs = [nbformat.v4.new_output("error", ename=grading.TIMED_OUT, evalue="", traceback=[])]
+    assert grading._after_timeout(nb) == ["exercise-2", "step-fm"]
+
+
+def test_the_graded_notebooks_run_on_a_read_only_copy_of_the_course(tmp_path):
+    with grading.read_only_copy(tmp_path) as course:
+        assert (course / "recsys_course" / "check.py").read_text() == (
+            config.PACKAGE_DIR / "check.py"
+        ).read_text()
+        assert (course / "pyproject.toml").is_file() and (course / "notebooks").is_dir()
+        assert (course / "recsys_course" / "check.py").stat().st_mode & 0o222 == 0
+    assert (course / "recsys_course" / "check.py").stat().st_mode & 0o200  # writable again, for the clean-up
+
+
+def test_lesson_01_needs_no_data_to_be_graded(monkeypatch):
+    def no_run(*args, **kwargs):
+        raise AssertionError("lesson 01 loads no dataset: nothing to check")
+
+    monkeypatch.setattr(grading.subprocess, "run", no_run)
+    grading._data_ready("01", {})
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        'check = type("C", (), {"grade": lambda *a, **k: None})()',
+        "setattr(check, 'grade', print)",
+        "check.exercises[2].cases = lambda: []",
+        "build.exercises['fm'].reference = my_fm_pairs",
+        "from recsys_course.check import Outcome",
+        "import recsys_course.check as c",
+    ],
+)
+def test_each_known_way_of_reaching_into_the_checks_is_noted(code):
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
+    assert "reaches into the checks" in grading.notes_on(nb, [])
+
+
+def test_the_grader_asks_the_lessons_own_checker_not_the_notebooks_names():
+    from recsys_course.check import NotPassed
+    from recsys_course.lessons import exercises, graded
+
+    check = exercises("06")
+    with pytest.raises(NotPassed, match="not attempted yet"):
+        graded("06", "exercise", 4, points=1)
+    check(4, "a")
+    check = type("Fake", (), {"grade": lambda *a, **k: None})()  # what a learner might hand the notebook
+    graded("06", "exercise", 4, points=1)  # passes because the lesson's checker recorded a pass
+    exercises("06")  # a new checker, as a rerun of the lesson's setup makes: nothing recorded yet
+    with pytest.raises(NotPassed):
+        graded("06", "exercise", 4, points=1)

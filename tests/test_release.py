@@ -166,16 +166,28 @@ def test_the_command_line_builds_the_same_release_again_and_explains_a_refusal(s
     assert "already exists" in capsys.readouterr().err
 
 
-def test_the_graders_copy_differs_only_in_its_graded_cells_which_raise(student):
+def test_the_graders_copy_differs_only_in_its_graded_cells_which_ask_the_lesson_itself(student):
     lesson = release.lessons(ROOT)[-1]
     learners = nbformat.read(student / "notebooks" / lesson.name, as_version=4)
     graders = release.graded_lesson(student / "notebooks" / lesson.name, strict=True)
     assert len(graders.cells) == len(learners.cells)
     for mine, theirs in zip(learners.cells, graders.cells):
         if release.graded_items_of(mine):
-            assert theirs.source == mine.source.replace(")", ", strict=True)")
+            kind, number = release.graded_items_of(mine)[0]
+            label = f'"{number}"' if kind == "step" else number
+            assert theirs.source.splitlines()[1:] == [
+                "from recsys_course.lessons import graded",
+                f'graded("06", "{kind}", {label}, points={release.POINTS[kind]})',
+            ]
         else:
             assert theirs.source == mine.source
+
+
+def test_a_learner_reads_what_graded_cells_are_before_the_first_one(student):
+    nb = nbformat.read(student / "notebooks" / release.lessons(ROOT)[0].name, as_version=4)
+    first = next(i for i, cell in enumerate(nb.cells) if release.graded_items_of(cell))
+    intro = [i for i, cell in enumerate(nb.cells) if cell.get("id") == "graded-cells"]
+    assert intro == [first - 2] and "do not edit, delete or copy it" in nb.cells[first - 2].source
 
 
 def test_no_saved_output_shows_the_courses_answer_to_a_step(student):
@@ -196,9 +208,7 @@ def test_it_records_what_it_was_built_from(student):
     head = subprocess.run(
         ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True
     ).stdout.strip()
-    assert record == {
-        "built from": REPOSITORY,
-        "commit": head,
-        "published to": TEACHER,
-        "points": release.POINTS,
-    }
+    assert (
+        record["built from"] == REPOSITORY and record["commit"] == head and record["published to"] == TEACHER
+    )
+    assert record["points"] == release.POINTS and isinstance(record["uncommitted changes"], bool)
