@@ -96,9 +96,8 @@ class Exercise:
     mistakes: tuple[str, ...] = ()
     dataset: str | None = None  # the data the reference belongs to; None when any data will do
     full_size: bool = False  # the reference was trained at the lesson's default settings, which FAST shrinks
-    takes_code = (
-        False  # the answer is code the learner writes (a function, a model class): never the course's own
-    )
+    # the answer is code the learner writes (a function, a model class), which must not be the course's own
+    takes_code = False
 
     def judge(self, answer: Any, **context) -> Outcome:
         raise NotImplementedError
@@ -280,9 +279,8 @@ class Choice(Exercise):
             return self._no_reference(err)
         if key == correct or sealed(self.number, key) == correct:
             return self._outcome(PASSED, "Right.")
-        hint = self.hints.get(key) or self.hints.get(
-            sealed(self.number, key)
-        )  # the release seals hints' keys too
+        # the student release seals the hints' keys too
+        hint = self.hints.get(key) or self.hints.get(sealed(self.number, key))
         return self._outcome(FAILED, "Hint: " + (hint or "reread the section the exercise names."))
 
 

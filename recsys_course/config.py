@@ -99,8 +99,9 @@ def fast_mode() -> bool:
 
 def grading() -> bool:
     """True while nbgrader grades a submission (RECSYS_COURSE_GRADING=1, set by :mod:`recsys_course.grading`):
-    a graded item that has not passed raises, and a lesson writes its figures and claim records into its own
-    working folder instead of the course's."""
+    a lesson then writes its figures and claim records into its own working folder instead of the course's.
+    Whether an item passed is not decided by this switch, which a learner's code could flip, but by the
+    grader's copy of each graded cell (:func:`recsys_course.lessons.graded`)."""
     return _truthy(os.environ.get("RECSYS_COURSE_GRADING"))
 
 

@@ -3,8 +3,8 @@
     python -m recsys_course grade 06 SUBMISSIONS/ [--out grades.csv] [--keep GRADED/]
 
 SUBMISSIONS holds one notebook per student, named after the student (``ada.ipynb``): lesson 06 as the student
-release wrote it (:mod:`recsys_course.release`). nbgrader puts each graded cell back as the release wrote it, runs
-the notebook from the top, and scores a graded cell whose item has not passed with no points.
+release wrote it (:mod:`recsys_course.release`). nbgrader writes the grader's copy over each graded cell, runs
+the notebook from the top, and gives a graded cell whose item has not passed no points.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -22,7 +21,7 @@ import nbformat
 import pandas as pd
 
 from . import config
-from .release import graded_items, graded_items_of, graded_lesson, lessons
+from .release import POINTS, check_call, copy_course, graded_items, graded_items_of, graded_lesson, lessons
 
 STUDENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]*")
 OUT_OF = "(out of)"  # the first row of the table: what each item is worth
@@ -76,11 +75,10 @@ TAMPERING = re.compile(
     r"|^[ \t]*(?:check|build)[ \t]*=(?!=)(?![ \t]*(?:exercises|builds)\()",
     re.M,
 )
-DATASETS = {
-    "01": (),
-    "05": ("ml-100k", "adult"),
-}  # the data a lesson loads, where it is not MovieLens 100K alone
+# the data a lesson loads, where it is not MovieLens 100K alone
+DATASETS = {"01": (), "05": ("ml-100k", "adult")}
 TIMED_OUT = "CellTimeoutError"  # the error nbgrader puts in a cell that ran past --timeout
+LATE = "a cell ran past the timeout"  # the note on such a notebook
 
 
 def one_per_item(nb: nbformat.NotebookNode, source: nbformat.NotebookNode) -> list[str]:
@@ -103,8 +101,7 @@ def one_per_item(nb: nbformat.NotebookNode, source: nbformat.NotebookNode) -> li
 
 def _call_cell(nb: nbformat.NotebookNode, item: tuple[str, str]) -> int:
     """The index of the code cell that hands ``item`` to its check, or -1."""
-    kind, number = item
-    call = f'build.use("{number}"' if kind == "step" else f"check({number},"
+    call = check_call(*item)
     return next((i for i, c in enumerate(nb.cells) if c.cell_type == "code" and call in c.source), -1)
 
 
@@ -214,15 +211,13 @@ def grade(lesson: str, submissions: Path, *, timeout: int = 900, keep: Path | No
         _data_ready(lesson, env)
         scores, notes, log = _autograded(path, source, students, env, timeout, keep)
     items = ["-".join(item) for item in graded_items(source)]
-    points = {
-        "-".join(graded_items_of(c)[0]): float(c.metadata.nbgrader["points"]) for c in _graded_cells(source)
-    }
+    points = {f"{kind}-{number}": float(POINTS[kind]) for kind, number in graded_items(source)}
     table = pd.DataFrame([points] + [scores.get(s, {}) for s in students], index=[OUT_OF, *students])
     table = table.reindex(columns=items).astype(float)
     table["total"] = table.sum(axis=1, min_count=len(items))  # NaN when any item went unscored
     table["notes"] = [""] + [notes[s] for s in students]
     for student in students:
-        if table.loc[student, items].isna().any() and "timeout" not in notes[student]:
+        if table.loc[student, items].isna().any() and LATE not in notes[student]:
             table.loc[student, "notes"] = "; ".join(
                 filter(None, ["did not run to the end: see nbgrader's log", notes[student]])
             )
@@ -234,15 +229,10 @@ def grade(lesson: str, submissions: Path, *, timeout: int = 900, keep: Path | No
 @contextlib.contextmanager
 def read_only_copy(folder: Path):
     """The course this package belongs to, copied into ``folder`` with its files made read-only while in use."""
-    from .release import KEEP, SKIP
+    from .release import KEEP
 
-    root, target = config.repo_root(), folder / "course"
-    for name in (*KEEP, "notebooks"):
-        if (root / name).is_dir():
-            shutil.copytree(root / name, target / name, ignore=SKIP)
-        elif (root / name).is_file():
-            (target / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(root / name, target / name)
+    target = folder / "course"
+    copy_course(config.repo_root(), target, (*KEEP, "notebooks"))
     paths = sorted(target.rglob("*"), reverse=True) + [target]
     for path in paths:
         path.chmod(0o555 if path.is_dir() else 0o444)
@@ -287,14 +277,10 @@ def _autograded(path: Path, source, students: dict, env: dict, timeout: int, kee
                 notes[student] = "; ".join(
                     filter(
                         None,
-                        [f"a cell ran past the timeout ({timeout} s): later items unscored", notes[student]],
+                        [f"{LATE} ({timeout} s): later items unscored", notes[student]],
                     )
                 )
     return scores, notes, log
-
-
-def _graded_cells(nb: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
-    return [cell for cell in nb.cells if graded_items_of(cell)]
 
 
 def _scores(course: Path, assignment: str, notebook: str, students: dict) -> dict[str, dict[str, float]]:

@@ -57,6 +57,21 @@ def lessons(root: Path) -> list[Path]:
     return sorted((root / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
 
+def check_call(kind: str, number: str) -> str:
+    """The text of the call that hands a graded item to its check: ``build.use("fm"`` or ``check(2,``."""
+    return f'build.use("{number}"' if kind == "step" else f"check({number},"
+
+
+def copy_course(root: Path, target: Path, names: tuple[str, ...] = KEEP) -> None:
+    """Copy ``names`` (files and folders of the course at ``root``) into ``target``, without caches."""
+    for name in names:
+        if (root / name).is_dir():
+            shutil.copytree(root / name, target / name, ignore=SKIP)
+        elif (root / name).is_file():
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(root / name, target / name)
+
+
 def grade_cell(kind: str, number: str, lesson: str, strict: bool = False) -> nbformat.NotebookNode:
     """The locked cell nbgrader scores for one item. The learner's copy reports where the item stands; the
     grader's (``strict``), which nbgrader writes over the learner's, raises unless the item has passed, asking
@@ -175,7 +190,9 @@ def sealed_exercises(text: str, lesson: str) -> str:
             f"lesson {lesson}'s exercises.py writes the answers {written}, but its choices have "
             f'{[c.correct for c in choices]}: write each choice\'s answer once, as correct="key".'
         )
-    for choice in choices:  # the answer, then the hints of the wrong keys, whose missing key would name it
+    # each choice's answer, then the keys of its hints, whose one missing key would name the answer; a sealed
+    # answer no longer matches CHOICE_ANSWER, so each search finds the next choice's
+    for choice in choices:
         match = CHOICE_ANSWER.search(text)
         hints = HINTS.search(text, match.end())
         if not hints:
@@ -323,13 +340,7 @@ def build_student_release(out: Path, repository: str = REPOSITORY) -> Path:
     partial = out.parent / f".{out.name}.partial-{os.getpid()}"
     try:
         partial.mkdir(parents=True)
-        for name in KEEP:
-            source, target = root / name, partial / name
-            if source.is_dir():
-                shutil.copytree(source, target, ignore=SKIP)
-            elif source.is_file():
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(source, target)
+        copy_course(root, partial)
         for folder in sorted((partial / "recsys_course" / "lessons").glob("l[0-9][0-9]_*")):
             checks, steps = folder / "exercises.py", folder / "build.py"
             checks.write_text(without_mistakes(sealed_exercises(checks.read_text(), folder.name[1:3])))

@@ -30,6 +30,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 from execute_with_answers import answers, put_in  # noqa: E402
 
+from recsys_course.release import EXERCISE_CALL, graded_items_of  # noqa: E402
+
 # lesson 06's spoilt items: the scaffold kept for one step, a mistake its check names, a wrong choice
 SPOILT = {
     "06": {
@@ -69,11 +71,11 @@ def answered(lesson: nbformat.NotebookNode, solution_path: Path, spoilt: dict) -
     replacements = [rest for how, *rest in spoilt.values() if how == "replace"]
     first_exercise = True
     for cell in nb.cells:
-        if cell.cell_type != "code" or "graded" in cell.metadata.get("tags", []):
+        if cell.cell_type != "code" or graded_items_of(cell):
             continue
         if "build.use(" in cell.source:
             cell.source = put_in(cell.source, defs, imports)
-        exercise = re.search(r"^check\((\d+),", cell.source, re.M)
+        exercise = EXERCISE_CALL.search(cell.source)
         if exercise:
             cell.source = worked[int(exercise.group(1))]
             if first_exercise:  # the names the solutions' cells rely on
@@ -98,25 +100,15 @@ def main(argv: list[str] | None = None) -> int:
         nbformat.write(answered(lesson, solution_path, {}), folder / "full.ipynb")
         nbformat.write(lesson, folder / "untouched.ipynb")
         partly = answered(lesson, solution_path, spoilt)
-        partly.cells = [c for c in partly.cells if c.metadata.get("nbgrader", {}).get("grade_id") != DELETED]
+        partly.cells = [c for c in partly.cells if ["-".join(i) for i in graded_items_of(c)] != [DELETED]]
         first_code = next(c for c in partly.cells if c.cell_type == "code")
         first_code.source = SWITCH_OFF + first_code.source
         nbformat.write(partly, folder / "partly_wrong.ipynb")
         start = time.perf_counter()
-        env = dict(
-            os.environ, PYTHONPATH=str(release)
-        )  # the release's package, as its students and teacher use it
+        env = dict(os.environ, PYTHONPATH=str(release))  # the release's package, as its teacher uses it
+        command = ["-m", "recsys_course", "grade", args.lesson, str(folder), "--out", str(folder / "g.csv")]
         run = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "recsys_course",
-                "grade",
-                args.lesson,
-                str(folder),
-                "--out",
-                str(folder / "g.csv"),
-            ],
+            [sys.executable, *command],
             cwd=release,
             env=env,
             capture_output=True,

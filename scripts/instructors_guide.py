@@ -31,6 +31,7 @@ from recsys_course import lessons  # noqa: E402
 from recsys_course.config import REPOSITORY  # noqa: E402
 from recsys_course.evidence import load_claims  # noqa: E402
 from recsys_course.lessons import LESSONS, builds, exercises  # noqa: E402
+from recsys_course.release import POINTS  # noqa: E402
 
 PAGE, SOURCE, TIMES = "docs/instructors.md", "docs/instructors.in.md", "docs/lesson_times.json"
 WORDS_PER_MINUTE = 150  # a careful reading speed for technical prose
@@ -487,6 +488,8 @@ def build(root: Path, notes: list | None = None) -> str:
     fields = {
         "repository": REPOSITORY,
         "binder_course": f"https://mybinder.org/v2/gh/{REPOSITORY}/HEAD?labpath=notebooks",
+        "step_points": POINTS["step"],  # what the student release's graded cells are worth
+        "exercise_points": POINTS["exercise"],
     }
     lines = [
         "# Instructors' guide",

@@ -212,3 +212,11 @@ def test_it_records_what_it_was_built_from(student):
         record["built from"] == REPOSITORY and record["commit"] == head and record["published to"] == TEACHER
     )
     assert record["points"] == release.POINTS and isinstance(record["uncommitted changes"], bool)
+
+
+def test_the_readme_and_the_guide_state_the_points_the_graded_cells_carry():
+    readme = (ROOT / "README.md").read_text()
+    step, exercise = release.POINTS["step"], release.POINTS["exercise"]
+    assert f"every build-it step ({step} points) and every exercise\n({exercise} point" in readme
+    guide = (ROOT / "docs" / "instructors.md").read_text()
+    assert f"a build-it step\n{step} points, an exercise {exercise}." in guide
